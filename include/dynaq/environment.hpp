@@ -1,0 +1,58 @@
+// Environments as the engines see them: a schedule of tabular MDPs over real time.
+//
+// Most environments have one phase. A schedule (Sutton & Barto's blocking and shortcut mazes)
+// switches to another MDP of the same shape at a given real step; agents keep their Q-table
+// and model across the switch, and an agent in the middle of an episode carries on from the
+// state it is in.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dynaq/mdp.hpp"
+
+namespace dynaq {
+
+struct EnvironmentPhase {
+  std::uint64_t start_step;  // the first real step (0-based, per agent) run in this MDP
+  std::shared_ptr<const TabularMdp> mdp;
+};
+
+class Environment {
+ public:
+  std::string name;                       // as the user named it (built-in, spec or file)
+  std::vector<EnvironmentPhase> phases;   // phases[0].start_step == 0, start steps increasing
+  std::vector<std::string> warnings;      // found while loading (e.g. no goal reachable)
+
+  std::uint32_t n_states() const { return phases.front().mdp->n_states; }
+  std::uint32_t n_actions() const { return phases.front().mdp->n_actions; }
+  const TabularMdp& first() const { return *phases.front().mdp; }
+  // The index of the phase in force at real step t.
+  std::size_t phase_at(std::uint64_t t) const {
+    std::size_t k = 0;
+    while (k + 1 < phases.size() && phases[k + 1].start_step <= t) ++k;
+    return k;
+  }
+};
+
+// A single-phase environment.
+Environment single_phase(std::shared_ptr<const TabularMdp> mdp, std::string name);
+
+// Resolves what a user wrote for --env:
+//   - a built-in name ("dyna-maze", "taxi", ...; see builtin_environments());
+//   - a generator: "random-maze:ROWSxCOLS:SEED" or "garnet:STATES:ACTIONS:BRANCHING:SEED";
+//   - a file: "*.json" (tabular MDP JSON) or any other file (maze text);
+//   - a schedule: "FIRST@STEP=SECOND[@STEP=THIRD...]", each part one of the above, switching
+//     to the next part at real step STEP (e.g. "a.txt@1000=b.txt").
+// Throws InputError naming the spec (and file:line:column for file errors).
+Environment load_environment(const std::string& spec);
+
+struct BuiltinEnvironment {
+  std::string name;         // what --env accepts; generators show their pattern
+  std::string description;  // one line: what it is and where it comes from
+};
+std::vector<BuiltinEnvironment> builtin_environments();
+
+}  // namespace dynaq

@@ -1,0 +1,30 @@
+// Number formatting for every file dynaq writes: shortest round-trip decimal forms, so that a
+// value written and read back is the same bits, and the same value is always the same text.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace dynaq {
+
+inline std::string format_float(float value) {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+inline std::string format_double(double value) {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+// JSON has no NaN or infinity: they are written as null.
+inline std::string json_number(double value) {
+  return std::isfinite(value) ? format_double(value) : std::string("null");
+}
+
+std::string json_string(const std::string& text);  // quoted and escaped
+
+}  // namespace dynaq

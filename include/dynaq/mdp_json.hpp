@@ -1,0 +1,29 @@
+// The tabular MDP JSON format, in Gymnasium's `P` convention:
+//   {"name": str, "n_states": int, "n_actions": int,
+//    "initial_state_distribution": [n_states numbers],
+//    "max_episode_steps": int (optional),
+//    "P": P}
+// where P[s][a] is a list of [probability, next_state, reward, terminated]. P may be a list of
+// lists, or an object keyed by the decimal state and action ("0", "1", ...) as json.dumps
+// writes Gymnasium's dict. Integer literals are accepted wherever a number is expected, and
+// 0/1 wherever a boolean is. Unknown keys are ignored (exports may carry metadata).
+//
+// Every error names source:line:column and what was expected there.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "dynaq/mdp.hpp"
+
+namespace dynaq {
+
+TabularMdp parse_mdp_json(std::string_view text, const std::string& source);
+TabularMdp load_mdp_json_file(const std::string& path);
+
+// Writes the MDP so that parse_mdp_json reads back identical tables (floats are written in
+// their shortest round-trip form).
+void write_mdp_json(const TabularMdp& mdp, std::ostream& out);
+
+}  // namespace dynaq

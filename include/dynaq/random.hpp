@@ -1,0 +1,118 @@
+// Counter-based randomness: Philox4x32-10 and the layout of every random stream in dynaq.
+//
+// Every random draw is a pure function of
+//   (sweep seed, agent's global index, real time step, purpose, draw index),
+// so a run gives the same bytes on every engine, batch size, thread count and shard split, and
+// agent i's draws do not depend on which other agents run beside it.
+//
+// Stream layout (one Philox4x32-10 block = four 32-bit words per call):
+//   key     = { low 32 bits of the sweep seed, high 32 bits of the sweep seed }
+//   counter = { agent global index, real time step t, purpose, draw index }
+// where t counts the agent's real environment steps from 0 over the whole run (across
+// episodes), and the purposes and the words they use are:
+//   kPurposeReset  (draw 0)  word 0: start state, when the start distribution has >1 state.
+//                            Drawn at the t of the first step of the new episode.
+//   kPurposeAct    (draw 0)  word 0: epsilon test (explore if word < epsilon threshold);
+//                            word 1: the exploring action, uniform over all actions;
+//                            word 2: tie-break among the maximal actions of a greedy choice.
+//   kPurposeEnv    (draw 0)  word 0: outcome of a stochastic transition (compared with the
+//                            pair's integer cumulative thresholds).
+//   kPurposePlan   (draw j)  planning update j of step t, j in [0, n):
+//                            word 0: the observed pair (or, when drawing states then actions,
+//                            the observed state); word 1: the action among those taken in
+//                            that state (states-then-actions draws only).
+// Unused words are simply discarded; a draw that is not needed (one start state, one outcome,
+// a unique maximum) is not made, which cannot shift any other draw because none is sequential.
+//
+// Integers are turned into choices without floating point:
+//   uniform index in [0, m): (uint64(word) * m) >> 32      (multiply-high, exact on every device)
+//   Bernoulli(p):           word < floor(p * 2^32), the threshold computed once on the host
+//   float in [0, 1):        (word >> 8) * 2^-24           (the top 24 bits, exact in float32)
+#pragma once
+
+#include <cstdint>
+
+#include "dynaq/platform.hpp"
+
+namespace dynaq {
+
+struct PhiloxBlock {
+  std::uint32_t word[4];
+};
+
+namespace philox_detail {
+constexpr std::uint32_t kMultiplier0 = 0xD2511F53u;
+constexpr std::uint32_t kMultiplier1 = 0xCD9E8D57u;
+constexpr std::uint32_t kWeyl0 = 0x9E3779B9u;  // golden ratio
+constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;  // sqrt(3) - 1
+
+DYNAQ_HD DYNAQ_FORCEINLINE void multiply_hi_lo(std::uint32_t a, std::uint32_t b, std::uint32_t& hi,
+                                               std::uint32_t& lo) {
+  const std::uint64_t product = static_cast<std::uint64_t>(a) * b;
+  hi = static_cast<std::uint32_t>(product >> 32);
+  lo = static_cast<std::uint32_t>(product);
+}
+}  // namespace philox_detail
+
+// Philox4x32 with 10 rounds (Salmon et al., SC11), as in Random123 and cuRAND.
+DYNAQ_HD inline PhiloxBlock philox4x32_10(PhiloxBlock counter, std::uint32_t key0,
+                                          std::uint32_t key1) {
+  using namespace philox_detail;
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      key0 += kWeyl0;
+      key1 += kWeyl1;
+    }
+    std::uint32_t hi0, lo0, hi1, lo1;
+    multiply_hi_lo(kMultiplier0, counter.word[0], hi0, lo0);
+    multiply_hi_lo(kMultiplier1, counter.word[2], hi1, lo1);
+    counter = PhiloxBlock{{hi1 ^ counter.word[1] ^ key0, lo1, hi0 ^ counter.word[3] ^ key1, lo0}};
+  }
+  return counter;
+}
+
+enum RandomPurpose : std::uint32_t {
+  kPurposeReset = 1,
+  kPurposeAct = 2,
+  kPurposeEnv = 3,
+  kPurposePlan = 4,
+};
+
+// The random stream of one agent in one sweep.
+struct AgentRandom {
+  std::uint32_t key0;
+  std::uint32_t key1;
+  std::uint32_t agent;
+
+  DYNAQ_HD static AgentRandom make(std::uint64_t sweep_seed, std::uint32_t agent_global_index) {
+    return AgentRandom{static_cast<std::uint32_t>(sweep_seed),
+                       static_cast<std::uint32_t>(sweep_seed >> 32), agent_global_index};
+  }
+
+  DYNAQ_HD PhiloxBlock draw(std::uint32_t time_step, RandomPurpose purpose,
+                            std::uint32_t draw_index = 0) const {
+    return philox4x32_10(PhiloxBlock{{agent, time_step, static_cast<std::uint32_t>(purpose),
+                                      draw_index}},
+                         key0, key1);
+  }
+};
+
+// Uniform index in [0, count) from one 32-bit word, by multiply-high.
+DYNAQ_HD DYNAQ_FORCEINLINE std::uint32_t uniform_index(std::uint32_t word, std::uint32_t count) {
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(word) * count) >> 32);
+}
+
+// Probability p in [0, 1] as the threshold that a 32-bit word must be below: floor(p * 2^32).
+// p = 1 gives 2^32, which every word is below. Computed on the host only.
+inline std::uint64_t probability_threshold(double p) {
+  if (!(p > 0.0)) return 0;
+  if (p >= 1.0) return std::uint64_t{1} << 32;
+  return static_cast<std::uint64_t>(p * 4294967296.0);
+}
+
+// Float in [0, 1) from the top 24 bits of a word: exact in float32 on every device.
+DYNAQ_HD DYNAQ_FORCEINLINE float unit_float(std::uint32_t word) {
+  return static_cast<float>(word >> 8) * (1.0f / 16777216.0f);
+}
+
+}  // namespace dynaq

@@ -1,0 +1,66 @@
+// Philox4x32-10 against the Random123 known-answer vectors, and the stream layout's properties.
+#include "dynaq/random.hpp"
+
+#include <gtest/gtest.h>
+
+namespace dynaq {
+namespace {
+
+struct KnownAnswer {
+  PhiloxBlock counter;
+  std::uint32_t key0, key1;
+  PhiloxBlock expected;
+};
+
+// Random123's kat_vectors, "philox4x32 10" lines.
+TEST(Philox, MatchesRandom123KnownAnswers) {
+  const KnownAnswer answers[] = {
+      {{{0, 0, 0, 0}}, 0, 0, {{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}}},
+      {{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}}, 0xffffffff, 0xffffffff,
+       {{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}}},
+      {{{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}}, 0xa4093822, 0x299f31d0,
+       {{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}}},
+  };
+  for (const auto& a : answers) {
+    const PhiloxBlock out = philox4x32_10(a.counter, a.key0, a.key1);
+    for (int w = 0; w < 4; ++w) EXPECT_EQ(out.word[w], a.expected.word[w]) << "word " << w;
+  }
+}
+
+TEST(Philox, StreamsDifferByEveryCounterField) {
+  const AgentRandom r = AgentRandom::make(42, 7);
+  const PhiloxBlock base = r.draw(3, kPurposeAct, 0);
+  EXPECT_NE(base.word[0], AgentRandom::make(43, 7).draw(3, kPurposeAct, 0).word[0]);
+  EXPECT_NE(base.word[0], AgentRandom::make(42 + (1ull << 32), 7).draw(3, kPurposeAct, 0).word[0]);
+  EXPECT_NE(base.word[0], AgentRandom::make(42, 8).draw(3, kPurposeAct, 0).word[0]);
+  EXPECT_NE(base.word[0], r.draw(4, kPurposeAct, 0).word[0]);
+  EXPECT_NE(base.word[0], r.draw(3, kPurposeEnv, 0).word[0]);
+  EXPECT_NE(base.word[0], r.draw(3, kPurposeAct, 1).word[0]);
+  EXPECT_EQ(base.word[0], AgentRandom::make(42, 7).draw(3, kPurposeAct, 0).word[0]);
+}
+
+TEST(UniformIndex, CoversTheRangeExactly) {
+  EXPECT_EQ(uniform_index(0, 4), 0u);
+  EXPECT_EQ(uniform_index(0x3fffffff, 4), 0u);
+  EXPECT_EQ(uniform_index(0x40000000, 4), 1u);
+  EXPECT_EQ(uniform_index(0xffffffff, 4), 3u);
+  EXPECT_EQ(uniform_index(0xffffffff, 1), 0u);
+  EXPECT_EQ(uniform_index(0xffffffff, 3), 2u);
+}
+
+TEST(ProbabilityThreshold, IsFloorOfPTimesTwoToThe32) {
+  EXPECT_EQ(probability_threshold(0.0), 0u);
+  EXPECT_EQ(probability_threshold(1.0), std::uint64_t{1} << 32);
+  EXPECT_EQ(probability_threshold(0.5), std::uint64_t{1} << 31);
+  EXPECT_EQ(probability_threshold(0.1), 429496729u);
+}
+
+TEST(UnitFloat, UsesTheTop24Bits) {
+  EXPECT_EQ(unit_float(0), 0.0f);
+  EXPECT_EQ(unit_float(0xffffffff), 1.0f - 1.0f / 16777216.0f);
+  EXPECT_EQ(unit_float(0x80000000), 0.5f);
+  EXPECT_EQ(unit_float(0xff), 0.0f);
+}
+
+}  // namespace
+}  // namespace dynaq
