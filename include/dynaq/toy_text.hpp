@@ -17,6 +17,6 @@ TabularMdp frozen_lake(const std::vector<std::string>& map, bool slippery, std::
 TabularMdp frozen_lake_4x4(bool slippery);
 TabularMdp frozen_lake_8x8(bool slippery);
 TabularMdp cliff_walking();  // CliffWalking
-TabularMdp taxi();           // Taxi-v3
+TabularMdp taxi();           // Taxi-v4 (Taxi-v3 before Gymnasium 1.3; the same table)
 
 }  // namespace dynaq
