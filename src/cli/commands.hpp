@@ -4,10 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace dynaq::cli {
 
-void register_run_command(CLI::App& app);
+void register_run_command(CLI::App& app, const std::string& command_line);
 void register_solve_command(CLI::App& app);
 void register_envs_command(CLI::App& app);
 

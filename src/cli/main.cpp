@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "dynaq/errors.hpp"
+#include "options.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -14,7 +15,7 @@ int main(int argc, char** argv) {
       "Run with no arguments for Sutton & Barto's figure 8.2 experiment."};
   app.set_version_flag("--version", std::string("dynaq ") + DYNAQ_VERSION);
   app.require_subcommand(0, 1);
-  dynaq::cli::register_run_command(app);
+  dynaq::cli::register_run_command(app, dynaq::cli::command_line(argc, argv));
   dynaq::cli::register_solve_command(app);
   dynaq::cli::register_envs_command(app);
   try {

@@ -1,1 +1,150 @@
-// placeholder
+// The cpu engine: the shared per-agent core (agent_core.hpp) over all agents with OpenMP.
+//
+// Agents run in batches whose tables are laid out exactly as the CUDA engine holds them on the
+// device (agent-major tables, AgentTablesView). Within a batch each agent runs its whole budget
+// on one thread; agents never share data, so the thread count, the schedule and the batch size
+// cannot change a bit of the result.
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "dynaq/agent_core.hpp"
+#include "dynaq/engine.hpp"
+
+namespace dynaq {
+namespace {
+
+constexpr std::uint64_t kDefaultBatchBytes = std::uint64_t{1} << 30;  // 1 GiB of tables
+
+std::string cpu_model_name() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown CPU";
+}
+
+// One batch's tables, owned on the host.
+struct BatchTables {
+  std::vector<float> q;
+  std::vector<std::uint32_t> model_next;
+  std::vector<float> model_reward;
+  std::vector<std::uint32_t> observed_pairs;
+  std::vector<std::uint32_t> observed_states;
+  std::vector<std::uint32_t> state_actions;
+  std::vector<std::uint32_t> state_action_count;
+  std::vector<AgentCounters> counters;
+
+  AgentTablesView allocate(std::uint32_t agents, std::uint32_t n_states, std::uint32_t n_actions,
+                           bool by_state) {
+    const std::uint64_t pairs = std::uint64_t{n_states} * n_actions;
+    q.resize(agents * pairs);
+    model_next.resize(agents * pairs);
+    model_reward.resize(agents * pairs);
+    observed_pairs.resize(agents * pairs);
+    observed_states.resize(by_state ? agents * std::uint64_t{n_states} : 0);
+    state_actions.resize(by_state ? agents * pairs : 0);
+    state_action_count.resize(by_state ? agents * std::uint64_t{n_states} : 0);
+    counters.resize(agents);
+    return AgentTablesView{n_states,
+                           n_actions,
+                           q.data(),
+                           model_next.data(),
+                           model_reward.data(),
+                           observed_pairs.data(),
+                           by_state ? observed_states.data() : nullptr,
+                           by_state ? state_actions.data() : nullptr,
+                           by_state ? state_action_count.data() : nullptr,
+                           counters.data()};
+  }
+};
+
+class CpuEngine final : public Engine {
+ public:
+  explicit CpuEngine(const CpuEngineOptions& options) : options_(options) {
+    threads_ = options.threads > 0 ? options.threads : omp_get_max_threads();
+  }
+
+  std::string name() const override { return "cpu"; }
+  std::string device() const override {
+    return cpu_model_name() + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s");
+  }
+
+  void run(const AgentGroup& group, GroupResults& results, const ProgressCallback& progress) override {
+    results.allocate(group);
+    const Environment& env = *group.environment;
+    const std::uint32_t n_states = env.n_states(), n_actions = env.n_actions();
+    const std::uint64_t pairs = std::uint64_t{n_states} * n_actions;
+    const ScheduleView schedule = schedule_view(env);
+    const RunBudget budget = group.budget;
+    const std::uint32_t batch = batch_size(group);
+    const bool by_state = group.any_draws_states();
+    std::atomic<std::uint64_t> agents_done{0};
+    BatchTables tables;
+
+    for (std::uint32_t first = 0; first < group.n_agents(); first += batch) {
+      const std::uint32_t count = std::min(batch, group.n_agents() - first);
+      const AgentTablesView view = tables.allocate(count, n_states, n_actions, by_state);
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
+      for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
+        const std::uint32_t local = first + static_cast<std::uint32_t>(k);
+        const AgentRef agent = view.agent(static_cast<std::uint32_t>(k));
+        const AgentParams& params = group.params_of(local);
+        agent_init(agent, n_states, n_actions, params.q_init);
+        const AgentMetricsRef metrics = metrics_of(results, budget, local);
+        advance_agent(agent, schedule, params, AgentRandom::make(group.sweep_seed, group.first_agent + local),
+                      budget, metrics, ~std::uint64_t{0});
+        results.total_steps[local] = agent.counters->t;
+        if (group.keep_tables) copy_tables(agent, pairs, results, local);
+        agents_done.fetch_add(1, std::memory_order_relaxed);
+        if (progress && omp_get_thread_num() == 0) progress(agents_done.load(std::memory_order_relaxed));
+      }
+    }
+    if (progress) progress(group.n_agents());
+  }
+
+ private:
+  std::uint32_t batch_size(const AgentGroup& group) const {
+    if (options_.batch_agents > 0) return options_.batch_agents;
+    const std::uint64_t budget_bytes = options_.memory_budget > 0 ? options_.memory_budget : kDefaultBatchBytes;
+    const std::uint64_t fit = std::max<std::uint64_t>(1, budget_bytes / group.table_bytes_per_agent());
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(fit, group.n_agents()));
+  }
+
+  static AgentMetricsRef metrics_of(GroupResults& results, const RunBudget& budget, std::uint32_t agent) {
+    if (budget.kind == BudgetKind::kEpisodes) {
+      const std::uint64_t at = std::uint64_t{agent} * budget.episodes;
+      return AgentMetricsRef{&results.episode_steps[at], &results.episode_return[at], nullptr, nullptr};
+    }
+    const std::uint64_t at = std::uint64_t{agent} * budget.n_buckets;
+    return AgentMetricsRef{nullptr, nullptr, &results.bucket_cumulative_reward[at], &results.bucket_episodes[at]};
+  }
+
+  static void copy_tables(const AgentRef& agent, std::uint64_t pairs, GroupResults& results,
+                          std::uint32_t local) {
+    const std::uint64_t at = local * pairs;
+    std::copy(agent.q, agent.q + pairs, results.q.begin() + at);
+    std::copy(agent.model_next, agent.model_next + pairs, results.model_next.begin() + at);
+    std::copy(agent.model_reward, agent.model_reward + pairs, results.model_reward.begin() + at);
+    std::copy(agent.observed_pairs, agent.observed_pairs + agent.counters->n_observed_pairs,
+              results.observed_pairs.begin() + at);
+  }
+
+  CpuEngineOptions options_;
+  int threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options) {
+  return std::make_unique<CpuEngine>(options);
+}
+
+}  // namespace dynaq

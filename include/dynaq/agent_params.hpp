@@ -1,0 +1,53 @@
+// What one agent needs to know about its run: its grid point's hyper-parameters, the budget,
+// and the environment schedule, in trivially copyable form for kernels and CPU threads alike.
+#pragma once
+
+#include <cstdint>
+
+#include "dynaq/mdp_view.hpp"
+#include "dynaq/platform.hpp"
+
+namespace dynaq {
+
+// How a planning update picks what to replay (Sutton & Barto section 8.2).
+enum class PlanningDraw : std::uint32_t {
+  kPairs = 0,   // uniform over observed (state, action) pairs
+  kStates = 1,  // a uniform observed state, then a uniform action already taken in it
+};
+
+struct AgentParams {
+  float alpha;
+  float gamma;
+  float q_init;
+  std::uint64_t epsilon_threshold;  // explore when a 32-bit word is below: floor(epsilon * 2^32)
+  std::uint32_t planning_steps;     // n
+  std::uint32_t max_episode_steps;  // 0: no limit (already resolved against the environment's)
+  PlanningDraw planning_draw;
+};
+
+enum class BudgetKind : std::uint32_t { kEpisodes = 0, kSteps = 1 };
+
+// How long every agent runs, and how its metrics are bucketed.
+struct RunBudget {
+  BudgetKind kind;
+  std::uint32_t episodes;      // kEpisodes: episodes per agent
+  std::uint64_t steps;         // kSteps: real steps per agent
+  std::uint64_t bucket_steps;  // kSteps: cumulative reward is recorded every bucket_steps steps
+  std::uint32_t n_buckets;     // kSteps: ceil(steps / bucket_steps)
+};
+
+// A schedule of MDPs over real time (environment.hpp), as kernels see it.
+constexpr std::uint32_t kMaxPhases = 8;
+struct ScheduleView {
+  std::uint32_t n_phases;
+  std::uint64_t start_step[kMaxPhases];
+  MdpView phase[kMaxPhases];
+
+  DYNAQ_HD const MdpView& at(std::uint64_t t) const {
+    std::uint32_t k = 0;
+    while (k + 1 < n_phases && start_step[k + 1] <= t) ++k;
+    return phase[k];
+  }
+};
+
+}  // namespace dynaq

@@ -1,0 +1,80 @@
+// Engines run groups of independent agents and hand back their metrics (and, on request, their
+// final tables). Every engine computes the same bits for the same group (DESIGN.md section 3):
+//   reference  plain, single-threaded, reads like the textbook: the oracle;
+//   cpu        the shared per-agent core (agent_core.hpp) over all agents, with OpenMP;
+//   cuda       the same core in CUDA kernels (when built with nvcc and a GPU is present).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dynaq/agent_params.hpp"
+#include "dynaq/environment.hpp"
+
+namespace dynaq {
+
+// Agents that share an environment: consecutive grid points of one environment, each with
+// `seeds_per_point` agents. Local agent i belongs to point i / seeds_per_point and has the
+// global index first_agent + i, which keys its random stream.
+struct AgentGroup {
+  const Environment* environment = nullptr;
+  std::vector<AgentParams> points;
+  std::uint32_t seeds_per_point = 0;
+  std::uint32_t first_agent = 0;
+  std::uint64_t sweep_seed = 0;
+  RunBudget budget{};
+  bool keep_tables = false;
+
+  std::uint32_t n_agents() const { return static_cast<std::uint32_t>(points.size()) * seeds_per_point; }
+  const AgentParams& params_of(std::uint32_t local_agent) const { return points[local_agent / seeds_per_point]; }
+  bool any_draws_states() const;
+  // Bytes of tables one agent needs while it runs (Q, model, lists, counters).
+  std::uint64_t table_bytes_per_agent() const;
+};
+
+// Per-agent results of a group, agent-major.
+struct GroupResults {
+  std::vector<std::uint32_t> episode_steps;          // kEpisodes: [agent][episode]
+  std::vector<double> episode_return;                // kEpisodes: [agent][episode]
+  std::vector<double> bucket_cumulative_reward;      // kSteps: [agent][bucket]
+  std::vector<std::uint32_t> bucket_episodes;        // kSteps: [agent][bucket]
+  std::vector<std::uint64_t> total_steps;            // [agent] real steps taken
+
+  // Final tables, only when the group asked for them (keep_tables). observed_pairs lists each
+  // agent's observed pairs in first-seen order, padded with kUnseen.
+  std::vector<float> q;                              // [agent][pair]
+  std::vector<std::uint32_t> model_next;             // [agent][pair]
+  std::vector<float> model_reward;                   // [agent][pair]
+  std::vector<std::uint32_t> observed_pairs;         // [agent][pair]
+
+  void allocate(const AgentGroup& group);
+};
+
+// Called now and then from the thread that started the run, with agents finished so far.
+using ProgressCallback = std::function<void(std::uint64_t agents_done)>;
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual std::string name() const = 0;
+  virtual std::string device() const = 0;  // e.g. the CPU model and thread count
+  virtual void run(const AgentGroup& group, GroupResults& results,
+                   const ProgressCallback& progress) = 0;
+};
+
+std::unique_ptr<Engine> make_reference_engine();
+
+struct CpuEngineOptions {
+  int threads = 0;                   // 0: all the cores OpenMP sees
+  std::uint32_t batch_agents = 0;    // agents allocated at once; 0: as many as fit the budget
+  std::uint64_t memory_budget = 0;   // bytes of tables per batch; 0: a default
+};
+std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options);
+
+// The schedule as kernels see it. Throws InputError past kMaxPhases phases.
+ScheduleView schedule_view(const Environment& environment);
+
+}  // namespace dynaq

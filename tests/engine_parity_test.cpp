@@ -1,0 +1,126 @@
+// The reference and cpu engines give bit-identical results: Q-tables, models, observed-pair
+// lists and per-episode metrics, for any thread count and batch size (DESIGN.md section 3).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "dynaq/agent_core.hpp"
+#include "dynaq/engine.hpp"
+#include "dynaq/random.hpp"
+#include "engine_test_support.hpp"
+
+namespace dynaq {
+namespace {
+
+using testing_support::chain_with_slip;
+using testing_support::corridor;
+using testing_support::expect_identical;
+using testing_support::run_group;
+
+struct ParityCase {
+  std::string label;
+  Environment env;
+  std::vector<AgentParams> points;
+  RunBudget budget;
+};
+
+AgentParams params(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
+                   PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
+  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
+}
+
+RunBudget episodes(std::uint32_t count) { return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0}; }
+RunBudget steps(std::uint64_t count, std::uint64_t bucket) {
+  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
+}
+
+std::vector<ParityCase> parity_cases() {
+  std::vector<ParityCase> cases;
+  cases.push_back({"deterministic corridor, grid over n and alpha",
+                   single_phase(std::make_shared<TabularMdp>(corridor(12)), "corridor"),
+                   {params(0.1f, 0.95f, 0.1, 0), params(0.5f, 0.9f, 0.1, 5), params(1.0f, 1.0f, 0.0, 20)},
+                   episodes(15)});
+  cases.push_back({"stochastic chain with start distribution, states-then-actions draws, step limit",
+                   single_phase(std::make_shared<TabularMdp>(chain_with_slip(9)), "slippery"),
+                   {params(0.2f, 0.9f, 0.3, 3, 0.0f, PlanningDraw::kStates, 40),
+                    params(0.2f, 0.9f, 0.3, 3, 1.0f, PlanningDraw::kPairs, 7)},
+                   episodes(12)});
+  Environment schedule;
+  schedule.name = "corridor then slippery";
+  schedule.phases = {{0, std::make_shared<TabularMdp>(corridor(9))},
+                     {150, std::make_shared<TabularMdp>(chain_with_slip(9))}};
+  cases.push_back({"schedule switch at step 150, steps budget",
+                   schedule,
+                   {params(0.1f, 0.95f, 0.1, 10), params(0.3f, 0.95f, 1.0, 2, -0.5f, PlanningDraw::kStates, 25)},
+                   steps(400, 37)});
+  return cases;
+}
+
+AgentGroup group_of(const ParityCase& c, std::uint32_t seeds, std::uint64_t seed) {
+  AgentGroup group;
+  group.environment = &c.env;
+  group.points = c.points;
+  group.seeds_per_point = seeds;
+  group.first_agent = 17;
+  group.sweep_seed = seed;
+  group.budget = c.budget;
+  group.keep_tables = true;
+  return group;
+}
+
+TEST(EngineParity, CpuMatchesReferenceForEveryThreadCountAndBatchSize) {
+  for (const ParityCase& c : parity_cases()) {
+    SCOPED_TRACE(c.label);
+    const AgentGroup group = group_of(c, 7, 20261125);
+    const GroupResults expected = run_group(*make_reference_engine(), group);
+    for (int threads : {1, 2, 8})
+      for (std::uint32_t batch : {0u, 1u, 3u, 64u}) {
+        SCOPED_TRACE("threads " + std::to_string(threads) + ", batch " + std::to_string(batch));
+        const GroupResults actual = run_group(*make_cpu_engine(CpuEngineOptions{threads, batch, 0}), group);
+        expect_identical(expected, actual, group);
+      }
+  }
+}
+
+TEST(EngineParity, SameSeedSameBytesOtherSeedOtherBytes) {
+  const ParityCase c = parity_cases()[1];
+  const AgentGroup group = group_of(c, 5, 1);
+  const GroupResults a = run_group(*make_cpu_engine({2, 0, 0}), group);
+  const GroupResults b = run_group(*make_cpu_engine({1, 2, 0}), group);
+  expect_identical(a, b, group);
+  const GroupResults other = run_group(*make_cpu_engine({2, 0, 0}), group_of(c, 5, 2));
+  EXPECT_NE(0, std::memcmp(a.q.data(), other.q.data(), a.q.size() * sizeof(float)));
+  EXPECT_NE(a.episode_steps, other.episode_steps);
+}
+
+TEST(EngineParity, AnAgentsResultsDoNotDependOnItsNeighbours) {
+  const ParityCase c = parity_cases()[0];
+  const AgentGroup whole = group_of(c, 4, 99);  // 3 points x 4 seeds, agents 17..28
+  const GroupResults all = run_group(*make_cpu_engine({2, 0, 0}), whole);
+  // Agent 17 + 6 (point 1, seed 2) alone, in a group of one.
+  AgentGroup alone = whole;
+  alone.points = {c.points[1]};
+  alone.seeds_per_point = 1;
+  alone.first_agent = 17 + 6;
+  const GroupResults one = run_group(*make_reference_engine(), alone);
+  const std::uint32_t pairs = c.env.n_states() * c.env.n_actions();
+  EXPECT_EQ(0, std::memcmp(one.q.data(), all.q.data() + 6 * pairs, pairs * sizeof(float)));
+  for (std::uint32_t e = 0; e < c.budget.episodes; ++e)
+    EXPECT_EQ(one.episode_steps[e], all.episode_steps[6 * c.budget.episodes + e]);
+}
+
+TEST(EngineParity, ReportsMismatchesWithAgentStateActionAndUlps) {
+  const ParityCase c = parity_cases()[0];
+  const AgentGroup group = group_of(c, 2, 3);
+  GroupResults a = run_group(*make_reference_engine(), group);
+  GroupResults b = a;
+  b.q[5] = std::nextafter(b.q[5], 10.0f);
+  const std::string report = testing_support::describe_q_mismatches(a, b, group);
+  EXPECT_NE(report.find("agent 17, state 1, action 2"), std::string::npos) << report;
+  EXPECT_NE(report.find("1 ulp"), std::string::npos) << report;
+}
+
+}  // namespace
+}  // namespace dynaq

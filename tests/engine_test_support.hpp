@@ -1,0 +1,127 @@
+// Small MDPs and bit-level comparisons shared by the engine tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <sstream>
+#include <string>
+
+#include "dynaq/engine.hpp"
+#include "dynaq/mdp.hpp"
+
+namespace dynaq::testing_support {
+
+// States 0..n-1 in a row, actions 0 = left, 1 = right, 2 = stay; reaching n-1 gives 1 and ends.
+inline TabularMdp corridor(std::uint32_t n) {
+  MdpBuilder b("corridor", n, 3);
+  for (std::uint32_t s = 0; s < n; ++s) {
+    if (s == n - 1) {
+      for (std::uint32_t a = 0; a < 3; ++a) b.add_outcome(s, a, 1.0, s, 0.0, true);
+      continue;
+    }
+    const std::uint32_t left = s == 0 ? 0 : s - 1, right = s + 1;
+    b.add_outcome(s, 0, 1.0, left, 0.0, false);
+    b.add_outcome(s, 1, 1.0, right, right == n - 1 ? 1.0 : 0.0, right == n - 1);
+    b.add_outcome(s, 2, 1.0, s, 0.0, false);
+  }
+  b.set_initial_state(0);
+  return b.build();
+}
+
+// A chain where moves slip: right goes right (0.6), stays (0.3) or goes left (0.1); left goes
+// left (0.8) or right (0.2); stay stays. Same shape as corridor(n), so that they can form a schedule. Start uniform over the first three states; -0.25 per step, +2 at the end.
+inline TabularMdp chain_with_slip(std::uint32_t n) {
+  MdpBuilder b("slippery", n, 3);
+  for (std::uint32_t s = 0; s < n; ++s) {
+    const std::uint32_t left = s == 0 ? 0 : s - 1, right = s + 1 < n ? s + 1 : s;
+    const auto add = [&](std::uint32_t a, double p, std::uint32_t next) {
+      const bool end = next == n - 1;
+      b.add_outcome(s, a, p, next, end ? 2.0 : -0.25, end);
+    };
+    add(1, 0.6, right);
+    add(1, 0.3, s);
+    add(1, 0.1, left);
+    add(0, 0.8, left);
+    add(0, 0.2, right);
+    add(2, 1.0, s);
+  }
+  std::vector<double> start(n, 0.0);
+  start[0] = start[1] = start[2] = 1.0 / 3.0;
+  b.set_initial_distribution(start);
+  return b.build();
+}
+
+inline GroupResults run_group(Engine& engine, const AgentGroup& group) {
+  GroupResults results;
+  engine.run(group, results, nullptr);
+  return results;
+}
+
+inline std::uint32_t bits(float x) {
+  std::uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return b;
+}
+inline std::uint64_t bits(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, 8);
+  return b;
+}
+
+// Distance in units in the last place between two finite floats of the same sign.
+inline std::int64_t ulps(float a, float b) {
+  const auto ordered = [](float x) {
+    const std::int64_t i = static_cast<std::int32_t>(bits(x));
+    return i < 0 ? std::int64_t{INT32_MIN} - i : i;
+  };
+  const std::int64_t d = ordered(a) - ordered(b);
+  return d < 0 ? -d : d;
+}
+
+// The first few Q mismatches, with agent (global index), state, action, both values and ulps.
+inline std::string describe_q_mismatches(const GroupResults& expected, const GroupResults& actual,
+                                         const AgentGroup& group, int limit = 5) {
+  std::ostringstream out;
+  const std::uint64_t pairs = std::uint64_t{group.environment->n_states()} * group.environment->n_actions();
+  const std::uint32_t n_actions = group.environment->n_actions();
+  int shown = 0;
+  std::uint64_t total = 0;
+  for (std::uint64_t i = 0; i < expected.q.size() && i < actual.q.size(); ++i) {
+    if (bits(expected.q[i]) == bits(actual.q[i])) continue;
+    ++total;
+    if (shown++ >= limit) continue;
+    const std::uint64_t agent = i / pairs, pair = i % pairs;
+    out.precision(9);
+    out << "  agent " << group.first_agent + agent << ", state " << pair / n_actions << ", action "
+        << pair % n_actions << ": expected " << expected.q[i] << ", got " << actual.q[i] << " ("
+        << ulps(expected.q[i], actual.q[i]) << " ulp" << (ulps(expected.q[i], actual.q[i]) == 1 ? "" : "s") << ")\n";
+  }
+  if (total == 0) return "";
+  return std::to_string(total) + " Q values differ; the first ones:\n" + out.str();
+}
+
+// Every result array bit for bit.
+inline void expect_identical(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
+  EXPECT_EQ(expected.q.size(), actual.q.size());
+  const std::string q_report = describe_q_mismatches(expected, actual, group);
+  EXPECT_TRUE(q_report.empty()) << q_report;
+  EXPECT_EQ(expected.model_next, actual.model_next);
+  EXPECT_EQ(expected.observed_pairs, actual.observed_pairs);
+  EXPECT_EQ(expected.episode_steps, actual.episode_steps);
+  EXPECT_EQ(expected.bucket_episodes, actual.bucket_episodes);
+  EXPECT_EQ(expected.total_steps, actual.total_steps);
+  const auto same_floats = [](const std::vector<float>& x, const std::vector<float>& y) {
+    return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0);
+  };
+  const auto same_doubles = [](const std::vector<double>& x, const std::vector<double>& y) {
+    return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
+  };
+  EXPECT_TRUE(same_floats(expected.model_reward, actual.model_reward)) << "model rewards differ";
+  EXPECT_TRUE(same_doubles(expected.episode_return, actual.episode_return)) << "episode returns differ";
+  EXPECT_TRUE(same_doubles(expected.bucket_cumulative_reward, actual.bucket_cumulative_reward))
+      << "cumulative rewards differ";
+}
+
+}  // namespace dynaq::testing_support
