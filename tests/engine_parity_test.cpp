@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "dynaq/agent_core.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/random.hpp"
 #include "engine_test_support.hpp"
@@ -81,6 +82,20 @@ TEST(EngineParity, CpuMatchesReferenceForEveryThreadCountAndBatchSize) {
         const GroupResults actual = run_group(*make_cpu_engine(CpuEngineOptions{threads, batch, 0}), group);
         expect_identical(expected, actual, group);
       }
+  }
+}
+
+// The shared core run by the straightforward CUDA kernel gives the reference's bits.
+TEST(EngineParity, GpuKernelMatchesReference) {
+  const GpuStatus gpu = query_gpu();
+  if (!gpu.present) GTEST_SKIP() << "no GPU: " << gpu.reason;
+  for (const ParityCase& c : parity_cases()) {
+    SCOPED_TRACE(c.label);
+    const AgentGroup group = group_of(c, 33, 20261125);
+    const GroupResults expected = run_group(*make_reference_engine(), group);
+    GroupResults actual;
+    run_group_on_gpu(group, actual);
+    expect_identical(expected, actual, group);
   }
 }
 
