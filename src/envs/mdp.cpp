@@ -63,19 +63,26 @@ MdpBuilder::MdpBuilder(std::string name, std::uint32_t n_states, std::uint32_t n
                      std::to_string(kMaxStates) + " state-action pairs dynaq supports");
 }
 
+namespace {
+// "name: P[s][a]", built only when an error is reported (this runs for every outcome).
+std::string pair_location(const std::string& name, std::uint32_t state, std::uint32_t action) {
+  return name + ": P[" + std::to_string(state) + "][" + std::to_string(action) + "]";
+}
+}  // namespace
+
 void MdpBuilder::add_outcome(std::uint32_t state, std::uint32_t action, double probability,
                              std::uint32_t next_state, double reward, bool terminated) {
-  const std::string where = name_ + ": P[" + std::to_string(state) + "][" + std::to_string(action) + "]";
-  if (state >= n_states_) throw InputError(where + ": state out of range [0, " + std::to_string(n_states_) + ")");
-  if (action >= n_actions_) throw InputError(where + ": action out of range [0, " + std::to_string(n_actions_) + ")");
+  const auto where = [&] { return pair_location(name_, state, action); };
+  if (state >= n_states_) throw InputError(where() + ": state out of range [0, " + std::to_string(n_states_) + ")");
+  if (action >= n_actions_) throw InputError(where() + ": action out of range [0, " + std::to_string(n_actions_) + ")");
   if (!std::isfinite(probability) || probability < 0.0 || probability > 1.0 + kProbabilityTolerance)
-    throw InputError(where + ": probability " + format_double(probability) + " is not in [0, 1]");
+    throw InputError(where() + ": probability " + format_double(probability) + " is not in [0, 1]");
   if (next_state >= n_states_)
-    throw InputError(where + ": next state " + std::to_string(next_state) + " out of range [0, " +
+    throw InputError(where() + ": next state " + std::to_string(next_state) + " out of range [0, " +
                      std::to_string(n_states_) + ")");
   const float reward32 = static_cast<float>(reward);
   if (!std::isfinite(reward) || !std::isfinite(reward32))
-    throw InputError(where + ": reward " + format_double(reward) + " is not a finite float32");
+    throw InputError(where() + ": reward " + format_double(reward) + " is not a finite float32");
   outcomes_.push_back(PendingOutcome{state * n_actions_ + action, next_state, probability, reward32, terminated});
 }
 
@@ -124,16 +131,19 @@ TabularMdp MdpBuilder::build() {
   mdp.outcome_threshold.resize(n);
   for (std::uint32_t p = 0; p < n_pairs; ++p) {
     const std::uint32_t begin = mdp.pair_begin[p], end = mdp.pair_begin[p + 1];
-    const std::string where = name_ + ": P[" + std::to_string(p / n_actions_) + "][" +
-                              std::to_string(p % n_actions_) + "]";
-    if (begin == end) throw InputError(where + ": no outcomes (every pair needs at least one)");
+    const auto where = [&] { return pair_location(name_, p / n_actions_, p % n_actions_); };
+    if (begin == end) throw InputError(where() + ": no outcomes (every pair needs at least one)");
     double total = 0.0;
     for (std::uint32_t i = begin; i < end; ++i) total += mdp.probability[i];
     if (std::fabs(total - 1.0) > kProbabilityTolerance)
-      throw InputError(where + ": probabilities sum to " + format_double(total) +
+      throw InputError(where() + ": probabilities sum to " + format_double(total) +
                        ", not 1 (within 1e-6)");
-    const auto thresholds = cumulative_thresholds(mdp.probability.data() + begin, end - begin);
-    std::copy(thresholds.begin(), thresholds.end(), mdp.outcome_threshold.begin() + begin);
+    if (end - begin == 1) {
+      mdp.outcome_threshold[begin] = std::uint64_t{1} << 32;
+    } else {
+      const auto thresholds = cumulative_thresholds(mdp.probability.data() + begin, end - begin);
+      std::copy(thresholds.begin(), thresholds.end(), mdp.outcome_threshold.begin() + begin);
+    }
   }
 
   if (initial_distribution_.size() != n_states_)
