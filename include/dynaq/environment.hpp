@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dynaq/maze.hpp"
 #include "dynaq/mdp.hpp"
 
 namespace dynaq {
@@ -40,19 +41,32 @@ class Environment {
 // A single-phase environment.
 Environment single_phase(std::shared_ptr<const TabularMdp> mdp, std::string name);
 
-// Resolves what a user wrote for --env:
-//   - a built-in name ("dyna-maze", "taxi", ...; see builtin_environments());
-//   - a generator: "random-maze:ROWSxCOLS:SEED" or "garnet:STATES:ACTIONS:BRANCHING:SEED";
-//   - a file: "*.json" (tabular MDP JSON) or any other file (maze text);
-//   - a schedule: "FIRST@STEP=SECOND[@STEP=THIRD...]", each part one of the above, switching
-//     to the next part at real step STEP (e.g. "a.txt@1000=b.txt").
-// Throws InputError naming the spec (and file:line:column for file errors).
+// Resolves what a user wrote for --env, trying in this order:
+//   - a built-in name ("dyna-maze", "taxi", ...; see builtin_environments()); built-in names
+//     win over files of the same name (write "./taxi" for such a file);
+//   - an existing file: "*.json" (tabular MDP JSON) or any other file (maze text);
+//   - a schedule: "FIRST@STEP=SECOND[@STEP=THIRD...]", each part a single-phase environment
+//     (built-in, generator or file), switching to the next part at real step STEP (e.g.
+//     "a.txt@1000=b.txt"); steps strictly increase from above 0 and every part has the same
+//     numbers of states and actions;
+//   - a generator: "random-maze:ROWSxCOLS:SEED" or "garnet:STATES:ACTIONS:BRANCHING:SEED".
+// Throws InputError naming the spec (and file:line:column for file errors); an unknown name
+// gets the list of what is accepted and a suggestion when a built-in name is close. A maze whose
+// goal cannot be reached loads, with a note in Environment::warnings.
 Environment load_environment(const std::string& spec);
+
+// The maze layout behind each phase of `spec` (resolved as load_environment does), or an empty
+// vector when some phase is not a maze (FrozenLake, Taxi, JSON, Garnet, ...). The warnings of
+// loading go to `warnings` when given.
+std::vector<MazeLayout> load_maze_layouts(const std::string& spec,
+                                          std::vector<std::string>* warnings = nullptr);
 
 struct BuiltinEnvironment {
   std::string name;         // what --env accepts; generators show their pattern
   std::string description;  // one line: what it is and where it comes from
+  std::string example;      // generators: a spec to try (e.g. "garnet:100:4:3:7"); else empty
 };
+// The built-in environments, then the generator patterns.
 std::vector<BuiltinEnvironment> builtin_environments();
 
 }  // namespace dynaq
