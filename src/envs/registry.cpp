@@ -146,7 +146,7 @@ const std::vector<Builtin>& builtins() {
        [] { return builtin_mdp(frozen_lake_8x8(false)); }},
       {"cliff-walking", "Gymnasium CliffWalking (Sutton & Barto (2018) example 6.6)",
        [] { return builtin_mdp(cliff_walking()); }},
-      {"taxi", "Gymnasium Taxi-v3 (Dietterich (2000))", [] { return builtin_mdp(taxi()); }},
+      {"taxi", "Gymnasium Taxi-v3 and -v4, default options (Dietterich (2000))", [] { return builtin_mdp(taxi()); }},
   };
   return table;
 }
