@@ -1,6 +1,200 @@
-// `dynaq solve`. (Being written.)
+// `dynaq solve`: value iteration on an environment, the optimal greedy policy's exact episode
+// return and length, and optionally Q* as q.npy.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
+#include "dynaq/environment.hpp"
+#include "dynaq/errors.hpp"
+#include "dynaq/format.hpp"
+#include "dynaq/npy.hpp"
+#include "dynaq/result_files.hpp"
+#include "dynaq/value_iteration.hpp"
 
 namespace dynaq::cli {
-void register_solve_command(CLI::App& app) { app.add_subcommand("solve", "(being written)"); }
+
+namespace {
+
+struct SolveOptions {
+  std::string env;
+  std::string phase = "0";
+  double gamma = 0.95;
+  double tolerance = 1e-10;
+  std::string max_iterations = "1000000";
+  std::string horizon;  // empty: the MDP's own step limit
+  bool json = false;
+  std::string out;
+};
+
+// Whole numbers are parsed here rather than by CLI11, whose unsigned conversion would take
+// "-1" for 2^64 - 1 and whose base-0 conversion would read "010" as 8.
+std::uint64_t parse_count(const std::string& option, const std::string& text,
+                          std::uint64_t minimum) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto result = std::from_chars(text.data(), end, value);
+  if (text.empty() || result.ec != std::errc() || result.ptr != end)
+    throw InputError(option + " " + text + ": expected a whole number >= " +
+                     std::to_string(minimum));
+  if (value < minimum)
+    throw InputError(option + " " + text + ": must be at least " + std::to_string(minimum));
+  return value;
+}
+
+struct Checked {
+  std::size_t phase;
+  std::uint64_t max_iterations;
+  std::optional<std::uint64_t> horizon;
+};
+
+// Everything the user wrote is checked before anything is computed or written.
+Checked check(const SolveOptions& options) {
+  if (!(options.gamma >= 0.0 && options.gamma <= 1.0))
+    throw InputError("--gamma " + format_double(options.gamma) + ": must be in [0, 1]");
+  if (!(options.tolerance > 0.0 && std::isfinite(options.tolerance)))
+    throw InputError("--tolerance " + format_double(options.tolerance) +
+                     ": must be a finite number > 0");
+  Checked checked;
+  const std::uint64_t phase = parse_count("--phase", options.phase, 0);
+  checked.phase = phase > std::numeric_limits<std::size_t>::max()
+                      ? std::numeric_limits<std::size_t>::max()
+                      : static_cast<std::size_t>(phase);
+  checked.max_iterations = parse_count("--max-iterations", options.max_iterations, 1);
+  if (!options.horizon.empty()) checked.horizon = parse_count("--horizon", options.horizon, 0);
+  return checked;
+}
+
+std::string steps_text(double steps) {
+  return std::isfinite(steps) ? format_double(steps) : std::string("infinite");
+}
+
+void run_solve(const SolveOptions& options) {
+  const Checked checked = check(options);
+  const Environment env = load_environment(options.env);
+  for (const std::string& warning : env.warnings)
+    std::cerr << "dynaq: warning: " << warning << "\n";
+  if (checked.phase >= env.phases.size())
+    throw InputError("--phase " + options.phase + ": " + options.env + " has " +
+                     std::to_string(env.phases.size()) + " phase(s), numbered from 0");
+  const TabularMdp& mdp = *env.phases[checked.phase].mdp;
+
+  ValueIterationOptions vi_options;
+  vi_options.gamma = options.gamma;
+  vi_options.tolerance = options.tolerance;
+  vi_options.max_iterations = checked.max_iterations;
+  ValueIterationResult solution;
+  try {
+    solution = value_iteration(mdp, vi_options);
+  } catch (const ConvergenceError& e) {
+    throw ConvergenceError(std::string(e.what()) + " (options --gamma, --tolerance, " +
+                           "--max-iterations)");
+  }
+
+  PolicyEvaluationOptions evaluation_options;
+  evaluation_options.horizon = checked.horizon;
+  evaluation_options.tolerance = options.tolerance;
+  evaluation_options.max_iterations = checked.max_iterations;
+  const PolicyEvaluation greedy =
+      policy_evaluation(mdp, greedy_policy(solution), evaluation_options);
+
+  std::string q_path;
+  if (!options.out.empty()) {
+    ResultFileSet files(options.out);
+    write_npy(files.open("q.npy"), solution.q.data(), {mdp.n_states, mdp.n_actions});
+    files.commit();
+    q_path = (std::filesystem::path(options.out) / "q.npy").string();
+  }
+
+  if (options.json) {
+    std::ostringstream json;
+    json << "{\"env\": " << json_string(options.env) << ", \"phase\": " << checked.phase
+         << ", \"n_states\": " << mdp.n_states << ", \"n_actions\": " << mdp.n_actions
+         << ", \"gamma\": " << json_number(options.gamma)
+         << ", \"tolerance\": " << json_number(options.tolerance)
+         << ", \"max_iterations\": " << checked.max_iterations
+         << ", \"iterations\": " << solution.iterations
+         << ", \"residual\": " << json_number(solution.residual)
+         << ", \"v_start\": " << json_number(solution.v_start)
+         << ", \"greedy_return\": " << json_number(greedy.expected_return)
+         << ", \"greedy_expected_steps\": " << json_number(greedy.expected_steps)
+         << ", \"greedy_terminates\": " << (greedy.terminates ? "true" : "false")
+         << ", \"horizon\": "
+         << (greedy.horizon == 0 ? std::string("null") : std::to_string(greedy.horizon))
+         << ", \"q_file\": " << (q_path.empty() ? std::string("null") : json_string(q_path))
+         << "}\n";
+    std::cout << json.str();
+    return;
+  }
+
+  std::cout << options.env << ": " << mdp.n_states << " states x " << mdp.n_actions
+            << " actions";
+  if (env.phases.size() > 1) std::cout << " (phase " << checked.phase << ")";
+  std::cout << "\nvalue iteration, gamma " << format_double(options.gamma) << ": converged in "
+            << solution.iterations << " sweeps (last change " << format_double(solution.residual)
+            << " < tolerance " << format_double(options.tolerance) << ")\n"
+            << "V*(start), weighted by the start distribution: "
+            << format_double(solution.v_start) << "\n"
+            << "greedy policy (first maximal action), exact, "
+            << (greedy.horizon == 0 ? std::string("no step limit")
+                                    : "step limit " + std::to_string(greedy.horizon))
+            << ":\n  expected return per episode (undiscounted): "
+            << format_double(greedy.expected_return)
+            << "\n  expected steps per episode: " << steps_text(greedy.expected_steps);
+  if (!greedy.terminates)
+    std::cout << (greedy.horizon == 0 ? " (it does not terminate with probability 1)"
+                                      : " (without the limit it could run forever)");
+  std::cout << "\nQ*: "
+            << (q_path.empty() ? std::string("not written (use --out DIR)")
+                               : q_path + " (float64, " + std::to_string(mdp.n_states) + " x " +
+                                     std::to_string(mdp.n_actions) + ")")
+            << "\n";
+}
+
+}  // namespace
+
+void register_solve_command(CLI::App& app) {
+  auto options = std::make_shared<SolveOptions>();
+  CLI::App* solve = app.add_subcommand(
+      "solve",
+      "Solve an environment exactly by value iteration: V*(start), the optimal greedy policy's "
+      "expected return and episode length on the true MDP, and Q* as q.npy on request.");
+  solve->add_option("--env", options->env,
+                    "Environment: a built-in name, a generator spec, a maze or MDP JSON file, or "
+                    "a schedule A@STEP=B (required; see `dynaq envs`)")
+      ->required()
+      ->type_name("ENV");
+  solve->add_option("--phase", options->phase,
+                    "For a schedule: which phase to solve, from 0 (default 0)")
+      ->type_name("K");
+  solve->add_option("--gamma", options->gamma, "Discount factor in [0, 1] (default 0.95)")
+      ->type_name("G");
+  solve->add_option("--tolerance", options->tolerance,
+                    "Stop value iteration after the first sweep that changes no state's value by "
+                    "as much as this; also the tolerance of the greedy policy's evaluation "
+                    "without a step limit (default 1e-10)");
+  solve->add_option("--max-iterations", options->max_iterations,
+                    "Give up (exit code 2) after this many sweeps without convergence, as with "
+                    "gamma = 1 and reward on a never-ending cycle (default 1000000)")
+      ->type_name("N");
+  solve->add_option("--horizon", options->horizon,
+                    "Step limit for the greedy policy's evaluation; 0 means none (default: the "
+                    "environment's own step limit)")
+      ->type_name("H");
+  solve->add_flag("--json", options->json,
+                  "Print one JSON object and nothing else on stdout (default: a short report)");
+  solve->add_option("--out", options->out,
+                    "Write Q* to DIR/q.npy (float64, states x actions) (default: not written)")
+      ->type_name("DIR");
+  solve->callback([options] { run_solve(*options); });
+}
+
 }  // namespace dynaq::cli
