@@ -1,0 +1,70 @@
+// Running the built `dynaq` binary as a user would, for the command-line tests.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace dynaq::testing_support {
+
+struct CommandResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Runs `dynaq ARGS` through the shell (ARGS is pasted as is: quote where needed), with no
+// standard input, and returns its exit code and what it printed.
+inline CommandResult run_dynaq(const std::string& args) {
+  static int call = 0;
+  const std::string base = ::testing::TempDir() + "dynaq_cli_" + std::to_string(getpid()) + "_" + std::to_string(call++);
+  const std::string out_path = base + ".out", err_path = base + ".err";
+  const std::string command =
+      std::string("'") + DYNAQ_BINARY + "' " + args + " </dev/null >'" + out_path + "' 2>'" + err_path + "'";
+  const int status = std::system(command.c_str());
+  CommandResult result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out_path), read_file(err_path)};
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+  return result;
+}
+
+// A fresh empty folder for one test, removed with its contents at the end of the test.
+class TempFolder {
+ public:
+  TempFolder() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = ::testing::TempDir() + "dynaq_" + std::to_string(getpid()) + "_" +
+            (info ? std::string(info->test_suite_name()) + "_" + info->name() : std::string("test"));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace dynaq::testing_support
