@@ -187,7 +187,6 @@ void register_run_command(CLI::App& app, const std::string& command_line) {
   run->add_flag("--overwrite", o.overwrite, "Replace results already in --out");
   run->add_flag("--save-tables", o.save_tables, "Also write q.npy with every agent's final Q-table");
   run->add_flag("-q,--quiet", o.quiet, "Print nothing but errors (no table, no progress)");
-  run->set_config("--config", "", "TOML file with any of these options (as key = value, lists as arrays)");
   run->callback([options]() {
     const RunOptions& o = *options;
     const SweepSpec spec = spec_from(o);
