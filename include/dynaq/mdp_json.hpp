@@ -5,8 +5,10 @@
 //    "P": P}
 // where P[s][a] is a list of [probability, next_state, reward, terminated]. P may be a list of
 // lists, or an object keyed by the decimal state and action ("0", "1", ...) as json.dumps
-// writes Gymnasium's dict. Integer literals are accepted wherever a number is expected, and
-// 0/1 wherever a boolean is. Unknown keys are ignored (exports may carry metadata).
+// writes Gymnasium's dict. Keys may come in any order. Integer literals are accepted wherever a
+// number is expected, integral numbers (3.0, 3e2) wherever an integer is, and 0/1 wherever a
+// boolean is; max_episode_steps may be null (no limit). Rewards are read as float32 and must be
+// finite there. Unknown keys are ignored (exports may carry metadata).
 //
 // Every error names source:line:column and what was expected there.
 #pragma once
