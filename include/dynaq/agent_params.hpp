@@ -15,6 +15,27 @@ enum class PlanningDraw : std::uint32_t {
   kStates = 1,  // a uniform observed state, then a uniform action already taken in it
 };
 
+// Which planning algorithm an agent runs (Sutton & Barto sections 8.2-8.4).
+enum class Algorithm : std::uint32_t {
+  kDynaQ = 0,             // dyna-q: uniform replay of observed pairs
+  kDynaQPlus = 1,         // dyna-q-plus: planning reward r + kappa * sqrt(tau)
+  kDynaQPlusAction = 2,   // dyna-q-plus-action: the bonus only in action selection (exercise 8.4)
+  kPrioritized = 3,       // prioritized: prioritized sweeping, the real step only queues
+  kPrioritizedDirect = 4, // prioritized-direct: prioritized sweeping plus the direct update
+};
+
+// What the model keeps of each observed pair.
+enum class ModelKind : std::uint32_t {
+  kLast = 0,    // last: the last outcome (the book's deterministic table)
+  kCounts = 1,  // counts: every distinct outcome with its count (a stochastic model)
+};
+
+// How planning backs up a pair under a count-based model.
+enum class BackupKind : std::uint32_t {
+  kSample = 0,    // sample: one outcome drawn in proportion to its count
+  kExpected = 1,  // expected: the expectation over the observed outcomes
+};
+
 struct AgentParams {
   float alpha;
   float gamma;
@@ -23,6 +44,12 @@ struct AgentParams {
   std::uint32_t planning_steps;     // n
   std::uint32_t max_episode_steps;  // 0: no limit (already resolved against the environment's)
   PlanningDraw planning_draw;
+  Algorithm algorithm = Algorithm::kDynaQ;
+  float kappa = 0.0f;                 // Dyna-Q+ exploration bonus scale, >= 0
+  float theta = 0.0f;                 // prioritized sweeping threshold, >= 0
+  ModelKind model = ModelKind::kLast;
+  BackupKind backup = BackupKind::kSample;
+  std::uint32_t model_capacity = 8;   // counts model: distinct outcomes kept per pair, >= 1
 };
 
 enum class BudgetKind : std::uint32_t { kEpisodes = 0, kSteps = 1 };
