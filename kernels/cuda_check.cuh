@@ -30,6 +30,16 @@ class DeviceBuffer {
     other.data_ = nullptr;
     other.count_ = 0;
   }
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    if (this != &other) {
+      if (data_ != nullptr) cudaFree(data_);
+      data_ = other.data_;
+      count_ = other.count_;
+      other.data_ = nullptr;
+      other.count_ = 0;
+    }
+    return *this;
+  }
   ~DeviceBuffer() {
     if (data_ != nullptr) cudaFree(data_);
   }

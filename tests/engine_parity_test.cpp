@@ -8,6 +8,7 @@
 
 #include "dynaq/agent_core.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/errors.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/random.hpp"
 #include "engine_test_support.hpp"
@@ -30,6 +31,20 @@ struct ParityCase {
 AgentParams params(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
                    PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
   return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
+}
+
+AgentParams variant(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
+  p.algorithm = algorithm;
+  if (algorithm == Algorithm::kPrioritized || algorithm == Algorithm::kPrioritizedDirect) p.theta = kappa_or_theta;
+  else p.kappa = kappa_or_theta;
+  return p;
+}
+
+AgentParams counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
+  p.model = ModelKind::kCounts;
+  p.backup = backup;
+  p.model_capacity = capacity;
+  return p;
 }
 
 RunBudget episodes(std::uint32_t count) { return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0}; }
@@ -56,6 +71,29 @@ std::vector<ParityCase> parity_cases() {
                    schedule,
                    {params(0.1f, 0.95f, 0.1, 10), params(0.3f, 0.95f, 1.0, 2, -0.5f, PlanningDraw::kStates, 25)},
                    steps(400, 37)});
+  cases.push_back({"Dyna-Q+ (pairs and states draws) and the bonus in action selection, across a switch",
+                   schedule,
+                   {variant(params(0.1f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.01f),
+                    variant(params(0.1f, 0.95f, 0.1, 4, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 0.05f),
+                    variant(params(0.2f, 0.9f, 0.05, 5), Algorithm::kDynaQPlusAction, 0.02f)},
+                   steps(500, 50)});
+  cases.push_back({"prioritized sweeping, with and without the direct update, across a switch",
+                   schedule,
+                   {variant(params(0.5f, 0.95f, 0.1, 5), Algorithm::kPrioritized, 0.0001f),
+                    variant(params(0.5f, 0.95f, 0.1, 20, 0.0f, PlanningDraw::kPairs, 60), Algorithm::kPrioritizedDirect, 0.0f)},
+                   steps(600, 100)});
+  cases.push_back({"prioritized sweeping by episodes on the corridor",
+                   single_phase(std::make_shared<TabularMdp>(corridor(15)), "corridor"),
+                   {variant(params(1.0f, 0.9f, 0.1, 3), Algorithm::kPrioritized, 0.001f),
+                    variant(params(0.3f, 0.9f, 0.2, 8), Algorithm::kPrioritizedDirect, 0.0f)},
+                   episodes(10)});
+  cases.push_back({"count-based models, sample and expected backups, mixed with the last-outcome model",
+                   single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery"),
+                   {counts(params(0.1f, 0.9f, 0.2, 6), BackupKind::kSample, 3),
+                    counts(params(0.1f, 0.9f, 0.2, 6, 0.5f, PlanningDraw::kStates), BackupKind::kExpected, 5),
+                    counts(variant(params(0.1f, 0.9f, 0.2, 3), Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3),
+                    params(0.1f, 0.9f, 0.2, 6)},
+                   steps(700, 70)});
   return cases;
 }
 
@@ -100,14 +138,75 @@ TEST(EngineParity, GpuKernelMatchesReference) {
 }
 
 TEST(EngineParity, SameSeedSameBytesOtherSeedOtherBytes) {
-  const ParityCase c = parity_cases()[1];
+  const ParityCase c = parity_cases()[6];
   const AgentGroup group = group_of(c, 5, 1);
   const GroupResults a = run_group(*make_cpu_engine({2, 0, 0}), group);
   const GroupResults b = run_group(*make_cpu_engine({1, 2, 0}), group);
   expect_identical(a, b, group);
   const GroupResults other = run_group(*make_cpu_engine({2, 0, 0}), group_of(c, 5, 2));
   EXPECT_NE(0, std::memcmp(a.q.data(), other.q.data(), a.q.size() * sizeof(float)));
-  EXPECT_NE(a.episode_steps, other.episode_steps);
+  EXPECT_NE(a.bucket_cumulative_reward, other.bucket_cumulative_reward);
+}
+
+// Each variant changes what is computed: a parity test over variants that silently ran plain
+// Dyna-Q would prove nothing.
+TEST(EngineParity, EveryVariantChangesTheResults) {
+  const auto slippery = single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery");
+  const AgentParams plain = params(0.2f, 0.9f, 0.1, 5);
+  const std::vector<std::pair<std::string, AgentParams>> variants = {
+      {"dyna-q-plus", variant(plain, Algorithm::kDynaQPlus, 0.05f)},
+      {"dyna-q-plus-action", variant(plain, Algorithm::kDynaQPlusAction, 0.05f)},
+      {"prioritized", variant(plain, Algorithm::kPrioritized, 0.0f)},
+      {"prioritized-direct", variant(plain, Algorithm::kPrioritizedDirect, 0.0f)},
+      {"counts, sample", counts(plain, BackupKind::kSample, 3)},
+      {"counts, expected", counts(plain, BackupKind::kExpected, 3)},
+  };
+  AgentGroup group;
+  group.environment = &slippery;
+  group.seeds_per_point = 1;
+  group.sweep_seed = 5;
+  group.budget = steps(300, 300);
+  group.keep_tables = true;
+  group.points = {plain};
+  const GroupResults base = run_group(*make_cpu_engine({1, 0, 0}), group);
+  EXPECT_GT(base.bucket_model_error[0], 0.0) << "the last outcome of a slippery move is often wrong";
+  EXPECT_EQ(base.planning_updates[0], 300u * 5);
+  for (const auto& [name, p] : variants) {
+    group.points = {p};
+    const GroupResults other = run_group(*make_cpu_engine({1, 0, 0}), group);
+    EXPECT_NE(0, std::memcmp(base.q.data(), other.q.data(), base.q.size() * sizeof(float))) << name;
+    if (p.model == ModelKind::kCounts) {
+      EXPECT_LT(other.bucket_model_error[0], base.bucket_model_error[0]) << name << ": counts estimate the distribution";
+    }
+    if (p.algorithm == Algorithm::kPrioritized || p.algorithm == Algorithm::kPrioritizedDirect) {
+      EXPECT_LE(other.planning_updates[0], 300u * 5) << name;
+    }
+  }
+}
+
+TEST(EngineParity, CountModelCapacityBelowTheEnvironmentsNeedIsRefusedNamingThePair) {
+  const auto slippery = single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery");
+  AgentGroup group;
+  group.environment = &slippery;
+  group.seeds_per_point = 1;
+  group.budget = steps(10, 10);
+  group.points = {counts(params(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 2)};
+  std::vector<std::unique_ptr<Engine>> engines;
+  engines.push_back(make_reference_engine());
+  engines.push_back(make_cpu_engine({1, 0, 0}));
+  for (const auto& engine : engines) {
+    try {
+      run_group(*engine, group);
+      ADD_FAILURE() << engine->name() << " accepted a capacity of 2";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("--model-capacity 2 is too small for --env slippery: state 1, action 1 has 3"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  group.points[0].algorithm = Algorithm::kPrioritized;  // with the counts model: refused
+  group.points[0].model_capacity = 3;
+  EXPECT_THROW(run_group(*make_cpu_engine({1, 0, 0}), group), InputError);
 }
 
 TEST(EngineParity, AnAgentsResultsDoNotDependOnItsNeighbours) {

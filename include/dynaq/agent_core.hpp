@@ -1,8 +1,11 @@
-// The per-agent Dyna-Q step, written once for the CPU engine and the CUDA kernels.
+// The per-agent Dyna step, written once for the CPU engine and the CUDA kernels.
 //
 // One real step of one agent, in the order of DESIGN.md section 1:
 //   act (epsilon-greedy, random ties) -> environment -> direct Q update -> model update ->
-//   n planning updates -> episode bookkeeping.
+//   planning -> episode bookkeeping,
+// with the variants of Sutton & Barto sections 8.2-8.4 (agent_params.hpp): Dyna-Q+, the
+// exploration bonus in action selection only, prioritized sweeping (with or without the
+// direct update), and a count-based stochastic model with sample or expected backups.
 // Every function here is a pure function of its arguments and the agent's tables; randomness
 // comes from the agent's Philox stream (random.hpp), so the order in which agents run, and on
 // which device, cannot change a bit of the result. Floating-point expressions are written out
@@ -10,10 +13,28 @@
 //
 // Table layout (the same on the host and on the device): every table is agent-major, agent i's
 // slice starting at i * (its per-agent length); within a slice, pair p = state * n_actions +
-// action. The reference engine (reference_engine.cpp) implements the same algorithm on its own
-// plain data structures and is the oracle these functions are tested against.
+// action, and a model slot is p * model_slots + k. The reference engine (reference_engine.cpp)
+// implements the same algorithms on its own plain data structures and is the oracle these
+// functions are tested against.
+//
+// Choices the book leaves open, made here once for every engine:
+//   - Dyna-Q+ clock: tau(s, a) = real steps since (s, a) was last tried, or since the run began
+//     when never tried; the clock is never reset per episode. Action selection at step t sees
+//     the t steps taken before it; planning after step t sees t + 1.
+//   - Dyna-Q+ planning draws uniformly over (observed state, any action) pairs: never-tried
+//     actions lead back to the same state with reward 0. The bonus kappa * sqrt(tau) is added
+//     to the model's reward (after the expectation, for expected backups).
+//   - Prioritized sweeping keeps the last-outcome model. The queue pops the highest priority,
+//     ties going to the smaller pair index; re-inserting a queued pair keeps the higher of its
+//     two priorities. A planning "update" is one pair popped and backed up: at most n per real
+//     step. prioritized-direct also makes the direct update (before the model update and the
+//     priority of the real transition).
+//   - Count-based model: each distinct outcome (next state, reward, terminated) of a pair with
+//     its count, at most model_capacity of them (engines refuse a capacity below the
+//     environment's need before running; overflow stops the agent with an error otherwise).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "dynaq/agent_params.hpp"
@@ -23,31 +44,52 @@
 
 namespace dynaq {
 
-// A model entry that has never been observed.
+// A model slot that has never been filled.
 constexpr std::uint32_t kUnseen = 0xFFFFFFFFu;
+// "No entry" in the priority queue's position table and the predecessor lists.
+constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+enum AgentError : std::uint32_t {
+  kAgentOk = 0,
+  kAgentModelCapacityExceeded = 1,  // counters.error_pair names the pair
+};
 
 // Per-agent scalars.
 struct AgentCounters {
   std::uint64_t t;                  // real steps taken so far (the random stream's time)
+  std::uint64_t planning_updates;   // Q backups made by planning
   double episode_return;            // sum of rewards in the current episode
   double cumulative_reward;         // sum of rewards over the whole run
   std::uint32_t state;              // current state (valid unless need_reset)
   std::uint32_t episode_step;       // steps taken in the current episode
   std::uint32_t episodes_done;      // finished episodes (terminated or truncated)
   std::uint32_t n_observed_pairs;
-  std::uint32_t n_observed_states;  // kStates draws only
+  std::uint32_t n_observed_states;  // when state lists are kept
+  std::uint32_t queue_size;         // prioritized sweeping
   std::uint32_t need_reset;         // 1: the next step starts a new episode
+  std::uint32_t error;              // AgentError
+  std::uint32_t error_pair;
 };
 
-// One agent's tables (non-owning).
+// One agent's tables (non-owning). Optional tables are null when no agent of the batch uses them.
 struct AgentRef {
-  float* q;                          // [pair]
-  std::uint32_t* model_next;         // [pair]: kUnseen, or next state | kTerminatedBit
-  float* model_reward;               // [pair]
-  std::uint32_t* observed_pairs;     // [pair]: pairs in the order first observed
-  std::uint32_t* observed_states;    // [state]: states in the order first observed (or null)
-  std::uint32_t* state_actions;      // [pair]: per state, actions in the order first taken (or null)
-  std::uint32_t* state_action_count; // [state] (or null)
+  float* q;                           // [pair]
+  std::uint32_t* model_next;          // [pair * slots + k]: kUnseen, or next state | kTerminatedBit
+  float* model_reward;                // [pair * slots + k]
+  std::uint32_t* model_count;         // [pair * slots + k] (counts model)
+  std::uint32_t model_slots;          // slots per pair: 1, or the largest model_capacity
+  std::uint32_t* observed_pairs;      // [pair]: pairs in the order first observed
+  std::uint32_t* observed_states;     // [state]: states in the order first observed
+  std::uint32_t* state_actions;       // [pair]: per state, actions in the order first taken
+  std::uint32_t* state_action_count;  // [state]
+  std::uint32_t* last_tried;          // [pair]: the clock after the pair was last tried (Dyna-Q+)
+  std::uint32_t* heap_pair;           // [pair]: the priority queue, a binary max-heap
+  float* heap_priority;               // [pair]
+  std::uint32_t* heap_position;       // [pair]: index in the heap, or kNone
+  std::uint32_t* predecessor_head;    // [state]: first pair whose model leads to the state
+  std::uint32_t* predecessor_next;    // [pair]: next pair in the same state's list
+  std::uint32_t* predecessor_prev;    // [pair]
+  std::uint32_t* predecessor_of;      // [pair]: the state whose list holds the pair, or kNone
   AgentCounters* counters;
 };
 
@@ -55,25 +97,47 @@ struct AgentRef {
 struct AgentTablesView {
   std::uint32_t n_states;
   std::uint32_t n_actions;
+  std::uint32_t model_slots;
   float* q;
   std::uint32_t* model_next;
   float* model_reward;
+  std::uint32_t* model_count;         // null unless some agent keeps counts
   std::uint32_t* observed_pairs;
-  std::uint32_t* observed_states;     // null unless some agent draws states then actions
+  std::uint32_t* observed_states;     // null unless some agent draws states or runs Dyna-Q+
   std::uint32_t* state_actions;       // idem
   std::uint32_t* state_action_count;  // idem
+  std::uint32_t* last_tried;          // null unless some agent runs a Dyna-Q+ variant
+  std::uint32_t* heap_pair;           // null unless some agent runs prioritized sweeping
+  float* heap_priority;
+  std::uint32_t* heap_position;
+  std::uint32_t* predecessor_head;
+  std::uint32_t* predecessor_next;
+  std::uint32_t* predecessor_prev;
+  std::uint32_t* predecessor_of;
   AgentCounters* counters;
 
   DYNAQ_HD AgentRef agent(std::uint32_t i) const {
-    const std::uint64_t pairs = static_cast<std::uint64_t>(n_states) * n_actions;
-    const bool by_state = observed_states != nullptr;
-    return AgentRef{q + i * pairs,
-                    model_next + i * pairs,
-                    model_reward + i * pairs,
-                    observed_pairs + i * pairs,
-                    by_state ? observed_states + i * static_cast<std::uint64_t>(n_states) : nullptr,
-                    by_state ? state_actions + i * pairs : nullptr,
-                    by_state ? state_action_count + i * static_cast<std::uint64_t>(n_states) : nullptr,
+    const std::uint64_t states = n_states;
+    const std::uint64_t pairs = states * n_actions;
+    const std::uint64_t slots = pairs * model_slots;
+    const auto at = [i](auto* base, std::uint64_t length) { return base ? base + i * length : nullptr; };
+    return AgentRef{at(q, pairs),
+                    at(model_next, slots),
+                    at(model_reward, slots),
+                    at(model_count, slots),
+                    model_slots,
+                    at(observed_pairs, pairs),
+                    at(observed_states, states),
+                    at(state_actions, pairs),
+                    at(state_action_count, states),
+                    at(last_tried, pairs),
+                    at(heap_pair, pairs),
+                    at(heap_priority, pairs),
+                    at(heap_position, pairs),
+                    at(predecessor_head, states),
+                    at(predecessor_next, pairs),
+                    at(predecessor_prev, pairs),
+                    at(predecessor_of, pairs),
                     counters + i};
   }
 };
@@ -84,9 +148,16 @@ struct AgentMetricsRef {
   double* episode_return;             // kEpisodes: [episode] undiscounted return of each episode
   double* bucket_cumulative_reward;   // kSteps: [bucket] cumulative reward at the bucket's end
   std::uint32_t* bucket_episodes;     // kSteps: [bucket] episodes finished by the bucket's end
+  double* bucket_model_error;         // kSteps: [bucket] model error at the bucket's end
 };
 
-// ---- The pieces of one step -------------------------------------------------------------
+DYNAQ_HD inline bool uses_bonus_in_planning(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlus; }
+DYNAQ_HD inline bool uses_bonus_in_action(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlusAction; }
+DYNAQ_HD inline bool is_prioritized(const AgentParams& p) {
+  return p.algorithm == Algorithm::kPrioritized || p.algorithm == Algorithm::kPrioritizedDirect;
+}
+
+// ---- Values and the one-step backup -------------------------------------------------------
 
 DYNAQ_HD inline float max_q(const float* q_row, std::uint32_t n_actions) {
   float best = q_row[0];
@@ -95,28 +166,78 @@ DYNAQ_HD inline float max_q(const float* q_row, std::uint32_t n_actions) {
   return best;
 }
 
+// r + (terminated ? 0 : gamma * max_a' Q[s'][a']).
+DYNAQ_HD inline float backup_target(const float* q, std::uint32_t n_actions, float reward,
+                                    std::uint32_t next_state, bool terminated, float gamma) {
+  if (terminated) return reward;
+  const float discounted = gamma * max_q(q + static_cast<std::uint64_t>(next_state) * n_actions, n_actions);
+  return reward + discounted;
+}
+
+// Q[pair] += alpha * (target - Q[pair]).
+DYNAQ_HD inline void move_toward(float* q, std::uint32_t pair, float target, float alpha) {
+  const float error = target - q[pair];
+  const float step = alpha * error;
+  q[pair] = q[pair] + step;
+}
+
+// The one-step Q-learning backup shared by direct RL and planning.
+DYNAQ_HD inline void q_backup(float* q, std::uint32_t n_actions, std::uint32_t pair, float reward,
+                              std::uint32_t next_state, bool terminated, float alpha, float gamma) {
+  move_toward(q, pair, backup_target(q, n_actions, reward, next_state, terminated, gamma), alpha);
+}
+
+// The Dyna-Q+ bonus kappa * sqrt(tau), in float with correctly rounded sqrt on every device.
+DYNAQ_HD inline float exploration_bonus(float kappa, std::uint32_t tau) {
+  return kappa * sqrtf(static_cast<float>(tau));
+}
+
+// ---- Acting --------------------------------------------------------------------------------
+
 // argmax with ties broken uniformly at random by one 32-bit word (used only when tied).
-DYNAQ_HD inline std::uint32_t greedy_action(const float* q_row, std::uint32_t n_actions,
-                                            std::uint32_t tie_word) {
-  float best = q_row[0];
+// value(a) gives the value of action a.
+template <typename ValueOf>
+DYNAQ_HD inline std::uint32_t greedy_by(std::uint32_t n_actions, std::uint32_t tie_word, const ValueOf& value) {
+  float best = value(0);
   std::uint32_t first = 0, ties = 1;
   for (std::uint32_t a = 1; a < n_actions; ++a) {
-    if (q_row[a] > best) {
-      best = q_row[a];
+    const float v = value(a);
+    if (v > best) {
+      best = v;
       first = a;
       ties = 1;
-    } else if (q_row[a] == best) {
+    } else if (v == best) {
       ++ties;
     }
   }
   if (ties == 1) return first;
   std::uint32_t k = uniform_index(tie_word, ties);
   for (std::uint32_t a = first;; ++a) {
-    if (q_row[a] == best) {
+    if (value(a) == best) {
       if (k == 0) return a;
       --k;
     }
   }
+}
+
+struct QRowValue {
+  const float* row;
+  DYNAQ_HD float operator()(std::uint32_t a) const { return row[a]; }
+};
+
+// Q(s, a) + kappa * sqrt(tau(s, a)) at clock `now` (exercise 8.4).
+struct BonusValue {
+  const float* row;
+  const std::uint32_t* last_tried_row;
+  std::uint32_t now;
+  float kappa;
+  DYNAQ_HD float operator()(std::uint32_t a) const {
+    return row[a] + exploration_bonus(kappa, now - last_tried_row[a]);
+  }
+};
+
+DYNAQ_HD inline std::uint32_t greedy_action(const float* q_row, std::uint32_t n_actions, std::uint32_t tie_word) {
+  return greedy_by(n_actions, tie_word, QRowValue{q_row});
 }
 
 DYNAQ_HD inline std::uint32_t epsilon_greedy_action(const float* q_row, std::uint32_t n_actions,
@@ -127,24 +248,122 @@ DYNAQ_HD inline std::uint32_t epsilon_greedy_action(const float* q_row, std::uin
   return greedy_action(q_row, n_actions, act_draw.word[2]);
 }
 
-// The one-step Q-learning backup shared by direct RL and planning:
-//   Q[s][a] += alpha * (r + (terminated ? 0 : gamma * max_a' Q[s'][a']) - Q[s][a]).
-DYNAQ_HD inline void q_backup(float* q, std::uint32_t n_actions, std::uint32_t pair, float reward,
-                              std::uint32_t next_state, bool terminated, float alpha, float gamma) {
-  float target = reward;
-  if (!terminated) {
-    const float discounted = gamma * max_q(q + static_cast<std::uint64_t>(next_state) * n_actions, n_actions);
-    target = reward + discounted;
-  }
-  const float error = target - q[pair];
-  const float step = alpha * error;
-  q[pair] = q[pair] + step;
+DYNAQ_HD inline std::uint32_t choose_action(const AgentRef& agent, std::uint32_t n_actions, std::uint32_t state,
+                                            std::uint32_t now, const AgentParams& params,
+                                            const PhiloxBlock& act_draw) {
+  const std::uint64_t row = static_cast<std::uint64_t>(state) * n_actions;
+  if (!uses_bonus_in_action(params))
+    return epsilon_greedy_action(agent.q + row, n_actions, params.epsilon_threshold, act_draw);
+  if (static_cast<std::uint64_t>(act_draw.word[0]) < params.epsilon_threshold)
+    return uniform_index(act_draw.word[1], n_actions);
+  return greedy_by(n_actions, act_draw.word[2], BonusValue{agent.q + row, agent.last_tried + row, now, params.kappa});
 }
 
-// Model learning: keep the last outcome; list the pair (and its state) the first time it is seen.
-DYNAQ_HD inline void record_model(const AgentRef& agent, std::uint32_t n_actions, std::uint32_t pair,
-                                  const Transition& outcome) {
-  if (agent.model_next[pair] == kUnseen) {
+// ---- The priority queue of prioritized sweeping ------------------------------------------
+// A binary max-heap over (priority, pair), ordered by higher priority, then smaller pair: a total
+// order, so the sequence of pops does not depend on how the heap happens to be arranged.
+
+DYNAQ_HD inline bool heap_before(float priority_a, std::uint32_t pair_a, float priority_b, std::uint32_t pair_b) {
+  return priority_a > priority_b || (priority_a == priority_b && pair_a < pair_b);
+}
+
+DYNAQ_HD inline void heap_place(const AgentRef& agent, std::uint32_t index, std::uint32_t pair, float priority) {
+  agent.heap_pair[index] = pair;
+  agent.heap_priority[index] = priority;
+  agent.heap_position[pair] = index;
+}
+
+DYNAQ_HD inline void heap_sift_up(const AgentRef& agent, std::uint32_t index) {
+  const std::uint32_t pair = agent.heap_pair[index];
+  const float priority = agent.heap_priority[index];
+  while (index > 0) {
+    const std::uint32_t parent = (index - 1) / 2;
+    if (!heap_before(priority, pair, agent.heap_priority[parent], agent.heap_pair[parent])) break;
+    heap_place(agent, index, agent.heap_pair[parent], agent.heap_priority[parent]);
+    index = parent;
+  }
+  heap_place(agent, index, pair, priority);
+}
+
+DYNAQ_HD inline void heap_sift_down(const AgentRef& agent, std::uint32_t index, std::uint32_t size) {
+  const std::uint32_t pair = agent.heap_pair[index];
+  const float priority = agent.heap_priority[index];
+  while (true) {
+    std::uint32_t child = 2 * index + 1;
+    if (child >= size) break;
+    if (child + 1 < size && heap_before(agent.heap_priority[child + 1], agent.heap_pair[child + 1],
+                                        agent.heap_priority[child], agent.heap_pair[child]))
+      ++child;
+    if (!heap_before(agent.heap_priority[child], agent.heap_pair[child], priority, pair)) break;
+    heap_place(agent, index, agent.heap_pair[child], agent.heap_priority[child]);
+    index = child;
+  }
+  heap_place(agent, index, pair, priority);
+}
+
+// Queues `pair` with `priority`, or raises its priority if it is queued with a lower one.
+DYNAQ_HD inline void queue_push(const AgentRef& agent, std::uint32_t pair, float priority) {
+  std::uint32_t& size = agent.counters->queue_size;
+  const std::uint32_t at = agent.heap_position[pair];
+  if (at != kNone) {
+    if (priority > agent.heap_priority[at]) {
+      agent.heap_priority[at] = priority;
+      heap_sift_up(agent, at);
+    }
+    return;
+  }
+  heap_place(agent, size, pair, priority);
+  ++size;
+  heap_sift_up(agent, size - 1);
+}
+
+DYNAQ_HD inline std::uint32_t queue_pop(const AgentRef& agent) {
+  std::uint32_t& size = agent.counters->queue_size;
+  const std::uint32_t top = agent.heap_pair[0];
+  agent.heap_position[top] = kNone;
+  --size;
+  if (size > 0) {
+    heap_place(agent, 0, agent.heap_pair[size], agent.heap_priority[size]);
+    heap_sift_down(agent, 0, size);
+  }
+  return top;
+}
+
+// Moves `pair` into the predecessor list of `state` (the state its model now leads to).
+DYNAQ_HD inline void link_predecessor(const AgentRef& agent, std::uint32_t pair, std::uint32_t state) {
+  const std::uint32_t old = agent.predecessor_of[pair];
+  if (old == state) return;
+  if (old != kNone) {
+    const std::uint32_t prev = agent.predecessor_prev[pair], next = agent.predecessor_next[pair];
+    if (prev != kNone) agent.predecessor_next[prev] = next;
+    else agent.predecessor_head[old] = next;
+    if (next != kNone) agent.predecessor_prev[next] = prev;
+  }
+  const std::uint32_t head = agent.predecessor_head[state];
+  agent.predecessor_next[pair] = head;
+  agent.predecessor_prev[pair] = kNone;
+  if (head != kNone) agent.predecessor_prev[head] = pair;
+  agent.predecessor_head[state] = pair;
+  agent.predecessor_of[pair] = state;
+}
+
+// |target - Q(pair)| for the pair's last-outcome model.
+DYNAQ_HD inline float model_priority(const AgentRef& agent, std::uint32_t n_actions, std::uint32_t pair, float gamma) {
+  const std::uint64_t slot = static_cast<std::uint64_t>(pair) * agent.model_slots;
+  const std::uint32_t entry = agent.model_next[slot];
+  const float target = backup_target(agent.q, n_actions, agent.model_reward[slot], entry & kStateMask,
+                                     (entry & kTerminatedBit) != 0, gamma);
+  return fabsf(target - agent.q[pair]);
+}
+
+// ---- Model learning ------------------------------------------------------------------------
+
+// Records an observed outcome; false when a count-based model has no slot left for it.
+DYNAQ_HD inline bool record_model(const AgentRef& agent, std::uint32_t n_actions, std::uint32_t pair,
+                                  const Transition& outcome, const AgentParams& params) {
+  const std::uint64_t base = static_cast<std::uint64_t>(pair) * agent.model_slots;
+  const std::uint32_t entry = outcome.next_state | (outcome.terminated ? kTerminatedBit : 0u);
+  if (agent.model_next[base] == kUnseen) {
     AgentCounters& c = *agent.counters;
     agent.observed_pairs[c.n_observed_pairs++] = pair;
     if (agent.observed_states != nullptr) {
@@ -155,60 +374,150 @@ DYNAQ_HD inline void record_model(const AgentRef& agent, std::uint32_t n_actions
       ++taken;
     }
   }
-  agent.model_next[pair] = outcome.next_state | (outcome.terminated ? kTerminatedBit : 0u);
-  agent.model_reward[pair] = outcome.reward;
+  if (params.model == ModelKind::kLast) {
+    agent.model_next[base] = entry;
+    agent.model_reward[base] = outcome.reward;
+    if (is_prioritized(params)) link_predecessor(agent, pair, outcome.next_state);
+    return true;
+  }
+  for (std::uint32_t k = 0; k < params.model_capacity; ++k) {
+    const std::uint32_t slot_entry = agent.model_next[base + k];
+    if (slot_entry == kUnseen) {
+      agent.model_next[base + k] = entry;
+      agent.model_reward[base + k] = outcome.reward;
+      agent.model_count[base + k] = 1;
+      return true;
+    }
+    if (slot_entry == entry && agent.model_reward[base + k] == outcome.reward) {
+      agent.model_count[base + k] += 1;
+      return true;
+    }
+  }
+  return false;
 }
 
-// The pair that planning update `plan_draw` replays.
+// ---- Planning ------------------------------------------------------------------------------
+
+// The pair that a uniform planning draw replays.
 DYNAQ_HD inline std::uint32_t planning_pair(const AgentRef& agent, std::uint32_t n_actions,
-                                            PlanningDraw draw, const PhiloxBlock& plan_draw) {
+                                            const AgentParams& params, const PhiloxBlock& plan_draw) {
   const AgentCounters& c = *agent.counters;
-  if (draw == PlanningDraw::kPairs)
+  if (uses_bonus_in_planning(params)) {
+    // Any action of an observed state, tried or not.
+    if (params.planning_draw == PlanningDraw::kPairs) {
+      const std::uint32_t k = uniform_index(plan_draw.word[0], c.n_observed_states * n_actions);
+      return agent.observed_states[k / n_actions] * n_actions + k % n_actions;
+    }
+    const std::uint32_t state = agent.observed_states[uniform_index(plan_draw.word[0], c.n_observed_states)];
+    return state * n_actions + uniform_index(plan_draw.word[1], n_actions);
+  }
+  if (params.planning_draw == PlanningDraw::kPairs)
     return agent.observed_pairs[uniform_index(plan_draw.word[0], c.n_observed_pairs)];
   const std::uint32_t state = agent.observed_states[uniform_index(plan_draw.word[0], c.n_observed_states)];
   const std::uint32_t k = uniform_index(plan_draw.word[1], agent.state_action_count[state]);
   return state * n_actions + agent.state_actions[static_cast<std::uint64_t>(state) * n_actions + k];
 }
 
-DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_actions,
-                                     const AgentParams& params, const PhiloxBlock& plan_draw) {
-  const std::uint32_t pair = planning_pair(agent, n_actions, params.planning_draw, plan_draw);
-  const std::uint32_t entry = agent.model_next[pair];
-  q_backup(agent.q, n_actions, pair, agent.model_reward[pair], entry & kStateMask,
-           (entry & kTerminatedBit) != 0, params.alpha, params.gamma);
+// The backup target of `pair` under the agent's model (before any exploration bonus).
+DYNAQ_HD inline float model_target(const AgentRef& agent, std::uint32_t n_actions, std::uint32_t pair,
+                                   const AgentParams& params, std::uint32_t outcome_word) {
+  const std::uint64_t base = static_cast<std::uint64_t>(pair) * agent.model_slots;
+  if (agent.model_next[base] == kUnseen)  // a never-tried action (Dyna-Q+): back to the same state, reward 0
+    return backup_target(agent.q, n_actions, 0.0f, pair / n_actions, false, params.gamma);
+  if (params.model == ModelKind::kLast) {
+    const std::uint32_t entry = agent.model_next[base];
+    return backup_target(agent.q, n_actions, agent.model_reward[base], entry & kStateMask,
+                         (entry & kTerminatedBit) != 0, params.gamma);
+  }
+  std::uint32_t slots = 0, total = 0;
+  while (slots < agent.model_slots && agent.model_next[base + slots] != kUnseen) total += agent.model_count[base + slots++];
+  if (params.backup == BackupKind::kSample) {
+    std::uint32_t u = uniform_index(outcome_word, total), k = 0;
+    while (u >= agent.model_count[base + k]) u -= agent.model_count[base + k++];
+    const std::uint32_t entry = agent.model_next[base + k];
+    return backup_target(agent.q, n_actions, agent.model_reward[base + k], entry & kStateMask,
+                         (entry & kTerminatedBit) != 0, params.gamma);
+  }
+  float expectation = 0.0f;
+  for (std::uint32_t k = 0; k < slots; ++k) {
+    const std::uint32_t entry = agent.model_next[base + k];
+    const float p = static_cast<float>(agent.model_count[base + k]) / static_cast<float>(total);
+    const float term = p * backup_target(agent.q, n_actions, agent.model_reward[base + k], entry & kStateMask,
+                                         (entry & kTerminatedBit) != 0, params.gamma);
+    expectation = expectation + term;
+  }
+  return expectation;
 }
+
+// One uniform planning update (Dyna-Q, Dyna-Q+, either model) after real step t.
+DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
+                                     std::uint32_t now, const PhiloxBlock& plan_draw) {
+  const std::uint32_t pair = planning_pair(agent, n_actions, params, plan_draw);
+  float target = model_target(agent, n_actions, pair, params, plan_draw.word[2]);
+  if (uses_bonus_in_planning(params)) target = target + exploration_bonus(params.kappa, now - agent.last_tried[pair]);
+  move_toward(agent.q, pair, target, params.alpha);
+  agent.counters->planning_updates += 1;
+}
+
+// Up to n prioritized-sweeping updates: pop, back up, queue the predecessors.
+DYNAQ_HD inline void prioritized_sweep(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params) {
+  AgentCounters& c = *agent.counters;
+  for (std::uint32_t j = 0; j < params.planning_steps && c.queue_size > 0; ++j) {
+    const std::uint32_t pair = queue_pop(agent);
+    const std::uint64_t slot = static_cast<std::uint64_t>(pair) * agent.model_slots;
+    const std::uint32_t entry = agent.model_next[slot];
+    q_backup(agent.q, n_actions, pair, agent.model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0,
+             params.alpha, params.gamma);
+    c.planning_updates += 1;
+    for (std::uint32_t before = agent.predecessor_head[pair / n_actions]; before != kNone;
+         before = agent.predecessor_next[before]) {
+      const float priority = model_priority(agent, n_actions, before, params.gamma);
+      if (priority > params.theta) queue_push(agent, before, priority);
+    }
+  }
+}
+
+// ---- One real step -------------------------------------------------------------------------
 
 struct StepResult {
   float reward;
   bool episode_ended;  // terminated or truncated by the step limit
 };
 
-// One real step of one agent (DESIGN.md section 1, steps 1 to 6).
-DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
-                                      const AgentParams& params, const AgentRandom& rng) {
+// One real step of one agent (DESIGN.md section 1, steps 1 to 6, with the variants above).
+DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env, const AgentParams& params,
+                                      const AgentRandom& rng) {
   AgentCounters& c = *agent.counters;
   const std::uint32_t t = static_cast<std::uint32_t>(c.t);
   const std::uint32_t n_actions = env.n_actions;
   if (c.need_reset) {
-    c.state = env.n_start_states > 1 ? start_state_for(env, rng.draw(t, kPurposeReset).word[0])
-                                     : env.start_state[0];
+    c.state = env.n_start_states > 1 ? start_state_for(env, rng.draw(t, kPurposeReset).word[0]) : env.start_state[0];
     c.episode_step = 0;
     c.episode_return = 0.0;
     c.need_reset = 0;
   }
   const std::uint32_t state = c.state;
-  const std::uint32_t action =
-      epsilon_greedy_action(agent.q + static_cast<std::uint64_t>(state) * n_actions, n_actions,
-                            params.epsilon_threshold, rng.draw(t, kPurposeAct));
+  const std::uint32_t action = choose_action(agent, n_actions, state, t, params, rng.draw(t, kPurposeAct));
   const std::uint32_t pair = state * n_actions + action;
   const std::uint32_t env_word = outcome_count(env, pair) > 1 ? rng.draw(t, kPurposeEnv).word[0] : 0u;
   const Transition outcome = transition_for(env, pair, env_word);
+  if (agent.last_tried != nullptr) agent.last_tried[pair] = t + 1;
 
-  q_backup(agent.q, n_actions, pair, outcome.reward, outcome.next_state, outcome.terminated,
-           params.alpha, params.gamma);
-  record_model(agent, n_actions, pair, outcome);
-  for (std::uint32_t j = 0; j < params.planning_steps; ++j)
-    planning_update(agent, n_actions, params, rng.draw(t, kPurposePlan, j));
+  if (!is_prioritized(params) || params.algorithm == Algorithm::kPrioritizedDirect)
+    q_backup(agent.q, n_actions, pair, outcome.reward, outcome.next_state, outcome.terminated, params.alpha,
+             params.gamma);
+  if (!record_model(agent, n_actions, pair, outcome, params)) {
+    c.error = kAgentModelCapacityExceeded;
+    c.error_pair = pair;
+  }
+  if (is_prioritized(params)) {
+    const float priority = model_priority(agent, n_actions, pair, params.gamma);
+    if (priority > params.theta) queue_push(agent, pair, priority);
+    prioritized_sweep(agent, n_actions, params);
+  } else {
+    for (std::uint32_t j = 0; j < params.planning_steps; ++j)
+      planning_update(agent, n_actions, params, t + 1, rng.draw(t, kPurposePlan, j));
+  }
 
   c.t += 1;
   c.episode_step += 1;
@@ -224,37 +533,83 @@ DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
   return StepResult{outcome.reward, outcome.terminated || truncated};
 }
 
+// ---- Model error ---------------------------------------------------------------------------
+
+// The mean, over observed pairs in the order first observed, of the total variation distance
+// between the model's outcome distribution and the environment's: sum over the model's outcomes
+// of max(0, q(o) - p(o)), with p(o) summed over the environment's outcomes equal to o in table
+// order. For a deterministic environment and the last-outcome model this is the fraction of
+// observed pairs whose model is wrong. 0 before any pair is observed.
+DYNAQ_HD inline double model_error(const AgentRef& agent, const MdpView& env, const AgentParams& params) {
+  const AgentCounters& c = *agent.counters;
+  if (c.n_observed_pairs == 0) return 0.0;
+  const bool counts = params.model == ModelKind::kCounts;
+  double sum = 0.0;
+  for (std::uint32_t i = 0; i < c.n_observed_pairs; ++i) {
+    const std::uint32_t pair = agent.observed_pairs[i];
+    const std::uint64_t base = static_cast<std::uint64_t>(pair) * agent.model_slots;
+    std::uint32_t slots = 1;  // the last-outcome model has one
+    double total = 1.0;
+    if (counts) {
+      slots = 0;
+      total = 0.0;
+      while (slots < agent.model_slots && agent.model_next[base + slots] != kUnseen)
+        total += static_cast<double>(agent.model_count[base + slots++]);
+    }
+    double distance = 0.0;
+    for (std::uint32_t k = 0; k < slots; ++k) {
+      const std::uint32_t entry = agent.model_next[base + k];
+      const double q = (counts ? static_cast<double>(agent.model_count[base + k]) : 1.0) / total;
+      double p = 0.0;
+      for (std::uint32_t o = env.pair_begin[pair]; o < env.pair_begin[pair + 1]; ++o)
+        if (env.next_state[o] == (entry & kStateMask) && (env.terminated[o] != 0) == ((entry & kTerminatedBit) != 0) &&
+            env.reward[o] == agent.model_reward[base + k])
+          p += env.probability[o];
+      if (q > p) distance += q - p;
+    }
+    sum += distance;
+  }
+  return sum / static_cast<double>(c.n_observed_pairs);
+}
+
 // ---- A whole run --------------------------------------------------------------------------
 
 DYNAQ_HD inline bool agent_finished(const AgentCounters& c, const RunBudget& budget) {
-  return budget.kind == BudgetKind::kEpisodes ? c.episodes_done >= budget.episodes
-                                              : c.t >= budget.steps;
+  if (c.error != kAgentOk) return true;
+  return budget.kind == BudgetKind::kEpisodes ? c.episodes_done >= budget.episodes : c.t >= budget.steps;
 }
 
-// Fresh tables: Q = q_init everywhere, an empty model, and a reset pending.
+// Fresh tables: Q = q_init everywhere, an empty model and queue, and a reset pending.
 DYNAQ_HD inline void agent_init(const AgentRef& agent, std::uint32_t n_states, std::uint32_t n_actions,
                                 float q_init) {
   const std::uint64_t pairs = static_cast<std::uint64_t>(n_states) * n_actions;
-  for (std::uint64_t p = 0; p < pairs; ++p) {
-    agent.q[p] = q_init;
-    agent.model_next[p] = kUnseen;
-    agent.model_reward[p] = 0.0f;
+  for (std::uint64_t p = 0; p < pairs; ++p) agent.q[p] = q_init;
+  for (std::uint64_t k = 0; k < pairs * agent.model_slots; ++k) {
+    agent.model_next[k] = kUnseen;
+    agent.model_reward[k] = 0.0f;
+    if (agent.model_count != nullptr) agent.model_count[k] = 0;
   }
   if (agent.state_action_count != nullptr)
     for (std::uint32_t s = 0; s < n_states; ++s) agent.state_action_count[s] = 0;
-  *agent.counters = AgentCounters{0, 0.0, 0.0, 0, 0, 0, 0, 0, 1};
+  if (agent.last_tried != nullptr)
+    for (std::uint64_t p = 0; p < pairs; ++p) agent.last_tried[p] = 0;
+  if (agent.heap_position != nullptr) {
+    for (std::uint64_t p = 0; p < pairs; ++p) agent.heap_position[p] = agent.predecessor_of[p] = kNone;
+    for (std::uint32_t s = 0; s < n_states; ++s) agent.predecessor_head[s] = kNone;
+  }
+  *agent.counters = AgentCounters{0, 0, 0.0, 0.0, 0, 0, 0, 0, 0, 0, 1, kAgentOk, 0};
 }
 
 // Runs an agent for at most `max_steps` more real steps, or until its budget is spent, and
 // records its metrics. Returns true when the agent has finished its run.
-DYNAQ_HD inline bool advance_agent(const AgentRef& agent, const ScheduleView& schedule,
-                                   const AgentParams& params, const AgentRandom& rng,
-                                   const RunBudget& budget, const AgentMetricsRef& metrics,
+DYNAQ_HD inline bool advance_agent(const AgentRef& agent, const ScheduleView& schedule, const AgentParams& params,
+                                   const AgentRandom& rng, const RunBudget& budget, const AgentMetricsRef& metrics,
                                    std::uint64_t max_steps) {
   AgentCounters& c = *agent.counters;
   for (std::uint64_t k = 0; k < max_steps; ++k) {
     if (agent_finished(c, budget)) return true;
-    const StepResult step = agent_step(agent, schedule.at(c.t), params, rng);
+    const MdpView& env = schedule.at(c.t);
+    const StepResult step = agent_step(agent, env, params, rng);
     if (budget.kind == BudgetKind::kEpisodes) {
       if (step.episode_ended) {
         metrics.episode_steps[c.episodes_done - 1] = c.episode_step;
@@ -264,6 +619,7 @@ DYNAQ_HD inline bool advance_agent(const AgentRef& agent, const ScheduleView& sc
       const std::uint64_t bucket = (c.t - 1) / budget.bucket_steps;
       metrics.bucket_cumulative_reward[bucket] = c.cumulative_reward;
       metrics.bucket_episodes[bucket] = c.episodes_done;
+      if (metrics.bucket_model_error != nullptr) metrics.bucket_model_error[bucket] = model_error(agent, env, params);
     }
   }
   return agent_finished(c, budget);

@@ -30,10 +30,30 @@ struct AgentGroup {
 
   std::uint32_t n_agents() const { return static_cast<std::uint32_t>(points.size()) * seeds_per_point; }
   const AgentParams& params_of(std::uint32_t local_agent) const { return points[local_agent / seeds_per_point]; }
-  bool any_draws_states() const;
-  // Bytes of tables one agent needs while it runs (Q, model, lists, counters).
+
+  // Which optional tables the group's agents need (agent_core.hpp).
+  bool needs_state_lists() const;   // states-then-actions draws, or Dyna-Q+ planning
+  bool needs_last_tried() const;    // a Dyna-Q+ variant
+  bool needs_queue() const;         // prioritized sweeping
+  bool needs_counts() const;        // a count-based model
+  std::uint32_t model_slots() const;  // 1, or the largest model_capacity of a counts model
+  // Bytes of tables one agent needs while it runs (Q, model, lists, queue, counters).
   std::uint64_t table_bytes_per_agent() const;
+
+  // Checks what can only be checked against the environment, before anything runs: throws
+  // InputError when prioritized sweeping is combined with a count-based model, or when a
+  // counts model's capacity is below the number of distinct outcomes of some pair.
+  void validate() const;
 };
+
+// The largest number of distinct outcomes (next state, reward, terminated) of any pair, over
+// every phase of the environment, and one pair that has that many.
+struct OutcomeNeed {
+  std::uint32_t outcomes;
+  std::uint32_t state;
+  std::uint32_t action;
+};
+OutcomeNeed distinct_outcomes_needed(const Environment& environment);
 
 // Per-agent results of a group, agent-major.
 struct GroupResults {
@@ -41,17 +61,29 @@ struct GroupResults {
   std::vector<double> episode_return;                // kEpisodes: [agent][episode]
   std::vector<double> bucket_cumulative_reward;      // kSteps: [agent][bucket]
   std::vector<std::uint32_t> bucket_episodes;        // kSteps: [agent][bucket]
+  std::vector<double> bucket_model_error;            // kSteps: [agent][bucket] (agent_core.hpp)
   std::vector<std::uint64_t> total_steps;            // [agent] real steps taken
+  std::vector<std::uint64_t> planning_updates;       // [agent] Q backups made by planning
 
   // Final tables, only when the group asked for them (keep_tables). observed_pairs lists each
-  // agent's observed pairs in first-seen order, padded with kUnseen.
+  // agent's observed pairs in first-seen order, padded with kUnseen. Model tables have
+  // group.model_slots() slots per pair; model_count is empty unless a counts model ran.
   std::vector<float> q;                              // [agent][pair]
-  std::vector<std::uint32_t> model_next;             // [agent][pair]
-  std::vector<float> model_reward;                   // [agent][pair]
+  std::vector<std::uint32_t> model_next;             // [agent][pair][slot]
+  std::vector<float> model_reward;                   // [agent][pair][slot]
+  std::vector<std::uint32_t> model_count;            // [agent][pair][slot]
   std::vector<std::uint32_t> observed_pairs;         // [agent][pair]
 
   void allocate(const AgentGroup& group);
 };
+
+struct AgentRef;
+struct AgentCounters;
+
+// Copies one agent's final tables (host memory) into `results` at local index `local`.
+void copy_final_tables(const AgentRef& agent, const AgentGroup& group, GroupResults& results, std::uint32_t local);
+// Throws std::runtime_error when the agent stopped on an error (agent_core.hpp AgentError).
+void check_agent(const AgentCounters& counters, const AgentGroup& group, std::uint32_t local);
 
 // Called now and then from the thread that started the run, with agents finished so far.
 using ProgressCallback = std::function<void(std::uint64_t agents_done)>;

@@ -26,6 +26,7 @@ struct MdpView {
   const std::uint32_t* next_state;         // per outcome
   const float* reward;                     // per outcome
   const std::uint8_t* terminated;          // per outcome, 0 or 1
+  const double* probability;               // per outcome (for model error, never for sampling)
   const std::uint64_t* outcome_threshold;  // per outcome, cumulative, last of a pair = 2^32
   std::uint32_t n_start_states;
   const std::uint32_t* start_state;        // states with positive start probability

@@ -33,35 +33,42 @@ std::string cpu_model_name() {
 
 // One batch's tables, owned on the host.
 struct BatchTables {
-  std::vector<float> q;
-  std::vector<std::uint32_t> model_next;
-  std::vector<float> model_reward;
-  std::vector<std::uint32_t> observed_pairs;
-  std::vector<std::uint32_t> observed_states;
-  std::vector<std::uint32_t> state_actions;
-  std::vector<std::uint32_t> state_action_count;
+  std::vector<float> q, model_reward, heap_priority;
+  std::vector<std::uint32_t> model_next, model_count, observed_pairs, observed_states, state_actions,
+      state_action_count, last_tried, heap_pair, heap_position, predecessor_head, predecessor_next,
+      predecessor_prev, predecessor_of;
   std::vector<AgentCounters> counters;
 
-  AgentTablesView allocate(std::uint32_t agents, std::uint32_t n_states, std::uint32_t n_actions,
-                           bool by_state) {
-    const std::uint64_t pairs = std::uint64_t{n_states} * n_actions;
-    q.resize(agents * pairs);
-    model_next.resize(agents * pairs);
-    model_reward.resize(agents * pairs);
-    observed_pairs.resize(agents * pairs);
-    observed_states.resize(by_state ? agents * std::uint64_t{n_states} : 0);
-    state_actions.resize(by_state ? agents * pairs : 0);
-    state_action_count.resize(by_state ? agents * std::uint64_t{n_states} : 0);
+  AgentTablesView allocate(std::uint32_t agents, const AgentGroup& group) {
+    const std::uint32_t n_states = group.environment->n_states(), n_actions = group.environment->n_actions();
+    const std::uint64_t states = std::uint64_t{agents} * n_states;
+    const std::uint64_t pairs = states * n_actions;
+    const std::uint64_t slots = pairs * group.model_slots();
+    const auto sized = [](auto& table, std::uint64_t length, bool needed) {
+      table.resize(needed ? length : 0);
+      return needed ? table.data() : nullptr;
+    };
+    const bool lists = group.needs_state_lists(), queue = group.needs_queue();
     counters.resize(agents);
     return AgentTablesView{n_states,
                            n_actions,
-                           q.data(),
-                           model_next.data(),
-                           model_reward.data(),
-                           observed_pairs.data(),
-                           by_state ? observed_states.data() : nullptr,
-                           by_state ? state_actions.data() : nullptr,
-                           by_state ? state_action_count.data() : nullptr,
+                           group.model_slots(),
+                           sized(q, pairs, true),
+                           sized(model_next, slots, true),
+                           sized(model_reward, slots, true),
+                           sized(model_count, slots, group.needs_counts()),
+                           sized(observed_pairs, pairs, true),
+                           sized(observed_states, states, lists),
+                           sized(state_actions, pairs, lists),
+                           sized(state_action_count, states, lists),
+                           sized(last_tried, pairs, group.needs_last_tried()),
+                           sized(heap_pair, pairs, queue),
+                           sized(heap_priority, pairs, queue),
+                           sized(heap_position, pairs, queue),
+                           sized(predecessor_head, states, queue),
+                           sized(predecessor_next, pairs, queue),
+                           sized(predecessor_prev, pairs, queue),
+                           sized(predecessor_of, pairs, queue),
                            counters.data()};
   }
 };
@@ -78,20 +85,19 @@ class CpuEngine final : public Engine {
   }
 
   void run(const AgentGroup& group, GroupResults& results, const ProgressCallback& progress) override {
+    group.validate();
     results.allocate(group);
     const Environment& env = *group.environment;
     const std::uint32_t n_states = env.n_states(), n_actions = env.n_actions();
-    const std::uint64_t pairs = std::uint64_t{n_states} * n_actions;
     const ScheduleView schedule = schedule_view(env);
     const RunBudget budget = group.budget;
     const std::uint32_t batch = batch_size(group);
-    const bool by_state = group.any_draws_states();
     std::atomic<std::uint64_t> agents_done{0};
     BatchTables tables;
 
     for (std::uint32_t first = 0; first < group.n_agents(); first += batch) {
       const std::uint32_t count = std::min(batch, group.n_agents() - first);
-      const AgentTablesView view = tables.allocate(count, n_states, n_actions, by_state);
+      const AgentTablesView view = tables.allocate(count, group);
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
       for (std::int64_t k = 0; k < static_cast<std::int64_t>(count); ++k) {
         const std::uint32_t local = first + static_cast<std::uint32_t>(k);
@@ -102,10 +108,12 @@ class CpuEngine final : public Engine {
         advance_agent(agent, schedule, params, AgentRandom::make(group.sweep_seed, group.first_agent + local),
                       budget, metrics, ~std::uint64_t{0});
         results.total_steps[local] = agent.counters->t;
-        if (group.keep_tables) copy_tables(agent, pairs, results, local);
+        results.planning_updates[local] = agent.counters->planning_updates;
+        if (group.keep_tables) copy_final_tables(agent, group, results, local);
         agents_done.fetch_add(1, std::memory_order_relaxed);
         if (progress && omp_get_thread_num() == 0) progress(agents_done.load(std::memory_order_relaxed));
       }
+      for (std::uint32_t k = 0; k < count; ++k) check_agent(tables.counters[k], group, first + k);
     }
     if (progress) progress(group.n_agents());
   }
@@ -121,20 +129,11 @@ class CpuEngine final : public Engine {
   static AgentMetricsRef metrics_of(GroupResults& results, const RunBudget& budget, std::uint32_t agent) {
     if (budget.kind == BudgetKind::kEpisodes) {
       const std::uint64_t at = std::uint64_t{agent} * budget.episodes;
-      return AgentMetricsRef{&results.episode_steps[at], &results.episode_return[at], nullptr, nullptr};
+      return AgentMetricsRef{&results.episode_steps[at], &results.episode_return[at], nullptr, nullptr, nullptr};
     }
     const std::uint64_t at = std::uint64_t{agent} * budget.n_buckets;
-    return AgentMetricsRef{nullptr, nullptr, &results.bucket_cumulative_reward[at], &results.bucket_episodes[at]};
-  }
-
-  static void copy_tables(const AgentRef& agent, std::uint64_t pairs, GroupResults& results,
-                          std::uint32_t local) {
-    const std::uint64_t at = local * pairs;
-    std::copy(agent.q, agent.q + pairs, results.q.begin() + at);
-    std::copy(agent.model_next, agent.model_next + pairs, results.model_next.begin() + at);
-    std::copy(agent.model_reward, agent.model_reward + pairs, results.model_reward.begin() + at);
-    std::copy(agent.observed_pairs, agent.observed_pairs + agent.counters->n_observed_pairs,
-              results.observed_pairs.begin() + at);
+    return AgentMetricsRef{nullptr, nullptr, &results.bucket_cumulative_reward[at], &results.bucket_episodes[at],
+                           &results.bucket_model_error[at]};
   }
 
   CpuEngineOptions options_;

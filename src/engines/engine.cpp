@@ -1,25 +1,90 @@
-// What every engine shares: group sizes, result buffers, and the schedule as kernels see it.
+// What every engine shares: group sizes and checks, result buffers, and the schedule as kernels
+// see it.
 #include "dynaq/engine.hpp"
+
+#include <algorithm>
+#include <tuple>
 
 #include "dynaq/agent_core.hpp"
 #include "dynaq/errors.hpp"
 
 namespace dynaq {
 
-bool AgentGroup::any_draws_states() const {
+namespace {
+template <typename Predicate>
+bool any_point(const std::vector<AgentParams>& points, Predicate predicate) {
+  return std::any_of(points.begin(), points.end(), predicate);
+}
+}  // namespace
+
+bool AgentGroup::needs_state_lists() const {
+  return any_point(points, [](const AgentParams& p) {
+    return p.planning_draw == PlanningDraw::kStates || uses_bonus_in_planning(p);
+  });
+}
+
+bool AgentGroup::needs_last_tried() const {
+  return any_point(points, [](const AgentParams& p) { return uses_bonus_in_planning(p) || uses_bonus_in_action(p); });
+}
+
+bool AgentGroup::needs_queue() const {
+  return any_point(points, [](const AgentParams& p) { return is_prioritized(p); });
+}
+
+bool AgentGroup::needs_counts() const {
+  return any_point(points, [](const AgentParams& p) { return p.model == ModelKind::kCounts; });
+}
+
+std::uint32_t AgentGroup::model_slots() const {
+  std::uint32_t slots = 1;
   for (const AgentParams& p : points)
-    if (p.planning_draw == PlanningDraw::kStates) return true;
-  return false;
+    if (p.model == ModelKind::kCounts) slots = std::max(slots, p.model_capacity);
+  return slots;
 }
 
 std::uint64_t AgentGroup::table_bytes_per_agent() const {
   const std::uint64_t states = environment->n_states();
   const std::uint64_t pairs = states * environment->n_actions();
-  // Q (float), model next (u32), model reward (float), observed pairs (u32).
-  std::uint64_t bytes = pairs * 16 + sizeof(AgentCounters);
-  // Observed states and action lists per state, when some point draws states then actions.
-  if (any_draws_states()) bytes += pairs * 4 + states * 8;
+  // Q (float) and observed pairs (u32); model next and reward per slot, and counts.
+  std::uint64_t bytes = pairs * 8 + pairs * model_slots() * (needs_counts() ? 12 : 8) + sizeof(AgentCounters);
+  if (needs_state_lists()) bytes += pairs * 4 + states * 8;
+  if (needs_last_tried()) bytes += pairs * 4;
+  if (needs_queue()) bytes += pairs * 24 + states * 4;
   return bytes;
+}
+
+OutcomeNeed distinct_outcomes_needed(const Environment& environment) {
+  OutcomeNeed need{0, 0, 0};
+  const std::uint32_t n_actions = environment.n_actions();
+  for (std::uint32_t pair = 0; pair < environment.n_states() * n_actions; ++pair) {
+    std::vector<std::tuple<std::uint32_t, std::uint8_t, float>> distinct;
+    for (const EnvironmentPhase& phase : environment.phases) {
+      const TabularMdp& m = *phase.mdp;
+      for (std::uint32_t i = m.pair_begin[pair]; i < m.pair_begin[pair + 1]; ++i) {
+        const auto outcome = std::make_tuple(m.next_state[i], m.terminated[i], m.reward[i]);
+        if (m.probability[i] > 0.0 && std::find(distinct.begin(), distinct.end(), outcome) == distinct.end())
+          distinct.push_back(outcome);
+      }
+    }
+    if (distinct.size() > need.outcomes)
+      need = OutcomeNeed{static_cast<std::uint32_t>(distinct.size()), pair / n_actions, pair % n_actions};
+  }
+  return need;
+}
+
+void AgentGroup::validate() const {
+  for (const AgentParams& p : points)
+    if (is_prioritized(p) && p.model != ModelKind::kLast)
+      throw InputError("--algo prioritized sweeping keeps the last-outcome model (Sutton & Barto section 8.4); "
+                       "use --model last with it");
+  if (!needs_counts()) return;
+  const OutcomeNeed need = distinct_outcomes_needed(*environment);
+  for (const AgentParams& p : points)
+    if (p.model == ModelKind::kCounts && p.model_capacity < need.outcomes)
+      throw InputError("--model-capacity " + std::to_string(p.model_capacity) + " is too small for --env " +
+                       environment->name + ": state " + std::to_string(need.state) + ", action " +
+                       std::to_string(need.action) + " has " + std::to_string(need.outcomes) +
+                       " distinct outcomes; use --model-capacity " + std::to_string(need.outcomes) + " or more");
 }
 
 void GroupResults::allocate(const AgentGroup& group) {
@@ -30,21 +95,46 @@ void GroupResults::allocate(const AgentGroup& group) {
   episode_return.assign(by_episode ? agents * budget.episodes : 0, 0.0);
   bucket_cumulative_reward.assign(by_episode ? 0 : agents * budget.n_buckets, 0.0);
   bucket_episodes.assign(by_episode ? 0 : agents * budget.n_buckets, 0);
+  bucket_model_error.assign(by_episode ? 0 : agents * budget.n_buckets, 0.0);
   total_steps.assign(agents, 0);
-  const std::uint64_t table = group.keep_tables
-                                  ? agents * group.environment->n_states() * group.environment->n_actions()
-                                  : 0;
+  planning_updates.assign(agents, 0);
+  const std::uint64_t table =
+      group.keep_tables ? agents * group.environment->n_states() * group.environment->n_actions() : 0;
   q.assign(table, 0.0f);
-  model_next.assign(table, kUnseen);
-  model_reward.assign(table, 0.0f);
+  model_next.assign(table * group.model_slots(), kUnseen);
+  model_reward.assign(table * group.model_slots(), 0.0f);
+  model_count.assign(group.needs_counts() ? table * group.model_slots() : 0, 0);
   observed_pairs.assign(table, kUnseen);
+}
+
+void copy_final_tables(const AgentRef& agent, const AgentGroup& group, GroupResults& results, std::uint32_t local) {
+  const std::uint64_t pairs = std::uint64_t{group.environment->n_states()} * group.environment->n_actions();
+  const std::uint64_t slots = pairs * group.model_slots();
+  std::copy(agent.q, agent.q + pairs, results.q.begin() + local * pairs);
+  std::copy(agent.model_next, agent.model_next + slots, results.model_next.begin() + local * slots);
+  std::copy(agent.model_reward, agent.model_reward + slots, results.model_reward.begin() + local * slots);
+  if (agent.model_count != nullptr)
+    std::copy(agent.model_count, agent.model_count + slots, results.model_count.begin() + local * slots);
+  std::copy(agent.observed_pairs, agent.observed_pairs + agent.counters->n_observed_pairs,
+            results.observed_pairs.begin() + local * pairs);
+}
+
+void check_agent(const AgentCounters& counters, const AgentGroup& group, std::uint32_t local) {
+  if (counters.error == kAgentOk) return;
+  const std::uint32_t n_actions = group.environment->n_actions();
+  const std::string agent = "agent " + std::to_string(group.first_agent + local);
+  if (counters.error == kAgentModelCapacityExceeded)
+    throw std::runtime_error(agent + ": the count-based model of state " + std::to_string(counters.error_pair / n_actions) +
+                             ", action " + std::to_string(counters.error_pair % n_actions) + " has more than " +
+                             std::to_string(group.params_of(local).model_capacity) +
+                             " distinct outcomes; raise --model-capacity");
+  throw std::runtime_error(agent + ": stopped with error code " + std::to_string(counters.error));
 }
 
 ScheduleView schedule_view(const Environment& environment) {
   if (environment.phases.size() > kMaxPhases)
-    throw InputError("environment '" + environment.name + "' has " +
-                     std::to_string(environment.phases.size()) + " phases; at most " +
-                     std::to_string(kMaxPhases) + " are supported");
+    throw InputError("environment '" + environment.name + "' has " + std::to_string(environment.phases.size()) +
+                     " phases; at most " + std::to_string(kMaxPhases) + " are supported");
   ScheduleView view{};
   view.n_phases = static_cast<std::uint32_t>(environment.phases.size());
   for (std::uint32_t k = 0; k < view.n_phases; ++k) {

@@ -30,6 +30,7 @@ MdpView TabularMdp::view() const {
                  next_state.data(),
                  reward.data(),
                  terminated.data(),
+                 probability.data(),
                  outcome_threshold.data(),
                  static_cast<std::uint32_t>(start_state.size()),
                  start_state.data(),
