@@ -1,0 +1,251 @@
+// dynaq-bench: what its parts share. The order of a run (dynaq_bench.cpp):
+//   1. verify  every engine against the reference, bit for bit, on the first agents of every case;
+//   2. time    every (engine, environment, n) over agent counts, within a time budget;
+//   3. compare with the NumPy baselines (baselines/*.py) when python3 with NumPy is present;
+//   4. report  ratios, napkin math and targets on stdout, and everything in JSON.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dynaq/engine.hpp"
+#include "dynaq/environment.hpp"
+#include "gpu_properties.hpp"
+
+namespace dynaq::bench {
+
+struct Options {
+  std::vector<std::string> envs{"dyna-maze", "random-maze:100x100:1", "random-maze:1000x1000:1",
+                                "garnet:10000:4:3:1", "taxi"};
+  std::vector<std::uint32_t> n{0, 5, 50};
+  std::vector<std::uint32_t> agents{100, 1000, 10000, 100000, 1000000};
+  std::uint64_t steps = 1000;         // real steps per agent (a kSteps budget: same work everywhere)
+  std::uint32_t buckets = 10;         // metric buckets per agent
+  int repeats = 3;                    // timed runs per case, after one warm-up run
+  double time_budget = 4.0;           // seconds per (cpu or reference engine, env, n) sweep
+  double gpu_time_budget = 60.0;      // seconds per (cuda engine, env, n) sweep
+  double baseline_seconds = 5.0;      // per NumPy baseline run
+  std::uint32_t verify_agents = 4;    // first agents compared with the reference
+  int threads = 0;                    // "all threads" engine; 0: what OpenMP sees
+  std::uint64_t seed = 12345;
+  std::string json;                   // output file; empty: none
+  std::string baselines_dir;          // where baselines/*.py are
+  std::string python = "python3";
+  std::string dynaq;                  // the dynaq binary, for the end-to-end runs; empty: none
+  bool quick = false;
+  bool no_baselines = false;
+  bool no_end_to_end = false;
+  bool no_gpu = false;
+};
+
+// One engine as the benchmark runs it.
+struct BenchEngine {
+  std::string label;   // reference, cpu-1t, cpu-2t, cuda
+  bool gpu = false;
+  bool oracle = false;
+  int threads = 1;
+  std::unique_ptr<Engine> engine;
+};
+
+// One case: an environment, n and an agent count, every agent taking `steps` real steps.
+struct Case {
+  std::string env;
+  std::uint32_t n = 0;
+  std::uint32_t agents = 0;
+  std::uint64_t steps = 0;
+  std::uint32_t buckets = 1;
+  std::uint64_t seed = 0;
+
+  std::uint64_t bucket_steps() const { return (steps + buckets - 1) / buckets; }
+  std::uint64_t real_steps() const { return std::uint64_t{agents} * steps; }
+  std::uint64_t planning_updates() const { return real_steps() * n; }
+};
+
+// The engine group of a case: one grid point (alpha 0.1, gamma 0.95, epsilon 0.1, Q = 0,
+// uniform draws over observed pairs, the environment's step limit), a kSteps budget, agents
+// 0 .. agents-1 of the sweep.
+AgentGroup make_group(const Environment& environment, const Case& c, bool keep_tables);
+
+// One timed run of one case.
+struct Timing {
+  double engine_seconds = 0;      // Engine::run alone, wall clock: the rates come from this
+  double cpu_seconds = 0;         // user + system CPU time of the process over Engine::run
+  std::int64_t peak_bytes = -1;   // VmHWM after the run - VmRSS before it (-1: unknown)
+};
+
+// `dynaq run` on the same case in a child process: the end-to-end time of a whole sweep as a
+// user runs it (start-up, loading the environment, the run, statistics and result files).
+struct EndToEnd {
+  bool ran = false;
+  std::string note;               // why not, or what failed
+  double seconds = 0;
+  std::int64_t peak_bytes = -1;   // the child's VmHWM, sampled every millisecond (-1: none seen)
+  std::string command;
+};
+
+struct Stats {
+  double median = 0, min = 0, max = 0;
+};
+Stats stats_of(std::vector<double> values);
+
+struct Measurement {
+  std::string engine, env;
+  std::uint32_t n = 0, agents = 0, requested_agents = 0;
+  std::uint64_t steps = 0;
+  std::vector<Timing> runs;
+  EndToEnd end_to_end;
+  std::uint32_t n_states = 0, n_actions = 0;
+  std::uint64_t table_bytes_per_agent = 0, metric_bytes_per_agent = 0;
+  std::string skipped;  // non-empty: not measured, and why
+
+  Stats engine_seconds() const;
+  // Rates per second from the engine time: median, and min/max from the slowest/fastest run.
+  Stats planning_updates_per_second() const;
+  Stats real_steps_per_second() const;
+  // Planning updates per second of CPU time (all threads): on a machine shared with other work,
+  // closer to what a core can do than the wall-clock rate.
+  double planning_updates_per_cpu_second() const;
+  std::int64_t peak_bytes() const;  // the largest over runs
+};
+
+// The reference results of the first agents of a case (tables kept), computed once per (env, n).
+struct ReferenceRun {
+  std::shared_ptr<const Environment> environment;
+  std::string env;
+  std::uint32_t n = 0;
+  std::uint32_t agents = 0;
+  double seconds = 0;
+  AgentGroup group;
+  GroupResults results;
+};
+
+// ---- measure.cpp ------------------------------------------------------------------------
+
+ReferenceRun run_reference(std::shared_ptr<const Environment> environment, const Case& c, std::uint32_t agents);
+
+// Runs `engine` once on `c` (tables kept when asked), checks the first reference.agents agents'
+// results against `reference` (tables too when kept) and returns the timing. Throws
+// std::runtime_error describing the first mismatches when a bit differs.
+Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& reference, bool keep_tables);
+
+// The first differences between the reference and an engine's results for the reference's agents
+// (with agent, state, action, both values and ulps); empty when every bit is the same.
+std::string compare_with_reference(const ReferenceRun& reference, const AgentGroup& group,
+                                   const GroupResults& got, bool tables);
+
+// Runs `dynaq run` for the case with the engine's backend and threads, killed after
+// `limit_seconds`; its results go to a temporary folder that is removed afterwards.
+EndToEnd run_end_to_end(const std::string& dynaq_binary, const BenchEngine& engine, const Case& c,
+                        double limit_seconds);
+
+// Bytes of metrics GroupResults keeps per agent (tables not kept).
+std::uint64_t metric_bytes_per_agent(const Environment& environment, const Case& c);
+
+// How peak memory is measured here (depends on what the kernel allows).
+std::string peak_memory_method();
+
+// ---- machine.cpp ------------------------------------------------------------------------
+
+struct Machine {
+  std::string cpu_model;
+  int cores = 0;             // logical CPUs the OS reports
+  int openmp_threads = 0;
+  double cpu_mhz = 0;        // from /proc/cpuinfo (0: unknown)
+  std::string compiler;
+  std::string cuda_build;    // CUDA runtime version the build used; empty without CUDA
+  std::string date_utc;
+  std::string git_commit;    // empty when unknown; "+dirty" when the tree has changes
+  std::string hostname;
+  std::string load_average;  // /proc/loadavg at the start: other work competing for the cores
+};
+std::string load_average();
+Machine describe_machine(const std::string& source_dir);
+
+
+// ---- baselines.cpp ----------------------------------------------------------------------
+
+struct BaselineResult {
+  std::string name;      // textbook, fast
+  std::string script;
+  std::uint32_t n = 0;
+  std::uint64_t steps = 0;
+  bool ran = false;
+  std::string skipped;   // why not, when not
+  double seconds = 0, cpu_seconds = 0;
+  std::uint64_t planning_updates = 0, real_steps = 0, agents_completed = 0;
+  double planning_updates_per_second() const { return seconds > 0 ? planning_updates / seconds : 0; }
+  double planning_updates_per_cpu_second() const { return cpu_seconds > 0 ? planning_updates / cpu_seconds : 0; }
+  double real_steps_per_second() const { return seconds > 0 ? real_steps / seconds : 0; }
+};
+
+// Why NumPy baselines cannot run here (python3 or NumPy missing), or empty when they can.
+std::string baselines_unavailable(const Options& options);
+BaselineResult run_baseline(const Options& options, const std::string& name, std::uint32_t n);
+
+// ---- what a whole run found (dynaq_bench.cpp fills it; report.cpp prints and writes it) ----
+
+struct Verification {
+  std::string engine, env;
+  std::uint32_t n = 0, agents = 0, compared = 0;
+  double seconds = 0;
+};
+
+// A target of issue 5, as measured here.
+struct Target {
+  std::string name;     // what is asked
+  double goal = 0;      // the threshold
+  double value = 0;     // what was measured (when measured)
+  std::string status;   // "met", "not met", "not measured"
+  std::string detail;   // how the value was obtained, or why it was not
+};
+
+// One line of napkin math: a measured rate against a bound.
+struct Napkin {
+  std::string engine, env;
+  std::uint32_t n = 0, agents = 0;
+  double rate = 0;      // planning updates per second
+  std::string text;     // the arithmetic, for people
+  double fraction = 0;  // of the bound named in text (0: none)
+};
+
+struct BenchRun {
+  Options options;
+  std::string command;
+  Machine machine;
+  GpuProperties gpu;
+  std::string gpu_skipped;  // non-empty: why the GPU half did not run
+  std::vector<std::string> engines;
+  std::vector<Verification> verifications;
+  std::vector<Measurement> measurements;
+  std::string baselines_skipped;
+  std::vector<BaselineResult> baselines;
+  std::vector<Napkin> napkins;
+  std::vector<Target> targets;
+  double total_seconds = 0;
+};
+
+// ---- report.cpp -------------------------------------------------------------------------
+
+// The best (largest median) planning-update rate, or real-step rate for n = 0, of one engine on
+// one (env, n); null when it measured nothing there.
+const Measurement* best_measurement(const BenchRun& run, const std::string& engine, const std::string& env,
+                                    std::uint32_t n, std::uint32_t min_agents = 0);
+double rate_of(const Measurement& m);  // planning updates/s, or real steps/s when n = 0
+
+void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t n);
+void print_ratios(const BenchRun& run);
+void compute_napkins(BenchRun& run);
+void print_napkins(const BenchRun& run);
+void print_baselines(const BenchRun& run);
+void evaluate_targets(BenchRun& run);
+void print_targets(const BenchRun& run);
+std::string to_json(const BenchRun& run);
+
+// ---- formatting -------------------------------------------------------------------------
+
+std::string si(double value, int digits = 3);  // 1.23e+08 -> "1.23e8"
+std::string bytes_text(double bytes);
+
+}  // namespace dynaq::bench

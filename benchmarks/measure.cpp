@@ -1,0 +1,390 @@
+// One run of one case, its memory, and the bit-for-bit check against the reference.
+#include <malloc.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <sstream>
+#include <stdexcept>
+
+#include "bench.hpp"
+#include "dynaq/agent_core.hpp"
+#include "dynaq/format.hpp"
+#include "dynaq/random.hpp"
+
+namespace dynaq::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A field of /proc/self/status in bytes ("VmRSS", "VmHWM"), or -1.
+std::int64_t status_bytes(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  const std::string key = std::string(field) + ":";
+  while (std::getline(status, line))
+    if (line.rfind(key, 0) == 0) return std::stoll(line.substr(key.size())) * 1024;
+  return -1;
+}
+
+// Linux resets VmHWM to the current RSS when "5" is written to clear_refs (since 4.0).
+bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return clear.good();
+}
+
+bool peak_rss_resettable() {
+  static const bool resettable = reset_peak_rss();
+  return resettable;
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+std::int64_t max_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+}
+
+std::uint32_t float_bits(float x) {
+  std::uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return b;
+}
+
+// Distance in units in the last place between two floats (via their ordered bit patterns).
+std::int64_t ulps(float a, float b) {
+  const auto ordered = [](float x) {
+    const std::int64_t i = static_cast<std::int32_t>(float_bits(x));
+    return i < 0 ? std::int64_t{INT32_MIN} - i : i;
+  };
+  const std::int64_t d = ordered(a) - ordered(b);
+  return d < 0 ? -d : d;
+}
+
+// Collects the first few mismatches and counts them all.
+class Mismatches {
+ public:
+  void add(const std::string& what) {
+    if (shown_ < 5) out_ << "  " << what << "\n";
+    ++shown_;
+  }
+  std::string report() const {
+    if (shown_ == 0) return "";
+    return std::to_string(shown_) + " value" + (shown_ == 1 ? "" : "s") + " differ; the first ones:\n" + out_.str();
+  }
+
+ private:
+  std::ostringstream out_;
+  std::uint64_t shown_ = 0;
+};
+
+}  // namespace
+
+AgentGroup make_group(const Environment& environment, const Case& c, bool keep_tables) {
+  AgentParams params{};
+  params.alpha = 0.1f;
+  params.gamma = 0.95f;
+  params.q_init = 0.0f;
+  params.epsilon_threshold = probability_threshold(0.1);
+  params.planning_steps = c.n;
+  params.max_episode_steps = environment.first().max_episode_steps;
+  params.planning_draw = PlanningDraw::kPairs;
+  RunBudget budget{};
+  budget.kind = BudgetKind::kSteps;
+  budget.steps = c.steps;
+  budget.bucket_steps = c.bucket_steps();
+  budget.n_buckets = static_cast<std::uint32_t>((c.steps + budget.bucket_steps - 1) / budget.bucket_steps);
+  AgentGroup group;
+  group.environment = &environment;
+  group.points = {params};
+  group.seeds_per_point = c.agents;
+  group.first_agent = 0;
+  group.sweep_seed = c.seed;
+  group.budget = budget;
+  group.keep_tables = keep_tables;
+  return group;
+}
+
+Stats stats_of(std::vector<double> values) {
+  if (values.empty()) return Stats{};
+  std::sort(values.begin(), values.end());
+  const std::size_t m = values.size();
+  const double median = m % 2 ? values[m / 2] : 0.5 * (values[m / 2 - 1] + values[m / 2]);
+  return Stats{median, values.front(), values.back()};
+}
+
+Stats Measurement::engine_seconds() const {
+  std::vector<double> v;
+  for (const Timing& t : runs) v.push_back(t.engine_seconds);
+  return stats_of(v);
+}
+
+Stats Measurement::planning_updates_per_second() const {
+  const Stats s = engine_seconds();
+  const double work = static_cast<double>(agents) * static_cast<double>(steps) * n;
+  if (s.median <= 0) return Stats{};
+  return Stats{work / s.median, work / s.max, work / s.min};
+}
+
+Stats Measurement::real_steps_per_second() const {
+  const Stats s = engine_seconds();
+  const double work = static_cast<double>(agents) * static_cast<double>(steps);
+  if (s.median <= 0) return Stats{};
+  return Stats{work / s.median, work / s.max, work / s.min};
+}
+
+double Measurement::planning_updates_per_cpu_second() const {
+  std::vector<double> v;
+  for (const Timing& t : runs) v.push_back(t.cpu_seconds);
+  const double median = stats_of(v).median;
+  return median > 0 ? static_cast<double>(agents) * static_cast<double>(steps) * n / median : 0;
+}
+
+std::int64_t Measurement::peak_bytes() const {
+  std::int64_t peak = -1;
+  for (const Timing& t : runs) peak = std::max(peak, t.peak_bytes);
+  return peak;
+}
+
+std::uint64_t metric_bytes_per_agent(const Environment& environment, const Case& c) {
+  // What GroupResults holds for one agent without tables: its curves and totals.
+  Case one = c;
+  one.agents = 1;
+  GroupResults results;
+  results.allocate(make_group(environment, one, false));
+  const auto bytes = [](const auto& v) { return std::uint64_t{v.size()} * sizeof(v[0]); };
+  return bytes(results.episode_steps) + bytes(results.episode_return) + bytes(results.bucket_cumulative_reward) +
+         bytes(results.bucket_episodes) + bytes(results.bucket_model_error) + bytes(results.total_steps) +
+         bytes(results.planning_updates);
+}
+
+std::string peak_memory_method() {
+  return peak_rss_resettable()
+             ? "VmHWM of /proc/self/status after the run (reset through /proc/self/clear_refs before it) "
+               "minus VmRSS before the run: host memory the run added at its peak"
+             : "growth of getrusage ru_maxrss over the run: a lower bound (the process peak only grows "
+               "when a run exceeds every earlier one)";
+}
+
+ReferenceRun run_reference(std::shared_ptr<const Environment> environment, const Case& c, std::uint32_t agents) {
+  ReferenceRun reference;
+  reference.environment = std::move(environment);
+  reference.env = c.env;
+  reference.n = c.n;
+  reference.agents = agents;
+  Case first = c;
+  first.agents = agents;
+  reference.group = make_group(*reference.environment, first, true);
+  const auto start = Clock::now();
+  make_reference_engine()->run(reference.group, reference.results, nullptr);
+  reference.seconds = seconds_since(start);
+  return reference;
+}
+
+namespace {
+
+// Compares the first `agents` agents of one agent-major array, bit for bit. `describe` names
+// element i of an agent's slice.
+template <typename T, typename Describe>
+void compare_array(const char* what, const std::vector<T>& want, std::uint32_t want_agents, const std::vector<T>& got,
+                   std::uint32_t got_agents, std::uint32_t agents, Mismatches& mismatches, Describe describe) {
+  if (want.empty() && got.empty()) return;
+  const std::size_t stride = want_agents ? want.size() / want_agents : 0;
+  if (got_agents == 0 || got.size() / got_agents != stride || want.size() % want_agents != 0) {
+    mismatches.add(std::string(what) + ": " + std::to_string(want.size()) + " values for " +
+                   std::to_string(want_agents) + " agents expected, got " + std::to_string(got.size()) + " for " +
+                   std::to_string(got_agents));
+    return;
+  }
+  for (std::size_t i = 0; i < agents * stride; ++i) {
+    if (std::memcmp(&want[i], &got[i], sizeof(T)) == 0) continue;
+    std::ostringstream out;
+    out.precision(9);
+    out << "agent " << i / stride << ", " << describe(i % stride) << ": " << what << " " << +want[i]
+        << " expected, got " << +got[i];
+    if constexpr (std::is_same_v<T, float>) out << " (" << ulps(want[i], got[i]) << " ulps)";
+    mismatches.add(out.str());
+  }
+}
+
+}  // namespace
+
+std::string compare_with_reference(const ReferenceRun& reference, const AgentGroup& group, const GroupResults& got,
+                                   bool tables) {
+  const GroupResults& want = reference.results;
+  const std::uint32_t kw = reference.group.n_agents(), kg = group.n_agents();
+  const std::uint32_t k = std::min(reference.agents, kg);  // a run may have fewer agents than the check
+  const std::uint32_t n_actions = group.environment->n_actions();
+  const std::uint64_t pairs = std::uint64_t{group.environment->n_states()} * n_actions;
+  Mismatches mismatches;
+  const auto index = [](std::size_t i) { return "index " + std::to_string(i); };
+  const auto bucket = [](std::size_t i) { return "bucket " + std::to_string(i); };
+  const auto pair = [&](std::size_t i) {
+    return "state " + std::to_string(i / n_actions) + ", action " + std::to_string(i % n_actions);
+  };
+  const auto slot = [&](std::size_t i) {
+    const std::size_t slots = want.model_next.size() / std::max<std::size_t>(1, kw * pairs);
+    const std::size_t p = i / std::max<std::size_t>(1, slots);
+    return "state " + std::to_string(p / n_actions) + ", action " + std::to_string(p % n_actions) +
+           (slots > 1 ? ", slot " + std::to_string(i % slots) : std::string());
+  };
+  compare_array("total steps", want.total_steps, kw, got.total_steps, kg, k, mismatches, index);
+  compare_array("planning updates", want.planning_updates, kw, got.planning_updates, kg, k, mismatches, index);
+  compare_array("cumulative reward", want.bucket_cumulative_reward, kw, got.bucket_cumulative_reward, kg, k,
+                mismatches, bucket);
+  compare_array("episodes", want.bucket_episodes, kw, got.bucket_episodes, kg, k, mismatches, bucket);
+  compare_array("model error", want.bucket_model_error, kw, got.bucket_model_error, kg, k, mismatches, bucket);
+  if (tables) {
+    if (got.q.size() < std::uint64_t{k} * pairs) return "the engine kept no tables to compare";
+    compare_array("Q", want.q, kw, got.q, kg, k, mismatches, pair);
+    compare_array("model next state", want.model_next, kw, got.model_next, kg, k, mismatches, slot);
+    compare_array("model reward", want.model_reward, kw, got.model_reward, kg, k, mismatches, slot);
+    compare_array("model count", want.model_count, kw, got.model_count, kg, k, mismatches, slot);
+    compare_array("observed pair", want.observed_pairs, kw, got.observed_pairs, kg, k, mismatches, index);
+  }
+  return mismatches.report();
+}
+
+Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& reference, bool keep_tables) {
+  Timing timing;
+  // Hand freed heap back to the system first, so that memory the run reuses counts as its own.
+  malloc_trim(0);
+  const std::int64_t rss_before = status_bytes("VmRSS");
+  const std::int64_t max_rss_before = max_rss_bytes();
+  const bool peak_reset = peak_rss_resettable() && reset_peak_rss();
+
+  const AgentGroup group = make_group(*reference.environment, c, keep_tables);
+  GroupResults results;
+  const double cpu_start = process_cpu_seconds();
+  const auto start = Clock::now();
+  engine.engine->run(group, results, nullptr);
+  timing.engine_seconds = seconds_since(start);
+  timing.cpu_seconds = process_cpu_seconds() - cpu_start;
+
+  if (peak_reset && rss_before >= 0) {
+    const std::int64_t hwm = status_bytes("VmHWM");
+    timing.peak_bytes = hwm >= 0 ? std::max<std::int64_t>(0, hwm - rss_before) : -1;
+  } else {
+    timing.peak_bytes = std::max<std::int64_t>(0, max_rss_bytes() - max_rss_before);
+  }
+
+  const std::string report = compare_with_reference(reference, group, results, keep_tables);
+  if (!report.empty())
+    throw std::runtime_error(engine.label + " differs from the reference on " + c.env + ", n=" +
+                             std::to_string(c.n) + ", " + std::to_string(c.agents) + " agents: " + report);
+  return timing;
+}
+
+EndToEnd run_end_to_end(const std::string& dynaq_binary, const BenchEngine& engine, const Case& c,
+                        double limit_seconds) {
+  namespace fs = std::filesystem;
+  EndToEnd result;
+  if (dynaq_binary.empty() || !fs::exists(dynaq_binary)) {
+    result.note = "no dynaq binary (--dynaq)";
+    return result;
+  }
+  std::string folder_template = (fs::temp_directory_path() / "dynaq-bench-XXXXXX").string();
+  if (mkdtemp(folder_template.data()) == nullptr) {
+    result.note = "could not make a temporary folder";
+    return result;
+  }
+  const fs::path folder = folder_template;
+  std::vector<std::string> args{dynaq_binary, "run", "--quiet", "--overwrite", "--out", (folder / "out").string(),
+                                "--env", c.env, "--planning-steps", std::to_string(c.n), "--seeds",
+                                std::to_string(c.agents), "--seed", std::to_string(c.seed), "--steps",
+                                std::to_string(c.steps), "--bucket", std::to_string(c.bucket_steps())};
+  if (engine.oracle) {
+    args.insert(args.end(), {"--backend", "reference"});
+  } else if (engine.gpu) {
+    args.insert(args.end(), {"--backend", "cuda"});
+  } else {
+    args.insert(args.end(), {"--backend", "cpu", "--threads", std::to_string(engine.threads)});
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) result.command += (i ? " " : "") + args[i];
+
+  const auto start = Clock::now();
+  const pid_t child = fork();
+  if (child == 0) {
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // Its output is not ours to show: the run is quiet, and what it says on error is kept.
+    if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(127);
+    if (std::freopen((folder / "stderr.txt").c_str(), "w", stderr) == nullptr) _exit(127);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (child < 0) {
+    result.note = "fork failed";
+    fs::remove_all(folder);
+    return result;
+  }
+  // Peak memory: VmHWM of the child, sampled while it runs. Not its rusage: a forked child's
+  // ru_maxrss starts at the benchmark's own RSS, which exec does not reset. Sampled only once
+  // the child runs dynaq (its comm changed), for the same reason.
+  const std::string comm = fs::path(dynaq_binary).filename().string().substr(0, 15);
+  const std::string proc = "/proc/" + std::to_string(child);
+  const auto sample_peak = [&] {
+    std::ifstream name(proc + "/comm");
+    std::string now;
+    if (!std::getline(name, now) || now != comm) return;
+    std::ifstream status(proc + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmHWM:", 0) == 0) result.peak_bytes = std::max<std::int64_t>(result.peak_bytes, std::stoll(line.substr(6)) * 1024);
+  };
+  int status = 0;
+  bool killed = false;
+  for (;;) {
+    sample_peak();
+    const pid_t done = waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+    if (done < 0) {
+      result.note = "wait4 failed";
+      break;
+    }
+    if (!killed && seconds_since(start) > limit_seconds) {
+      kill(child, SIGKILL);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  result.seconds = seconds_since(start);
+  std::string said;
+  {
+    std::ifstream err(folder / "stderr.txt");
+    std::getline(err, said);
+  }
+  std::error_code ignored;
+  fs::remove_all(folder, ignored);
+  if (killed) {
+    result.note = "stopped after " + si(limit_seconds, 2) + " s";
+  } else if (result.note.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    result.ran = true;
+  } else if (result.note.empty()) {
+    result.note = "dynaq run exited with status " +
+                  std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
+                  (said.empty() ? std::string() : ": " + said);
+  }
+  return result;
+}
+
+}  // namespace dynaq::bench

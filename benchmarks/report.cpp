@@ -1,0 +1,427 @@
+// What dynaq-bench prints and writes: per-case tables, ratios, napkin math, targets, JSON.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "bench.hpp"
+#include "dynaq/format.hpp"
+
+namespace dynaq::bench {
+
+namespace {
+
+// Instructions one planning update of the straightforward kernel executes (Dyna-Q, kPairs draw,
+// last-outcome model, a non-terminal outcome, 4 actions), counted by hand along that path
+// through the planning loop of advance_agents_kernel in the sm_90 SASS of commit 460a399 (nvcc
+// 13.0 -O3 --fmad=false; nvdisasm), BSSY/BSYNC included: 57 for the Philox block, the loop head
+// and the variant loads, 13 to fetch the observed pair, 21 for the model lookup, 41 for
+// max_a Q[s'][a] and the target, 21 for the bonus test, the backup, the planning-update counter
+// and the loop test. Each further action adds about 7 (a load, a compare, a select, the address).
+constexpr double kSassInstructionsPerUpdate4 = 153;
+constexpr double kSassInstructionsPerExtraAction = 7;
+
+// The issue's thresholds.
+constexpr double kCpuTargetPerCore = 1e8;
+constexpr double kCudaTargetDynaMaze = 1e11;
+constexpr std::uint32_t kCudaTargetAgents = 65536;
+constexpr double kCudaTargetRandomMaze = 1e10;
+constexpr double kNumpyTargetCpu = 1e3;
+constexpr double kNumpyTargetGpu = 1e5;
+constexpr double kScalingTarget = 0.9;  // "near-linear": at least 90% of threads x one core
+
+// An H100 SXM's published figures, for the projection printed when no GPU is present.
+constexpr int kH100Sms = 132;
+constexpr double kH100ClockHz = 1.98e9;
+constexpr double kH100Bandwidth = 3.35e12;
+
+double instructions_per_update(std::uint32_t n_actions) {
+  return kSassInstructionsPerUpdate4 + kSassInstructionsPerExtraAction * (double(n_actions) - 4.0);
+}
+
+// Bytes one planning update touches in global memory: the observed pair, the model's next state
+// and reward, the row Q[s'], and Q[s][a] read and written.
+double useful_bytes_per_update(std::uint32_t n_actions) { return 20.0 + 4.0 * n_actions; }
+
+// The same in 32-byte sectors: neighbouring threads of a warp are different agents, so no two
+// accesses share a sector; Q[s'] takes ceil(4A / 32) sectors.
+double sector_bytes_per_update(std::uint32_t n_actions) {
+  return 32.0 * (5.0 + std::ceil(4.0 * n_actions / 32.0));
+}
+
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string cpu_all_label(const BenchRun& run) {
+  for (const std::string& e : run.engines)
+    if (e.rfind("cpu-", 0) == 0 && e != "cpu-1t") return e;
+  return "";
+}
+
+bool has_engine(const BenchRun& run, const std::string& label) {
+  return std::find(run.engines.begin(), run.engines.end(), label) != run.engines.end();
+}
+
+std::uint32_t target_n(const Options& o) {
+  if (std::find(o.n.begin(), o.n.end(), 50u) != o.n.end()) return 50;
+  return *std::max_element(o.n.begin(), o.n.end());
+}
+
+const BaselineResult* baseline(const BenchRun& run, const std::string& name, std::uint32_t n) {
+  for (const BaselineResult& b : run.baselines)
+    if (b.name == name && b.n == n && b.ran) return &b;
+  return nullptr;
+}
+
+std::string stats_json(const Stats& s) {
+  return "{\"median\": " + json_number(s.median) + ", \"min\": " + json_number(s.min) + ", \"max\": " +
+         json_number(s.max) + "}";
+}
+
+}  // namespace
+
+double rate_of(const Measurement& m) {
+  return m.n > 0 ? m.planning_updates_per_second().median : m.real_steps_per_second().median;
+}
+
+const Measurement* best_measurement(const BenchRun& run, const std::string& engine, const std::string& env,
+                                    std::uint32_t n, std::uint32_t min_agents) {
+  const Measurement* best = nullptr;
+  for (const Measurement& m : run.measurements) {
+    if (m.engine != engine || m.env != env || m.n != n || m.runs.empty() || m.agents < min_agents) continue;
+    if (best == nullptr || rate_of(m) > rate_of(*best)) best = &m;
+  }
+  return best;
+}
+
+void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t n) {
+  const Measurement* any = nullptr;
+  for (const Measurement& m : run.measurements)
+    if (m.env == env && m.n == n) any = &m;
+  if (any == nullptr) return;
+  std::printf("%s, n=%u: %llu real steps per agent; %s of tables + %s of metrics per agent\n", env.c_str(), n,
+              static_cast<unsigned long long>(any->steps), bytes_text(double(any->table_bytes_per_agent)).c_str(),
+              bytes_text(double(any->metric_bytes_per_agent)).c_str());
+  std::printf("  %-10s %8s  %-28s %-22s %-24s %-10s %-20s\n", "engine", "agents", "planning updates/s [min,max]",
+              "real steps/s", "engine s [min,max]", "peak mem", "dynaq run s (peak RSS)");
+  for (const Measurement& m : run.measurements) {
+    if (m.env != env || m.n != n) continue;
+    if (m.runs.empty()) {
+      std::printf("  %-10s %8u  skipped: %s\n", m.engine.c_str(), m.requested_agents, m.skipped.c_str());
+      continue;
+    }
+    const Stats p = m.planning_updates_per_second(), r = m.real_steps_per_second(), t = m.engine_seconds();
+    const std::string planning = n == 0 ? "-" : si(p.median) + " [" + si(p.min, 2) + "," + si(p.max, 2) + "]";
+    const std::string e2e = m.end_to_end.ran ? si(m.end_to_end.seconds) + " (" +
+                                                   bytes_text(double(m.end_to_end.peak_bytes)) + ")"
+                                             : "- (" + m.end_to_end.note + ")";
+    std::printf("  %-10s %8u  %-28s %-22s %-24s %-10s %s%s\n", m.engine.c_str(), m.agents, planning.c_str(),
+                (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
+                (si(t.median) + " [" + si(t.min, 2) + "," + si(t.max, 2) + "]").c_str(),
+                bytes_text(double(m.peak_bytes())).c_str(), e2e.c_str(),
+                m.agents != m.requested_agents
+                    ? ("  (" + std::to_string(m.requested_agents) + " asked; fewer to fit)").c_str()
+                    : "");
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+void print_ratios(const BenchRun& run) {
+  const std::string all = cpu_all_label(run);
+  std::printf("ratios of the best rates (planning updates/s; real steps/s where n=0), agents in brackets:\n");
+  std::printf("  %-26s %4s  %-22s %-22s %-24s %s\n", "environment", "n", "cpu-1t/reference",
+              (all.empty() ? std::string("cpu-all/reference") : all + "/reference").c_str(),
+              (all.empty() ? std::string("scaling") : "scaling " + all + "/cpu-1t").c_str(),
+              (all.empty() ? std::string("cuda/cpu") : "cuda/" + all).c_str());
+  const auto ratio = [&](const std::string& a, const std::string& b, const std::string& env, std::uint32_t n) {
+    const Measurement* x = best_measurement(run, a, env, n);
+    const Measurement* y = best_measurement(run, b, env, n);
+    if (x == nullptr || y == nullptr) return std::string("-");
+    return fixed(rate_of(*x) / rate_of(*y), rate_of(*x) / rate_of(*y) < 10 ? 2 : 0) + "x [" +
+           std::to_string(x->agents) + "/" + std::to_string(y->agents) + "]";
+  };
+  for (const std::string& env : run.options.envs)
+    for (const std::uint32_t n : run.options.n)
+      std::printf("  %-26s %4u  %-22s %-22s %-24s %s\n", env.c_str(), n, ratio("cpu-1t", "reference", env, n).c_str(),
+                  all.empty() ? "-" : ratio(all, "reference", env, n).c_str(),
+                  all.empty() ? "-" : ratio(all, "cpu-1t", env, n).c_str(),
+                  has_engine(run, "cuda") ? ratio("cuda", all.empty() ? "cpu-1t" : all, env, n).c_str() : "-");
+  std::printf("\n");
+}
+
+void compute_napkins(BenchRun& run) {
+  const double cpu_hz = run.machine.cpu_mhz * 1e6;
+  for (const std::string& env : run.options.envs)
+    for (const std::uint32_t n : run.options.n) {
+      if (n == 0) continue;
+      if (const Measurement* m = best_measurement(run, "cpu-1t", env, n)) {
+        Napkin k{"cpu-1t", env, n, m->agents, m->planning_updates_per_second().median, "", 0};
+        if (cpu_hz > 0) {
+          const double cycles = cpu_hz / k.rate;
+          k.fraction = k.rate / kCpuTargetPerCore;
+          k.text = si(k.rate) + " planning updates/s on one core (" + si(m->planning_updates_per_cpu_second()) +
+                   " per CPU-second) at " + fixed(cpu_hz / 1e9, 2) + " GHz nominal = " + fixed(cycles, 0) +
+                   " cycles per update (real steps included); " + si(kCpuTargetPerCore, 1) + "/s per core needs <= " +
+                   fixed(cpu_hz / kCpuTargetPerCore, 0) + " cycles";
+        } else {
+          k.text = si(k.rate) + " planning updates/s on one core (clock unknown)";
+        }
+        run.napkins.push_back(k);
+      }
+      if (!has_engine(run, "cuda")) continue;
+      const Measurement* m = best_measurement(run, "cuda", env, n);
+      if (m == nullptr) continue;
+      const GpuProperties& g = run.gpu;
+      const double rate = m->planning_updates_per_second().median;
+      const double instructions = instructions_per_update(m->n_actions);
+      const double lane_rate = double(g.sm_count) * g.sm_clock_hz * g.fp32_lanes_per_sm;
+      const double issue_bound = lane_rate / instructions;
+      Napkin issue{"cuda", env, n, m->agents, rate, "", issue_bound > 0 ? rate / issue_bound : 0};
+      issue.text = si(rate) + " planning updates/s vs. the issue bound " + std::to_string(g.sm_count) + " SMs x " +
+                   fixed(g.sm_clock_hz / 1e9, 2) + " GHz x " + std::to_string(g.fp32_lanes_per_sm) + " lanes / " +
+                   fixed(instructions, 0) + " SASS instructions per update (counted, " + std::to_string(m->n_actions) +
+                   " actions) = " + si(issue_bound) + "/s: " + fixed(100.0 * issue.fraction, 1) +
+                   "% (its IMADs issue at " + std::to_string(g.int32_lanes_per_sm) + " lanes)";
+      run.napkins.push_back(issue);
+      const double useful = useful_bytes_per_update(m->n_actions), sectors = sector_bytes_per_update(m->n_actions);
+      Napkin memory{"cuda", env, n, m->agents, rate, "", g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0};
+      memory.text = "tables in global memory: " + fixed(useful, 0) + " B touched (" + fixed(sectors, 0) +
+                    " B in 32-byte sectors) per update x " + si(rate) + "/s = " + si(rate * useful) + " (" +
+                    si(rate * sectors) + ") B/s vs. " + si(g.memory_bandwidth) + " B/s DRAM (" + g.bandwidth_source +
+                    "): " + fixed(100.0 * memory.fraction, 1) + "% if nothing hit in cache (L2 " +
+                    bytes_text(double(g.l2_bytes)) + "; tables " +
+                    bytes_text(double(m->agents) * double(m->table_bytes_per_agent)) + ")";
+      run.napkins.push_back(memory);
+    }
+}
+
+void print_napkins(const BenchRun& run) {
+  std::printf("napkin math:\n");
+  for (const Napkin& k : run.napkins)
+    std::printf("  %-6s %s n=%u (%u agents): %s\n", k.engine.c_str(), k.env.c_str(), k.n, k.agents, k.text.c_str());
+  if (!has_engine(run, "cuda")) {
+    const double lanes = double(kH100Sms) * kH100ClockHz * 128;
+    std::printf("  cuda: not measured (%s). For scale, on one H100 SXM (%d SMs x %.2f GHz x 128 lanes = %s "
+                "lane-instructions/s, %s B/s) the straightforward kernel's %.0f SASS instructions per update bound it "
+                "at %s updates/s by issue, and %.0f B of sectors per update at %s updates/s by DRAM bandwidth when "
+                "the tables miss in L2 (4 actions)\n",
+                run.gpu_skipped.c_str(), kH100Sms, kH100ClockHz / 1e9, si(lanes).c_str(), si(kH100Bandwidth).c_str(),
+                kSassInstructionsPerUpdate4, si(lanes / kSassInstructionsPerUpdate4).c_str(), sector_bytes_per_update(4),
+                si(kH100Bandwidth / sector_bytes_per_update(4)).c_str());
+  }
+  std::printf("\n");
+}
+
+void print_baselines(const BenchRun& run) {
+  if (!run.baselines_skipped.empty()) {
+    std::printf("NumPy baselines skipped: %s\n\n", run.baselines_skipped.c_str());
+    return;
+  }
+  std::printf("NumPy baselines (dyna-maze, %llu real steps per agent, one core, %.3g s each):\n",
+              static_cast<unsigned long long>(run.options.steps), run.options.baseline_seconds);
+  const std::string all = cpu_all_label(run);
+  for (const BaselineResult& b : run.baselines) {
+    if (!b.ran) {
+      std::printf("  %-8s n=%-3u skipped: %s\n", b.name.c_str(), b.n, b.skipped.c_str());
+      continue;
+    }
+    std::string line = si(b.planning_updates_per_second()) + " planning updates/s (" +
+                       si(b.planning_updates_per_cpu_second()) + " per CPU-second; " +
+                       std::to_string(b.agents_completed) + " agents done)";
+    for (const std::string& engine : {std::string("cpu-1t"), all, std::string("cuda")}) {
+      if (engine.empty() || !has_engine(run, engine)) continue;
+      const Measurement* m = best_measurement(run, engine, "dyna-maze", b.n);
+      if (m == nullptr) continue;
+      line += "; " + engine + " " + fixed(m->planning_updates_per_second().median / b.planning_updates_per_second(), 0) + "x";
+      if (engine == "cpu-1t")
+        line += " (" + fixed(m->planning_updates_per_cpu_second() / b.planning_updates_per_cpu_second(), 0) +
+                "x per CPU-second)";
+    }
+    std::printf("  %-8s n=%-3u %s\n", b.name.c_str(), b.n, line.c_str());
+  }
+  std::printf("\n");
+}
+
+void evaluate_targets(BenchRun& run) {
+  const Options& o = run.options;
+  const std::uint32_t n = target_n(o);
+  const std::string all = cpu_all_label(run);
+  const auto add = [&](std::string name, double goal, const Measurement* m, double value, std::string detail,
+                       std::string not_measured) {
+    Target t{std::move(name), goal, value, "", std::move(detail)};
+    if (m == nullptr || !(value > 0)) {
+      t.status = "not measured";
+      t.detail = std::move(not_measured);
+      t.value = 0;
+    } else {
+      t.status = value >= goal ? "met" : "not met";
+    }
+    run.targets.push_back(std::move(t));
+  };
+  const std::string nn = "n=" + std::to_string(n);
+  const std::string no_gpu = has_engine(run, "cuda") ? "no cuda measurement there" : "no GPU: " + run.gpu_skipped;
+
+  const Measurement* one = best_measurement(run, "cpu-1t", "dyna-maze", n);
+  add("cpu: planning updates/s per core, dyna-maze " + nn, kCpuTargetPerCore, one,
+      one ? one->planning_updates_per_second().median : 0,
+      one ? "cpu-1t, " + std::to_string(one->agents) + " agents, wall clock; " +
+                si(one->planning_updates_per_cpu_second()) + " per CPU-second"
+          : "",
+      "cpu-1t did not run dyna-maze " + nn);
+
+  const Measurement* many = all.empty() ? nullptr : best_measurement(run, all, "dyna-maze", n);
+  const int threads = all.empty() ? 1 : std::atoi(all.c_str() + 4);
+  const double efficiency = one && many ? many->planning_updates_per_second().median /
+                                              (threads * one->planning_updates_per_second().median)
+                                        : 0;
+  add("cpu: near-linear scaling over cores (" + all + " / (" + std::to_string(threads) + " x cpu-1t)), dyna-maze " + nn,
+      kScalingTarget, one && many ? many : nullptr, efficiency,
+      "parallel efficiency on " + std::to_string(run.machine.cores) + " logical CPUs",
+      all.empty() ? "only one thread available" : "not measured on dyna-maze " + nn);
+
+  const Measurement* gpu = best_measurement(run, "cuda", "dyna-maze", n, kCudaTargetAgents);
+  add("cuda: planning updates/s, dyna-maze, >= 65536 agents, " + nn, kCudaTargetDynaMaze, gpu,
+      gpu ? gpu->planning_updates_per_second().median : 0, gpu ? std::to_string(gpu->agents) + " agents" : "", no_gpu);
+
+  const Measurement* maze = best_measurement(run, "cuda", "random-maze:100x100:1", n);
+  add("cuda: planning updates/s, random-maze:100x100:1, " + nn, kCudaTargetRandomMaze, maze,
+      maze ? maze->planning_updates_per_second().median : 0, maze ? std::to_string(maze->agents) + " agents" : "",
+      no_gpu);
+
+  const BaselineResult* textbook = baseline(run, "textbook", n);
+  const std::string no_baseline = run.baselines_skipped.empty() ? "the textbook baseline did not run at " + nn
+                                                                : "NumPy baselines skipped: " + run.baselines_skipped;
+  add("cpu-1t over the NumPy textbook transcription, dyna-maze " + nn, kNumpyTargetCpu, textbook ? one : nullptr,
+      textbook && one ? one->planning_updates_per_second().median / textbook->planning_updates_per_second() : 0,
+      textbook && one ? "ratio of planning updates per wall-clock second; per CPU-second " +
+                            fixed(one->planning_updates_per_cpu_second() / textbook->planning_updates_per_cpu_second(), 0) + "x"
+                      : "",
+      textbook ? "cpu-1t did not run dyna-maze " + nn : no_baseline);
+  const Measurement* gpu_any = best_measurement(run, "cuda", "dyna-maze", n);
+  add("cuda over the NumPy textbook transcription, dyna-maze " + nn, kNumpyTargetGpu, textbook ? gpu_any : nullptr,
+      textbook && gpu_any ? gpu_any->planning_updates_per_second().median / textbook->planning_updates_per_second() : 0,
+      "ratio of planning updates/s", textbook ? no_gpu : no_baseline);
+}
+
+void print_targets(const BenchRun& run) {
+  std::printf("targets (issue 5):\n");
+  for (const Target& t : run.targets) {
+    std::printf("  %-13s %s: goal %s", t.status.c_str(), t.name.c_str(), si(t.goal, 2).c_str());
+    if (t.status == "not measured") std::printf(" (%s)\n", t.detail.c_str());
+    else std::printf(", measured %s (%s)\n", si(t.value).c_str(), t.detail.c_str());
+  }
+}
+
+std::string to_json(const BenchRun& run) {
+  const Options& o = run.options;
+  std::ostringstream j;
+  const auto str = [](const std::string& s) { return json_string(s); };
+  const auto num = [](double v) { return json_number(v); };
+  j << "{\n  \"tool\": \"dynaq-bench\",\n  \"dynaq_version\": " << str(DYNAQ_VERSION)
+    << ",\n  \"command\": " << str(run.command) << ",\n  \"options\": {\"envs\": [";
+  for (std::size_t i = 0; i < o.envs.size(); ++i) j << (i ? ", " : "") << str(o.envs[i]);
+  j << "], \"n\": [";
+  for (std::size_t i = 0; i < o.n.size(); ++i) j << (i ? ", " : "") << o.n[i];
+  j << "], \"agents\": [";
+  for (std::size_t i = 0; i < o.agents.size(); ++i) j << (i ? ", " : "") << o.agents[i];
+  j << "], \"steps_per_agent\": " << o.steps << ", \"buckets\": " << o.buckets << ", \"repeats\": " << o.repeats
+    << ", \"warmup_runs\": 1, \"time_budget_s\": " << num(o.time_budget) << ", \"gpu_time_budget_s\": "
+    << num(o.gpu_time_budget) << ", \"baseline_seconds\": " << num(o.baseline_seconds)
+    << ", \"verify_agents\": " << o.verify_agents << ", \"seed\": " << o.seed << ", \"alpha\": 0.1, \"gamma\": 0.95, "
+    << "\"epsilon\": 0.1, \"planning_draw\": \"pairs\", \"quick\": " << (o.quick ? "true" : "false") << "},\n";
+  const Machine& m = run.machine;
+  j << "  \"machine\": {\"cpu\": " << str(m.cpu_model) << ", \"logical_cpus\": " << m.cores
+    << ", \"openmp_threads\": " << m.openmp_threads << ", \"cpu_mhz\": " << num(m.cpu_mhz)
+    << ", \"hostname\": " << str(m.hostname) << ", \"load_average_start\": " << str(m.load_average)
+    << ", \"load_average_end\": " << str(load_average()) << ", \"compiler\": " << str(m.compiler)
+    << ", \"cuda_build\": " << (m.cuda_build.empty() ? "null" : str(m.cuda_build)) << ", \"date_utc\": "
+    << str(m.date_utc) << ", \"git_commit\": " << (m.git_commit.empty() ? "null" : str(m.git_commit)) << "},\n";
+  const GpuProperties& g = run.gpu;
+  j << "  \"device\": " << str(run.gpu_skipped.empty() ? g.name : "none") << ",\n";
+  j << "  \"gpu\": {\"used\": " << (run.gpu_skipped.empty() ? "true" : "false") << ", \"skipped\": "
+    << (run.gpu_skipped.empty() ? "null" : str(run.gpu_skipped));
+  if (run.gpu_skipped.empty())
+    j << ", \"name\": " << str(g.name) << ", \"compute_capability\": " << str(std::to_string(g.compute_major) + "." + std::to_string(g.compute_minor))
+      << ", \"sm_count\": " << g.sm_count << ", \"sm_clock_hz\": " << num(g.sm_clock_hz)
+      << ", \"memory_bytes\": " << g.memory_bytes << ", \"l2_bytes\": " << g.l2_bytes
+      << ", \"memory_bandwidth_bytes_per_s\": " << num(g.memory_bandwidth) << ", \"bandwidth_source\": "
+      << str(g.bandwidth_source) << ", \"cuda_runtime\": " << g.runtime_version << ", \"cuda_driver\": "
+      << g.driver_version << ", \"kernel\": \"straightforward (run_group_on_gpu)\"";
+  j << "},\n  \"engines\": [";
+  for (std::size_t i = 0; i < run.engines.size(); ++i) j << (i ? ", " : "") << str(run.engines[i]);
+  j << "],\n  \"peak_memory_method\": " << str(peak_memory_method()) << ",\n  \"end_to_end_memory_method\": "
+    << str("VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq") << ",\n  \"verification\": [\n";
+  for (std::size_t i = 0; i < run.verifications.size(); ++i) {
+    const Verification& v = run.verifications[i];
+    j << "    {\"engine\": " << str(v.engine) << ", \"env\": " << str(v.env) << ", \"n\": " << v.n
+      << ", \"group_agents\": " << v.agents << ", \"agents_compared\": " << v.compared
+      << ", \"bit_identical\": true, \"seconds\": " << num(v.seconds) << "}" << (i + 1 < run.verifications.size() ? ",\n" : "\n");
+  }
+  j << "  ],\n  \"measurements\": [\n";
+  for (std::size_t i = 0; i < run.measurements.size(); ++i) {
+    const Measurement& x = run.measurements[i];
+    j << "    {\"engine\": " << str(x.engine) << ", \"env\": " << str(x.env) << ", \"n\": " << x.n
+      << ", \"agents\": " << x.agents << ", \"requested_agents\": " << x.requested_agents
+      << ", \"steps_per_agent\": " << x.steps << ", \"n_states\": " << x.n_states << ", \"n_actions\": " << x.n_actions
+      << ", \"table_bytes_per_agent\": " << x.table_bytes_per_agent
+      << ", \"metric_bytes_per_agent\": " << x.metric_bytes_per_agent;
+    if (x.runs.empty()) {
+      j << ", \"skipped\": " << str(x.skipped) << "}";
+    } else {
+      j << ", \"real_steps\": " << std::uint64_t{x.agents} * x.steps << ", \"planning_updates\": "
+        << std::uint64_t{x.agents} * x.steps * x.n << ", \"engine_seconds\": " << stats_json(x.engine_seconds())
+        << ", \"planning_updates_per_second\": " << stats_json(x.planning_updates_per_second())
+        << ", \"real_steps_per_second\": " << stats_json(x.real_steps_per_second())
+        << ", \"planning_updates_per_cpu_second\": " << num(x.planning_updates_per_cpu_second())
+        << ", \"peak_bytes\": " << x.peak_bytes() << ", \"runs\": [";
+      for (std::size_t r = 0; r < x.runs.size(); ++r)
+        j << (r ? ", " : "") << "{\"engine_seconds\": " << num(x.runs[r].engine_seconds)
+          << ", \"cpu_seconds\": " << num(x.runs[r].cpu_seconds)
+          << ", \"peak_bytes\": "
+          << x.runs[r].peak_bytes << "}";
+      const EndToEnd& e = x.end_to_end;
+      j << "], \"end_to_end\": {\"ran\": " << (e.ran ? "true" : "false") << ", \"seconds\": "
+        << (e.ran ? num(e.seconds) : "null") << ", \"peak_rss_bytes\": " << (e.ran && e.peak_bytes >= 0 ? std::to_string(e.peak_bytes) : "null")
+        << ", \"note\": " << (e.note.empty() ? "null" : str(e.note)) << ", \"command\": " << str(e.command) << "}}";
+    }
+    j << (i + 1 < run.measurements.size() ? ",\n" : "\n");
+  }
+  j << "  ],\n  \"baselines\": {\"skipped\": " << (run.baselines_skipped.empty() ? "null" : str(run.baselines_skipped))
+    << ", \"env\": \"dyna-maze\", \"runs\": [\n";
+  for (std::size_t i = 0; i < run.baselines.size(); ++i) {
+    const BaselineResult& b = run.baselines[i];
+    j << "    {\"name\": " << str(b.name) << ", \"script\": " << str(b.script) << ", \"n\": " << b.n
+      << ", \"steps_per_agent\": " << b.steps;
+    if (!b.ran) j << ", \"skipped\": " << str(b.skipped) << "}";
+    else
+      j << ", \"seconds\": " << num(b.seconds) << ", \"cpu_seconds\": " << num(b.cpu_seconds)
+        << ", \"planning_updates\": " << b.planning_updates
+        << ", \"real_steps\": " << b.real_steps << ", \"agents_completed\": " << b.agents_completed
+        << ", \"planning_updates_per_second\": " << num(b.planning_updates_per_second())
+        << ", \"planning_updates_per_cpu_second\": " << num(b.planning_updates_per_cpu_second()) << "}";
+    j << (i + 1 < run.baselines.size() ? ",\n" : "\n");
+  }
+  j << "  ]},\n  \"napkin\": [\n";
+  for (std::size_t i = 0; i < run.napkins.size(); ++i) {
+    const Napkin& k = run.napkins[i];
+    j << "    {\"engine\": " << str(k.engine) << ", \"env\": " << str(k.env) << ", \"n\": " << k.n
+      << ", \"agents\": " << k.agents << ", \"planning_updates_per_second\": " << num(k.rate)
+      << ", \"fraction\": " << num(k.fraction) << ", \"text\": " << str(k.text) << "}"
+      << (i + 1 < run.napkins.size() ? ",\n" : "\n");
+  }
+  j << "  ],\n  \"targets\": [\n";
+  for (std::size_t i = 0; i < run.targets.size(); ++i) {
+    const Target& t = run.targets[i];
+    j << "    {\"name\": " << str(t.name) << ", \"goal\": " << num(t.goal) << ", \"status\": " << str(t.status)
+      << ", \"value\": " << (t.status == "not measured" ? "null" : num(t.value)) << ", \"detail\": " << str(t.detail)
+      << "}" << (i + 1 < run.targets.size() ? ",\n" : "\n");
+  }
+  j << "  ],\n  \"total_seconds\": " << num(run.total_seconds) << "\n}\n";
+  return j.str();
+}
+
+}  // namespace dynaq::bench
