@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "dynaq/environment.hpp"
 #include "dynaq/errors.hpp"
 
 namespace dynaq {
@@ -251,6 +252,33 @@ TEST(MazeText, IsTheInverseOfParse) {
   EXPECT_EQ(maze_to_text(parse_maze(text, "m.txt")), text);
   const MazeLayout maze = parse_maze("S.\r\n.G", "m.txt");
   EXPECT_EQ(maze_to_text(maze), "S.\n.G\n");
+}
+
+}  // namespace
+}  // namespace dynaq
+
+namespace dynaq {
+namespace {
+
+TEST(MazeScale, EveryCellBecomesABlockWithOneStartAndOneGoal) {
+  const MazeLayout maze = parse_maze("S#\n.G\n", "tiny.txt");
+  const MazeLayout scaled = scale_maze(maze, 2);
+  EXPECT_EQ(maze_to_text(scaled), "S.##\n..##\n..G.\n....\n");
+  EXPECT_EQ(scaled.start, 0u);
+  EXPECT_EQ(maze_shortest_path(scaled), 4u);
+  EXPECT_EQ(maze_to_text(scale_maze(maze, 1)), maze_to_text(maze));
+  EXPECT_THROW(scale_maze(maze, 0), InputError);
+}
+
+TEST(MazeScale, TheDynaMazeAtResolutionKHasAShortestPathOf14K) {
+  for (std::uint32_t k = 1; k <= 4; ++k) {
+    const auto layouts = load_maze_layouts("dyna-maze:" + std::to_string(k));
+    ASSERT_EQ(layouts.size(), 1u);
+    EXPECT_EQ(layouts[0].rows, 6 * k);
+    EXPECT_EQ(maze_shortest_path(layouts[0]), 14 * k) << "resolution " << k;
+  }
+  EXPECT_THROW(load_environment("dyna-maze:0"), InputError);
+  EXPECT_THROW(load_environment("dyna-maze:x"), InputError);
 }
 
 }  // namespace

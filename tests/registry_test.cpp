@@ -57,7 +57,7 @@ TEST(RegistryBuiltins, EveryBuiltinLoads) {
     EXPECT_EQ(env.phases[0].start_step, 0u);
     EXPECT_TRUE(env.warnings.empty()) << builtin.name;
   }
-  EXPECT_EQ(named, 9u);
+  EXPECT_EQ(named, 10u);
 }
 
 TEST(RegistryBuiltins, ShapesOfTheToyTextEnvironments) {

@@ -149,6 +149,8 @@ struct AgentMetricsRef {
   double* bucket_cumulative_reward;   // kSteps: [bucket] cumulative reward at the bucket's end
   std::uint32_t* bucket_episodes;     // kSteps: [bucket] episodes finished by the bucket's end
   double* bucket_model_error;         // kSteps: [bucket] model error at the bucket's end
+  std::uint64_t* episode_planning_updates;  // kEpisodes with a rollout limit: [episode] updates so far
+  std::uint32_t* episode_greedy_steps;      // kEpisodes with a rollout limit: [episode] greedy rollout
 };
 
 DYNAQ_HD inline bool uses_bonus_in_planning(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlus; }
@@ -160,6 +162,13 @@ DYNAQ_HD inline bool is_prioritized(const AgentParams& p) {
 // ---- Values and the one-step backup -------------------------------------------------------
 
 DYNAQ_HD inline float max_q(const float* q_row, std::uint32_t n_actions) {
+  if (n_actions == 4) {  // mazes: the same comparisons in the same order, unrolled
+    float best = q_row[0];
+    if (q_row[1] > best) best = q_row[1];
+    if (q_row[2] > best) best = q_row[2];
+    if (q_row[3] > best) best = q_row[3];
+    return best;
+  }
   float best = q_row[0];
   for (std::uint32_t a = 1; a < n_actions; ++a)
     if (q_row[a] > best) best = q_row[a];
@@ -459,6 +468,29 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
   agent.counters->planning_updates += 1;
 }
 
+// The n planning updates of plain Dyna-Q (last-outcome model, uniform over observed pairs):
+// what planning_update does for this case, with the random words made first in batches (host
+// code vectorizes them) and the variant checks left out of the loop. Same draws, same updates in
+// the same order, so the same bits.
+DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
+                                           const AgentRandom& rng, std::uint32_t t) {
+  constexpr std::uint32_t kBatch = 64;
+  std::uint32_t words[kBatch];
+  const std::uint32_t observed = agent.counters->n_observed_pairs;
+  for (std::uint32_t first = 0; first < params.planning_steps; first += kBatch) {
+    const std::uint32_t count = params.planning_steps - first < kBatch ? params.planning_steps - first : kBatch;
+    rng.first_words(t, kPurposePlan, first, count, words);
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const std::uint32_t pair = agent.observed_pairs[uniform_index(words[k], observed)];
+      const std::uint64_t slot = static_cast<std::uint64_t>(pair) * agent.model_slots;
+      const std::uint32_t entry = agent.model_next[slot];
+      q_backup(agent.q, n_actions, pair, agent.model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0,
+               params.alpha, params.gamma);
+    }
+  }
+  agent.counters->planning_updates += params.planning_steps;
+}
+
 // Up to n prioritized-sweeping updates: pop, back up, queue the predecessors.
 DYNAQ_HD inline void prioritized_sweep(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params) {
   AgentCounters& c = *agent.counters;
@@ -514,6 +546,9 @@ DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
     const float priority = model_priority(agent, n_actions, pair, params.gamma);
     if (priority > params.theta) queue_push(agent, pair, priority);
     prioritized_sweep(agent, n_actions, params);
+  } else if (params.algorithm == Algorithm::kDynaQ && params.model == ModelKind::kLast &&
+             params.planning_draw == PlanningDraw::kPairs) {
+    plain_dyna_q_planning(agent, n_actions, params, rng, t);
   } else {
     for (std::uint32_t j = 0; j < params.planning_steps; ++j)
       planning_update(agent, n_actions, params, t + 1, rng.draw(t, kPurposePlan, j));
@@ -572,6 +607,35 @@ DYNAQ_HD inline double model_error(const AgentRef& agent, const MdpView& env, co
   return sum / static_cast<double>(c.n_observed_pairs);
 }
 
+// ---- The greedy policy's path ---------------------------------------------------------------
+
+// The index within [begin, end) of the largest of `values`, the first on ties.
+template <typename T>
+DYNAQ_HD inline std::uint32_t first_largest(const T* values, std::uint32_t begin, std::uint32_t end) {
+  std::uint32_t best = begin;
+  for (std::uint32_t i = begin + 1; i < end; ++i)
+    if (values[i] > values[best]) best = i;
+  return best;
+}
+
+// The number of steps the greedy policy (the first maximal action: no randomness) takes from
+// the first start state (the lowest-numbered one: these rollouts are meant for environments with
+// one start) to termination, following each pair's most likely outcome (the first on ties), or 0
+// when it has not terminated within `limit` steps. On a deterministic maze this is the length of
+// the agent's greedy path to the goal (Sutton & Barto example 8.4).
+DYNAQ_HD inline std::uint32_t greedy_rollout_steps(const float* q, const MdpView& env, std::uint32_t limit) {
+  std::uint32_t state = env.start_state[0];
+  for (std::uint32_t step = 1; step <= limit; ++step) {
+    const std::uint32_t action =
+        first_largest(q + static_cast<std::uint64_t>(state) * env.n_actions, 0u, env.n_actions);
+    const std::uint32_t pair = state * env.n_actions + action;
+    const std::uint32_t o = first_largest(env.probability, env.pair_begin[pair], env.pair_begin[pair + 1]);
+    if (env.terminated[o]) return step;
+    state = env.next_state[o];
+  }
+  return 0;
+}
+
 // ---- A whole run --------------------------------------------------------------------------
 
 DYNAQ_HD inline bool agent_finished(const AgentCounters& c, const RunBudget& budget) {
@@ -614,6 +678,11 @@ DYNAQ_HD inline bool advance_agent(const AgentRef& agent, const ScheduleView& sc
       if (step.episode_ended) {
         metrics.episode_steps[c.episodes_done - 1] = c.episode_step;
         metrics.episode_return[c.episodes_done - 1] = c.episode_return;
+        if (budget.greedy_rollout_limit > 0) {
+          metrics.episode_planning_updates[c.episodes_done - 1] = c.planning_updates;
+          metrics.episode_greedy_steps[c.episodes_done - 1] =
+              greedy_rollout_steps(agent.q, schedule.at(c.t), budget.greedy_rollout_limit);
+        }
       }
     } else if (c.t % budget.bucket_steps == 0 || c.t == budget.steps) {
       const std::uint64_t bucket = (c.t - 1) / budget.bucket_steps;

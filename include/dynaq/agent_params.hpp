@@ -61,6 +61,9 @@ struct RunBudget {
   std::uint64_t steps;         // kSteps: real steps per agent
   std::uint64_t bucket_steps;  // kSteps: cumulative reward is recorded every bucket_steps steps
   std::uint32_t n_buckets;     // kSteps: ceil(steps / bucket_steps)
+  // kEpisodes: when > 0, at every episode's end the greedy policy is rolled out for at most this
+  // many steps (agent_core.hpp greedy_rollout_steps), and the planning updates so far recorded.
+  std::uint32_t greedy_rollout_limit = 0;
 };
 
 // A schedule of MDPs over real time (environment.hpp), as kernels see it.

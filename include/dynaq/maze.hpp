@@ -46,4 +46,9 @@ TabularMdp maze_to_mdp(const MazeLayout& maze, std::string name,
 
 std::string maze_to_text(const MazeLayout& maze);
 
+// The maze at `factor` times the resolution (Sutton & Barto example 8.4): every cell becomes a
+// factor x factor block of its kind, except that the start and goal blocks keep a single start
+// or goal in their top-left cell, the rest of the block free.
+MazeLayout scale_maze(const MazeLayout& maze, std::uint32_t factor);
+
 }  // namespace dynaq

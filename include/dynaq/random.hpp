@@ -17,10 +17,14 @@
 //                            word 2: tie-break among the maximal actions of a greedy choice.
 //   kPurposeEnv    (draw 0)  word 0: outcome of a stochastic transition (compared with the
 //                            pair's integer cumulative thresholds).
-//   kPurposePlan   (draw j)  planning update j of step t, j in [0, n):
+//   kPurposePlan   (draw j)  uniform planning update j of step t, j in [0, n):
 //                            word 0: the observed pair (or, when drawing states then actions,
-//                            the observed state); word 1: the action among those taken in
-//                            that state (states-then-actions draws only).
+//                            the observed state; for Dyna-Q+, the (observed state, action) pair
+//                            or the observed state); word 1: the action (states-then-actions
+//                            draws only); word 2: the outcome replayed by a count-based model's
+//                            sample backup. Prioritized sweeping draws nothing when planning.
+//                            Planning for a new task (experiments.hpp) continues the agent's
+//                            stream at t = the real steps it took, j = 0, 1, ...
 // Unused words are simply discarded; a draw that is not needed (one start state, one outcome,
 // a unique maximum) is not made, which cannot shift any other draw because none is sequential.
 //
@@ -54,9 +58,10 @@ DYNAQ_HD DYNAQ_FORCEINLINE void multiply_hi_lo(std::uint32_t a, std::uint32_t b,
 }
 }  // namespace philox_detail
 
-// Philox4x32 with 10 rounds (Salmon et al., SC11), as in Random123 and cuRAND.
-DYNAQ_HD inline PhiloxBlock philox4x32_10(PhiloxBlock counter, std::uint32_t key0,
-                                          std::uint32_t key1) {
+// Philox4x32 with 10 rounds (Salmon et al., SC11), as in Random123 and cuRAND, on four words
+// in place. Written on scalars so that a loop of independent blocks vectorizes on the host.
+DYNAQ_HD DYNAQ_FORCEINLINE void philox4x32_10_inplace(std::uint32_t& c0, std::uint32_t& c1, std::uint32_t& c2,
+                                                      std::uint32_t& c3, std::uint32_t key0, std::uint32_t key1) {
   using namespace philox_detail;
   for (int round = 0; round < 10; ++round) {
     if (round > 0) {
@@ -64,10 +69,18 @@ DYNAQ_HD inline PhiloxBlock philox4x32_10(PhiloxBlock counter, std::uint32_t key
       key1 += kWeyl1;
     }
     std::uint32_t hi0, lo0, hi1, lo1;
-    multiply_hi_lo(kMultiplier0, counter.word[0], hi0, lo0);
-    multiply_hi_lo(kMultiplier1, counter.word[2], hi1, lo1);
-    counter = PhiloxBlock{{hi1 ^ counter.word[1] ^ key0, lo1, hi0 ^ counter.word[3] ^ key1, lo0}};
+    multiply_hi_lo(kMultiplier0, c0, hi0, lo0);
+    multiply_hi_lo(kMultiplier1, c2, hi1, lo1);
+    c0 = hi1 ^ c1 ^ key0;
+    c1 = lo1;
+    c2 = hi0 ^ c3 ^ key1;
+    c3 = lo0;
   }
+}
+
+DYNAQ_HD inline PhiloxBlock philox4x32_10(PhiloxBlock counter, std::uint32_t key0,
+                                          std::uint32_t key1) {
+  philox4x32_10_inplace(counter.word[0], counter.word[1], counter.word[2], counter.word[3], key0, key1);
   return counter;
 }
 
@@ -94,6 +107,17 @@ struct AgentRandom {
     return philox4x32_10(PhiloxBlock{{agent, time_step, static_cast<std::uint32_t>(purpose),
                                       draw_index}},
                          key0, key1);
+  }
+
+  // Word 0 of draws first_draw, ..., first_draw + count - 1: the same words as draw(), made in a
+  // loop the host compiler vectorizes, since the draws are independent.
+  DYNAQ_HD void first_words(std::uint32_t time_step, RandomPurpose purpose, std::uint32_t first_draw,
+                            std::uint32_t count, std::uint32_t* out) const {
+    for (std::uint32_t k = 0; k < count; ++k) {
+      std::uint32_t c0 = agent, c1 = time_step, c2 = static_cast<std::uint32_t>(purpose), c3 = first_draw + k;
+      philox4x32_10_inplace(c0, c1, c2, c3, key0, key1);
+      out[k] = c0;
+    }
   }
 };
 

@@ -129,11 +129,14 @@ class CpuEngine final : public Engine {
   static AgentMetricsRef metrics_of(GroupResults& results, const RunBudget& budget, std::uint32_t agent) {
     if (budget.kind == BudgetKind::kEpisodes) {
       const std::uint64_t at = std::uint64_t{agent} * budget.episodes;
-      return AgentMetricsRef{&results.episode_steps[at], &results.episode_return[at], nullptr, nullptr, nullptr};
+      const bool rollouts = budget.greedy_rollout_limit > 0;
+      return AgentMetricsRef{&results.episode_steps[at], &results.episode_return[at], nullptr, nullptr, nullptr,
+                             rollouts ? &results.episode_planning_updates[at] : nullptr,
+                             rollouts ? &results.episode_greedy_steps[at] : nullptr};
     }
     const std::uint64_t at = std::uint64_t{agent} * budget.n_buckets;
     return AgentMetricsRef{nullptr, nullptr, &results.bucket_cumulative_reward[at], &results.bucket_episodes[at],
-                           &results.bucket_model_error[at]};
+                           &results.bucket_model_error[at], nullptr, nullptr};
   }
 
   CpuEngineOptions options_;

@@ -96,6 +96,9 @@ void GroupResults::allocate(const AgentGroup& group) {
   bucket_cumulative_reward.assign(by_episode ? 0 : agents * budget.n_buckets, 0.0);
   bucket_episodes.assign(by_episode ? 0 : agents * budget.n_buckets, 0);
   bucket_model_error.assign(by_episode ? 0 : agents * budget.n_buckets, 0.0);
+  const bool rollouts = by_episode && budget.greedy_rollout_limit > 0;
+  episode_planning_updates.assign(rollouts ? agents * budget.episodes : 0, 0);
+  episode_greedy_steps.assign(rollouts ? agents * budget.episodes : 0, 0);
   total_steps.assign(agents, 0);
   planning_updates.assign(agents, 0);
   const std::uint64_t table =

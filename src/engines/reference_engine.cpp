@@ -101,6 +101,25 @@ class ReferenceAgent {
     return sum / static_cast<double>(observed_pairs_.size());
   }
 
+  // Steps of the greedy path (the first maximal action, each pair's most likely outcome) from
+  // the first start state to termination, or 0 past `limit` steps.
+  std::uint32_t greedy_path_steps(const TabularMdp& mdp, std::uint32_t limit) const {
+    std::uint32_t s = 0;
+    while (mdp.initial_distribution[s] <= 0.0) ++s;
+    for (std::uint32_t step = 1; step <= limit; ++step) {
+      std::uint32_t a = 0;
+      for (std::uint32_t b = 1; b < n_actions_; ++b)
+        if (q_[s][b] > q_[s][a]) a = b;
+      const std::uint32_t pair = s * n_actions_ + a;
+      std::uint32_t likely = mdp.pair_begin[pair];
+      for (std::uint32_t i = likely + 1; i < mdp.pair_begin[pair + 1]; ++i)
+        if (mdp.probability[i] > mdp.probability[likely]) likely = i;
+      if (mdp.terminated[likely]) return step;
+      s = mdp.next_state[likely];
+    }
+    return 0;
+  }
+
   std::uint64_t time() const { return time_; }
   std::uint64_t planning_updates() const { return planning_updates_; }
   std::uint32_t episode_steps() const { return episode_steps_; }
@@ -346,8 +365,14 @@ class ReferenceEngine final : public Engine {
         cumulative_reward += reward;
         if (episode_ended) {
           if (budget.kind == BudgetKind::kEpisodes) {
-            results.episode_steps[std::uint64_t{i} * budget.episodes + episodes] = agent.episode_steps();
-            results.episode_return[std::uint64_t{i} * budget.episodes + episodes] = episode_return;
+            const std::uint64_t slot = std::uint64_t{i} * budget.episodes + episodes;
+            results.episode_steps[slot] = agent.episode_steps();
+            results.episode_return[slot] = episode_return;
+            if (budget.greedy_rollout_limit > 0) {
+              results.episode_planning_updates[slot] = agent.planning_updates();
+              results.episode_greedy_steps[slot] =
+                  agent.greedy_path_steps(*env.phases[env.phase_at(agent.time())].mdp, budget.greedy_rollout_limit);
+            }
           }
           ++episodes;
           episode_return = 0.0;

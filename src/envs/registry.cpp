@@ -62,6 +62,18 @@ constexpr const char* kShortcutMazeAfter =
     "...S.....\n";
 constexpr std::uint64_t kShortcutSwitchStep = 3000;
 
+// The Dyna maze with its goal moved to the bottom-right corner: a new task for agents that
+// learned the Dyna maze (planning for a new goal with a learned model).
+constexpr const char* kDynaMazeNewGoal =
+    ".......#.\n"
+    "..#....#.\n"
+    "S.#....#.\n"
+    "..#......\n"
+    ".....#...\n"
+    "........G\n";
+
+constexpr const char* kScaledDynaMazePattern = "dyna-maze:RESOLUTION";
+constexpr const char* kScaledDynaMazeExample = "dyna-maze:3";
 constexpr const char* kRandomMazePattern = "random-maze:ROWSxCOLS:SEED";
 constexpr const char* kRandomMazeExample = "random-maze:20x30:7";
 constexpr const char* kGarnetPattern = "garnet:STATES:ACTIONS:BRANCHING:SEED";
@@ -122,6 +134,8 @@ const std::vector<Builtin>& builtins() {
   static const std::vector<Builtin> table = {
       {"dyna-maze", "Dyna maze, 6x9: Sutton & Barto (2018) figure 8.2",
        [] { return builtin_maze(kDynaMaze, "dyna-maze"); }},
+      {"dyna-maze-new-goal", "the Dyna maze with the goal moved to the bottom-right corner (a new task)",
+       [] { return builtin_maze(kDynaMazeNewGoal, "dyna-maze-new-goal"); }},
       {"blocking-maze",
        "blocking maze, 6x9, the gap moves to the left end at step 1000: "
        "Sutton & Barto (2018) figure 8.4",
@@ -225,6 +239,22 @@ Resolved resolve_random_maze(const std::string& spec) {
   return resolved;
 }
 
+Resolved resolve_scaled_dyna_maze(const std::string& spec) {
+  const std::vector<std::string> parts = split(spec, ':');
+  if (parts.size() != 2)
+    throw InputError("malformed scaled Dyna maze '" + spec + "': expected " + kScaledDynaMazePattern + ", e.g. " +
+                     kScaledDynaMazeExample);
+  const std::uint64_t factor =
+      generator_field(spec, parts[1], "RESOLUTION", kMax32, kScaledDynaMazePattern, kScaledDynaMazeExample);
+  if (factor == 0 || factor > 1000)
+    throw InputError("'" + spec + "': RESOLUTION must be between 1 and 1000");
+  const std::string name = "dyna-maze:" + std::to_string(factor);
+  Resolved resolved;
+  add_maze(resolved, 0, scale_maze(parse_maze(kDynaMaze, "dyna-maze"), static_cast<std::uint32_t>(factor)), name,
+           spec);
+  return resolved;
+}
+
 Resolved resolve_garnet(const std::string& spec) {
   const std::vector<std::string> parts = split(spec, ':');
   if (parts.size() != 5)
@@ -287,8 +317,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   }
   message += "\n  built-in environments:";
   for (const Builtin& builtin : builtins()) message += std::string(" ") + builtin.name;
-  message += std::string("\n  generators: ") + kRandomMazePattern + " (e.g. " +
-             kRandomMazeExample + "), " + kGarnetPattern + " (e.g. " + kGarnetExample + ")";
+  message += std::string("\n  generators: ") + kRandomMazePattern + " (e.g. " + kRandomMazeExample + "), " +
+             kGarnetPattern + " (e.g. " + kGarnetExample + "), " + kScaledDynaMazePattern + " (e.g. " +
+             kScaledDynaMazeExample + ")";
   message += std::string("\n  files: *.json (tabular MDP) or maze text; schedules: ") +
              kSchedulePattern + "\n  `dynaq envs` describes them all";
   throw InputError(message);
@@ -304,6 +335,7 @@ Resolved resolve_single(const std::string& spec) {
   if (std::filesystem::exists(spec, ec)) return resolve_file(spec);
   if (starts_with(spec, "random-maze:")) return resolve_random_maze(spec);
   if (starts_with(spec, "garnet:")) return resolve_garnet(spec);
+  if (starts_with(spec, "dyna-maze:")) return resolve_scaled_dyna_maze(spec);
   // Something that looks like a path is a missing file, not a misspelt name.
   if (spec.find('/') != std::string::npos || ends_with_json(spec) ||
       spec.find('.') != std::string::npos)
@@ -416,6 +448,10 @@ std::vector<BuiltinEnvironment> builtin_environments() {
       "random maze (dynaq's own): S top-left, G bottom-right, walls with probability 1/4, "
       "a carved monotone path",
       kRandomMazeExample});
+  list.push_back(BuiltinEnvironment{
+      kScaledDynaMazePattern,
+      "the Dyna maze at RESOLUTION times the resolution, each cell a block (Sutton & Barto (2018) example 8.4)",
+      kScaledDynaMazeExample});
   list.push_back(BuiltinEnvironment{
       kGarnetPattern,
       "Garnet MDP (Archibald et al. 1995): BRANCHING next states per pair, reward in [0, 1), "

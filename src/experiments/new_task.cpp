@@ -1,0 +1,122 @@
+// Planning for a new task with a learned model (Sutton & Barto section 8.2's point that a model
+// serves more than one task): relabel the model with the new task's rewards, plan with it alone,
+// and compare the greedy policy with agents that start from scratch.
+#include <cmath>
+#include <limits>
+
+#include "dynaq/agent_core.hpp"
+#include "dynaq/environment.hpp"
+#include "dynaq/errors.hpp"
+#include "dynaq/experiments.hpp"
+#include "dynaq/value_iteration.hpp"
+
+namespace dynaq {
+
+namespace {
+
+struct GreedyEvaluation {
+  double expected_return;
+  double expected_steps;
+};
+
+GreedyEvaluation evaluate_greedy(const float* q, const TabularMdp& mdp) {
+  const std::uint64_t pairs = std::uint64_t{mdp.n_states} * mdp.n_actions;
+  const std::vector<double> q_double(q, q + pairs);
+  const PolicyEvaluation evaluation = policy_evaluation(mdp, greedy_policy(q_double, mdp.n_states, mdp.n_actions));
+  return GreedyEvaluation{evaluation.expected_return, evaluation.expected_steps};
+}
+
+GreedyOutcome summarise(const std::vector<GreedyEvaluation>& agents) {
+  GreedyOutcome outcome{0.0, 0.0, 0.0, 0};
+  const double n = static_cast<double>(agents.size());
+  for (const GreedyEvaluation& e : agents) {
+    outcome.mean_return += e.expected_return / n;
+    outcome.mean_steps += e.expected_steps / n;
+    if (e.expected_return > 0.0) ++outcome.solved;
+  }
+  double squares = 0.0;
+  for (const GreedyEvaluation& e : agents) squares += (e.expected_return - outcome.mean_return) * (e.expected_return - outcome.mean_return);
+  outcome.stderr_return = agents.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
+  return outcome;
+}
+
+}  // namespace
+
+NewTaskResult run_new_task(const NewTaskOptions& options, Engine& engine) {
+  const Environment first = load_environment(options.environment);
+  const Environment second = load_environment(options.new_environment);
+  if (first.n_states() != second.n_states() || first.n_actions() != second.n_actions())
+    throw InputError("--new-env " + options.new_environment + " has " + std::to_string(second.n_states()) + " states x " +
+                     std::to_string(second.n_actions()) + " actions, but --env " + options.environment + " has " +
+                     std::to_string(first.n_states()) + " x " + std::to_string(first.n_actions()) +
+                     "; a learned model carries over only to a task of the same shape");
+  AgentParams params = options.params;
+  params.algorithm = Algorithm::kDynaQ;  // the model is the last-outcome table the relabelling needs
+  params.model = ModelKind::kLast;
+  const TabularMdp& task = second.first();
+  const std::uint32_t n_actions = task.n_actions;
+  const std::uint64_t pairs = std::uint64_t{task.n_states} * n_actions;
+
+  AgentGroup learn;
+  learn.environment = &first;
+  learn.points = {params};
+  learn.seeds_per_point = options.seeds;
+  learn.sweep_seed = options.seed;
+  learn.budget = RunBudget{BudgetKind::kEpisodes, options.episodes, 0, 0, 0};
+  learn.keep_tables = true;
+  GroupResults learned;
+  engine.run(learn, learned, nullptr);
+
+  std::vector<GreedyEvaluation> transferred;
+  for (std::uint32_t i = 0; i < options.seeds; ++i) {
+    std::vector<float> q(pairs, params.q_init);
+    std::vector<std::uint32_t> model_next(learned.model_next.begin() + i * pairs, learned.model_next.begin() + (i + 1) * pairs);
+    std::vector<float> model_reward(learned.model_reward.begin() + i * pairs, learned.model_reward.begin() + (i + 1) * pairs);
+    std::vector<std::uint32_t> observed(learned.observed_pairs.begin() + i * pairs, learned.observed_pairs.begin() + (i + 1) * pairs);
+    AgentCounters counters{};
+    while (counters.n_observed_pairs < pairs && observed[counters.n_observed_pairs] != kUnseen) ++counters.n_observed_pairs;
+    // The new task's reward and termination, wherever its dynamics agree with the model.
+    for (std::uint32_t k = 0; k < counters.n_observed_pairs; ++k) {
+      const std::uint32_t pair = observed[k], next = model_next[pair] & kStateMask;
+      for (std::uint32_t o = task.pair_begin[pair]; o < task.pair_begin[pair + 1]; ++o)
+        if (task.next_state[o] == next) {
+          model_next[pair] = next | (task.terminated[o] ? kTerminatedBit : 0u);
+          model_reward[pair] = task.reward[o];
+          break;
+        }
+    }
+    const AgentRef agent{q.data(), model_next.data(), model_reward.data(), nullptr, 1, observed.data(),
+                         nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                         nullptr, nullptr, &counters};
+    // Planning draws continue the agent's own stream, at the time step after its last real step.
+    const AgentRandom random = AgentRandom::make(options.seed, learn.first_agent + i);
+    const auto now = static_cast<std::uint32_t>(learned.total_steps[i]);
+    if (counters.n_observed_pairs > 0)
+      for (std::uint32_t j = 0; j < options.planning_updates; ++j)
+        planning_update(agent, n_actions, params, now, random.draw(now, kPurposePlan, j));
+    transferred.push_back(evaluate_greedy(q.data(), task));
+  }
+
+  AgentGroup fresh = learn;
+  fresh.environment = &second;
+  fresh.first_agent = options.seeds;  // other agents than the learners: other random streams
+  fresh.budget.episodes = options.scratch_episodes;
+  std::vector<GreedyEvaluation> scratch;
+  if (options.scratch_episodes > 0) {
+    GroupResults results;
+    engine.run(fresh, results, nullptr);
+    for (std::uint32_t i = 0; i < options.seeds; ++i) scratch.push_back(evaluate_greedy(&results.q[i * pairs], task));
+  } else {
+    const std::vector<float> initial(pairs, params.q_init);
+    scratch.assign(options.seeds, evaluate_greedy(initial.data(), task));
+  }
+
+  ValueIterationOptions solve;
+  solve.gamma = params.gamma;
+  const ValueIterationResult optimum = value_iteration(task, solve);
+  const PolicyEvaluation best = policy_evaluation(task, greedy_policy(optimum));
+  return NewTaskResult{best.expected_return, best.expected_steps, summarise(transferred), summarise(scratch),
+                       options.seeds};
+}
+
+}  // namespace dynaq
