@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(cmake g++ make libgtest-dev libcli11-dev python3)
+# python3-matplotlib draws `dynaq plot`; Open MPI lets `mpirun` split a sweep (both optional
+# for the build, used by the tests when present).
+packages=(cmake g++ make libgtest-dev libcli11-dev python3 python3-matplotlib python3-numpy libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

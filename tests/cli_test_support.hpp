@@ -31,19 +31,33 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// Runs `dynaq ARGS` through the shell (ARGS is pasted as is: quote where needed), with no
-// standard input, and returns its exit code and what it printed.
-inline CommandResult run_dynaq(const std::string& args) {
+// Runs a shell command line with no standard input, and returns its exit code (128 + N when
+// the shell's child died of signal N, as shells report it) and what it printed.
+inline CommandResult run_shell(const std::string& command_line) {
   static int call = 0;
   const std::string base = ::testing::TempDir() + "dynaq_cli_" + std::to_string(getpid()) + "_" + std::to_string(call++);
   const std::string out_path = base + ".out", err_path = base + ".err";
-  const std::string command =
-      std::string("'") + DYNAQ_BINARY + "' " + args + " </dev/null >'" + out_path + "' 2>'" + err_path + "'";
+  const std::string command = "( " + command_line + " ) </dev/null >'" + out_path + "' 2>'" + err_path + "'";
   const int status = std::system(command.c_str());
   CommandResult result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out_path), read_file(err_path)};
   std::remove(out_path.c_str());
   std::remove(err_path.c_str());
   return result;
+}
+
+// The quoted path of the dynaq binary under test, for command lines.
+inline std::string dynaq_binary() { return std::string("'") + DYNAQ_BINARY + "'"; }
+
+// Runs `dynaq ARGS` through the shell (ARGS is pasted as is: quote where needed), with no
+// standard input, and returns its exit code and what it printed. `environment` is put before
+// the command ("NAME=value ...").
+inline CommandResult run_dynaq(const std::string& args, const std::string& environment = "") {
+  return run_shell((environment.empty() ? "" : environment + " ") + dynaq_binary() + " " + args);
+}
+
+// True when `program` can be found on PATH.
+inline bool have_program(const std::string& program) {
+  return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 // A fresh empty folder for one test, removed with its contents at the end of the test.

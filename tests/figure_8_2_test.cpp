@@ -5,6 +5,9 @@
 // plateau by episode 3, n = 5 by about episode 6, n = 0 only after about 25 episodes; the
 // plateau under epsilon 0.1 is about 17 steps, not the 14 of the shortest path.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "dynaq/sweep.hpp"
 
@@ -15,26 +18,27 @@ class Figure82 : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     SweepSpec spec;
-    spec.environments = {"dyna-maze"};
-    spec.planning_steps = {0, 5, 50};
+    spec.set("env", {"dyna-maze"});
+    spec.set("planning-steps", {"0", "5", "50"});
     spec.seeds = 1000;
     spec.episodes = 50;
     spec.seed = 8;
-    sweep_ = new Sweep(plan_sweep(spec));
+    const Sweep sweep = plan_sweep(spec);
+    const std::string folder = ::testing::TempDir() + "dynaq_figure_8_2_" + std::to_string(::getpid());
+    std::filesystem::remove_all(folder);
+    SweepRunControl control;
+    control.chunk_folder = folder;
+    control.identity = ChunkIdentity{DYNAQ_VERSION, 1};
     auto engine = make_cpu_engine(CpuEngineOptions{});
-    results_ = new SweepResults(run_sweep(*sweep_, *engine, false));
-  }
-  static void TearDownTestSuite() {
-    delete results_;
-    delete sweep_;
+    run_sweep(sweep, *engine, control);
+    SweepAnalysis analysis(sweep, collect_chunk_files(sweep, {folder}, control.identity));
+    for (std::uint32_t p = 0; p < 3; ++p) points_[p] = analysis.point(p);
+    std::filesystem::remove_all(folder);
   }
 
   // Mean episode length over the 1000 seeds of point p at episode e (1-based).
   static double mean_steps(std::uint32_t point, std::uint32_t episode) {
-    const GroupResults& g = results_->groups[0];
-    std::vector<double> values;
-    for (std::uint32_t k = 0; k < 1000; ++k) values.push_back(g.episode_steps[(point * 1000 + k) * 50 + episode - 1]);
-    return mean_and_stderr(values.data(), values.size()).mean;
+    return points_[point].curves.at(0).at(episode - 1).mean;
   }
   static double plateau(std::uint32_t point) {
     double sum = 0.0;
@@ -42,11 +46,9 @@ class Figure82 : public ::testing::Test {
     return sum / 10.0;
   }
 
-  static Sweep* sweep_;
-  static SweepResults* results_;
+  static PointStatistics points_[3];
 };
-Sweep* Figure82::sweep_ = nullptr;
-SweepResults* Figure82::results_ = nullptr;
+PointStatistics Figure82::points_[3];
 
 TEST_F(Figure82, FirstEpisodeIsARandomWalkOfAbout869Steps) {
   for (std::uint32_t p = 0; p < 3; ++p) {
@@ -77,6 +79,33 @@ TEST_F(Figure82, NoPlanningNeedsAbout25Episodes) {
   EXPECT_GT(mean_steps(0, 10), 4.0 * plateau(0));
   EXPECT_LT(mean_steps(0, 25), 1.6 * plateau(0));
   EXPECT_LT(mean_steps(0, 35), 1.15 * plateau(0));
+}
+
+TEST_F(Figure82, GreedyPoliciesAreOptimalAfterFiftyEpisodesWithPlanning) {
+  // On the true maze the optimal policy reaches the goal in 14 steps. With 50 planning steps
+  // every agent's final greedy policy reaches it (return 1, the optimal return).
+  const PointStatistics& p = points_[2];
+  EXPECT_EQ(p.optimal_return, 1.0);
+  EXPECT_EQ(p.optimal_steps, 14.0);
+  for (std::size_t k = 0; k < p.scalar_names.size(); ++k)
+    if (p.scalar_names[k] == "greedy_return") {
+      EXPECT_EQ(p.scalars[k].mean, 1.0);
+      EXPECT_EQ(p.greedy_return_gap, 0.0);
+    }
+}
+
+TEST_F(Figure82, MorePlanningReachesNearOptimalSooner) {
+  // The threshold: 1.2 x the expected episode length of the epsilon-greedy policy on Q*, the
+  // same for every n (about 1.2 x 15.9 on this maze with epsilon 0.1).
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    EXPECT_GT(points_[n].near_optimal_threshold, 18.5);
+    EXPECT_LT(points_[n].near_optimal_threshold, 19.5);
+    ASSERT_TRUE(points_[n].episodes_to_near_optimal.has_value()) << n;
+  }
+  EXPECT_LE(*points_[2].episodes_to_near_optimal, 4u);
+  EXPECT_GE(*points_[1].episodes_to_near_optimal, 5u);
+  EXPECT_LE(*points_[1].episodes_to_near_optimal, 10u);
+  EXPECT_GE(*points_[0].episodes_to_near_optimal, 20u);
 }
 
 }  // namespace

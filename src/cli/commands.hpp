@@ -5,14 +5,38 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace dynaq::cli {
 
 void register_run_command(CLI::App& app, const std::string& command_line);
+void register_merge_command(CLI::App& app, const std::string& command_line);
+void register_plot_command(CLI::App& app);
 void register_solve_command(CLI::App& app);
 void register_envs_command(CLI::App& app);
+void register_experiment_command(CLI::App& app);
+
+// `dynaq run --config FILE` and `--resume DIR`: the arguments with the file's options added
+// (those not already on the command line). Other commands' arguments come back unchanged.
+std::vector<std::string> expand_run_arguments(const std::vector<std::string>& args);
+
+// Shared by run and merge: refuses a folder holding results or an unfinished run unless
+// `overwrite`, and then clears them. `what` names the folder in messages ("--out").
+void prepare_output_folder(const std::string& folder, bool overwrite, const std::string& what);
 
 // The experiment `dynaq` runs when given no arguments.
 int run_default_experiment();
+
+// Draws the learning curves of a results folder as STEM.png and STEM.svg (see plot_command.cpp).
+// Throws std::runtime_error when Python 3 with matplotlib cannot be found.
+struct PlotRequest {
+  std::string results;
+  std::string stem;    // "": RESULTS/curves_<metric>
+  std::string metric;  // "": steps for episode budgets, cumulative_reward for step budgets
+  std::string y_scale = "auto";  // auto, linear or log
+};
+std::string render_plot(const PlotRequest& request);
+// The Python 3 that has matplotlib, or "" (with the reason in `why`).
+std::string find_plotting_python(std::string* why);
 
 }  // namespace dynaq::cli

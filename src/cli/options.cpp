@@ -1,97 +1,317 @@
-// Option value parsing with errors that name the option and the value.
+// The options of `dynaq run`: one table for the grid axes (grid_axes(), in the library) and
+// one for the rest, from which the command line, config files and config.toml all derive.
 #include "options.hpp"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include <algorithm>
 
 #include "dynaq/errors.hpp"
+#include "dynaq/format.hpp"
 
 namespace dynaq::cli {
 
 namespace {
-std::string trim(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+
+// The options of `dynaq run` that are not grid axes.
+struct OtherOption {
+  const char* key;
+  const char* short_flag;  // or nullptr
+  std::string RunOptions::*value;  // nullptr for flags
+  bool RunOptions::*flag;          // nullptr for options with a value
+  bool in_config_files;            // may be set by --config
+  const char* help;                // states the default
+  const char* type_name = "";      // what the value is, in --help
+};
+
+const std::vector<OtherOption>& other_options() {
+  static const std::vector<OtherOption> options = {
+      {"seeds", nullptr, &RunOptions::seeds, nullptr, true, "Agents per grid point (default 10)", "N"},
+      {"seed", nullptr, &RunOptions::seed, nullptr, true,
+       "Sweep seed: every random draw is a function of it and the agent's index (default 0)", "N"},
+      {"episodes", nullptr, &RunOptions::episodes, nullptr, true, "Episodes per agent, the default budget (default 50)", "N"},
+      {"steps", nullptr, &RunOptions::steps, nullptr, true,
+       "Real steps per agent instead of episodes; the curves then report cumulative reward (default: unset)", "N"},
+      {"bucket", nullptr, &RunOptions::bucket, nullptr, true,
+       "With --steps: record the curves every this many steps (default 0: steps / 100)", "N"},
+      {"near-optimal-steps", nullptr, &RunOptions::near_optimal_steps, nullptr, true,
+       "points.csv's episodes_to_near_optimal counts episodes until the mean episode length stays at or below "
+       "this; auto = 1.2 x the expected episode length of the epsilon-greedy policy on Q* (default auto)", "X|auto"},
+      {"chunk-agents", nullptr, &RunOptions::chunk_agents, nullptr, true,
+       "Agents per chunk, the unit kept on disk as it finishes, resumed and sharded; auto = up to 4096, at "
+       "most 256 MiB of tables (default auto)", "N|auto"},
+      {"save-tables", nullptr, nullptr, &RunOptions::save_tables, true,
+       "Also write q.npy with every agent's final Q-table (default off)"},
+      {"save-agent-metrics", nullptr, nullptr, &RunOptions::save_agent_metrics, true,
+       "Also write agent_<metric>.npy with every agent's metrics (default off)"},
+      {"backend", nullptr, &RunOptions::backend, nullptr, true,
+       "Engine: auto (the cpu engine, until the cuda engine is validated on a GPU: README \"GPU\"), reference "
+       "(plain, single-threaded oracle), cpu (multi-threaded), cuda (with a self-check against cpu); "
+       "all give identical results (default auto)", "NAME"},
+      {"threads", nullptr, &RunOptions::threads, nullptr, true, "CPU threads for the cpu engine (default 0: all cores)", "N"},
+      {"batch", nullptr, &RunOptions::batch, nullptr, true,
+       "Agents whose tables are held at once (default 0: as many as fit 1 GiB)", "N"},
+      {"out", nullptr, &RunOptions::out, nullptr, true, "Results folder (default dynaq-runs/run-<date>-<time>)", "DIR"},
+      {"overwrite", nullptr, nullptr, &RunOptions::overwrite, true,
+       "Replace results, or an unfinished run, already in --out (default off)"},
+      {"quiet", "-q", nullptr, &RunOptions::quiet, true,
+       "Print nothing but errors: no table, no progress bar (default off; the bar is shown only on a terminal)"},
+      {"shard", nullptr, &RunOptions::shard, nullptr, true,
+       "Run shard K of N (K from 0): the chunks c with c mod N = K, kept in --out for `dynaq merge` "
+       "(default: the whole sweep)", "K/N"},
+      {"config", nullptr, &RunOptions::config, nullptr, false,
+       "Read options from a TOML file (key = value, keys named as these options); options on the command line "
+       "win (default: none)", "FILE"},
+      {"resume", nullptr, &RunOptions::resume, nullptr, false,
+       "Finish the stopped run in this folder, with the configuration it started with (default: none)", "DIR"},
+      {"preset", nullptr, &RunOptions::preset, nullptr, false,
+       "Run a chapter 8 experiment with the book's parameters (options on the command line win): figure-8.2, "
+       "figure-8.4 (blocking maze, Dyna-Q vs Dyna-Q+), figure-8.5 (shortcut maze); `dynaq run --help` lists "
+       "their settings (default: none)", "NAME"},
+  };
+  return options;
 }
+
+// Where each option set by the config file was set: its value's position, and each array
+// item's text and position.
+struct Origin {
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> items;
+};
+std::map<std::string, Origin>& origins() {
+  static std::map<std::string, Origin> map;
+  return map;
+}
+std::string position(const std::string& source, const ConfigValue& value) {
+  return source + ":" + std::to_string(value.line) + ":" + std::to_string(value.column);
+}
+
+bool sets_option(const std::vector<std::string>& given, const std::string& key, const char* short_flag) {
+  const std::string long_flag = "--" + key;
+  for (const std::string& arg : given) {
+    if (arg == long_flag || arg.rfind(long_flag + "=", 0) == 0) return true;
+    if (short_flag != nullptr && arg.rfind(short_flag, 0) == 0) return true;
+  }
+  return false;
+}
+
+// Edit distance, for suggesting the key a typo meant.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest_key(const std::string& key) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only near misses
+  const auto consider = [&](const char* candidate) {
+    const std::size_t d = edit_distance(key, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  };
+  for (const GridAxis& axis : grid_axes()) consider(axis.key);
+  for (const OtherOption& o : other_options())
+    if (o.in_config_files) consider(o.key);
+  return best;
+}
+
+std::string all_config_keys() {
+  std::string keys;
+  for (const GridAxis& axis : grid_axes()) keys += std::string(keys.empty() ? "" : ", ") + axis.key;
+  for (const OtherOption& o : other_options())
+    if (o.in_config_files) keys += std::string(", ") + o.key;
+  return keys;
+}
+
 }  // namespace
 
-std::vector<std::string> split_list(const std::vector<std::string>& occurrences) {
-  std::vector<std::string> items;
-  for (const std::string& occurrence : occurrences) {
-    std::size_t start = 0;
-    while (true) {
-      const std::size_t comma = occurrence.find(',', start);
-      items.push_back(trim(occurrence.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+RunOptions::RunOptions() {
+  for (const GridAxis& axis : grid_axes()) axes.push_back({axis.default_value});
+}
+
+void add_run_options(CLI::App& command, RunOptions& o) {
+  const auto& axes = grid_axes();
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    const std::string name = axes[a].short_flag ? std::string(axes[a].short_flag) + ",--" + axes[a].key
+                                                : std::string("--") + axes[a].key;
+    command.add_option(name, o.axes[a], std::string(axes[a].help) + " (grid axis; default " + axes[a].default_value + ")")
+        ->delimiter(',')
+        ->type_name("LIST");
+  }
+  for (const OtherOption& option : other_options()) {
+    const std::string name = option.short_flag ? std::string(option.short_flag) + ",--" + option.key
+                                               : std::string("--") + option.key;
+    if (option.flag != nullptr) command.add_flag(name, o.*(option.flag), option.help);
+    else command.add_option(name, o.*(option.value), option.help)->type_name(option.type_name);
+  }
+}
+
+std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text) {
+  if (text.empty()) return {0, 1};
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) throw InputError("--shard '" + text + "' is not of the form K/N (e.g. 0/4)");
+  const std::uint64_t k = parse_count(text.substr(0, slash), "--shard");
+  const std::uint64_t n = parse_count(text.substr(slash + 1), "--shard");
+  if (n == 0 || n > 1000000) throw InputError("--shard " + text + ": N must be between 1 and 1000000");
+  if (k >= n) throw InputError("--shard " + text + ": K must be below N (shards are numbered 0 to N-1)");
+  return {static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(n)};
+}
+
+SweepSpec spec_from(const RunOptions& o) {
+  SweepSpec spec;
+  for (std::size_t a = 0; a < grid_axes().size(); ++a) spec.axis_values[a] = split_list(o.axes[a]);
+  const std::uint64_t seeds = parse_count(o.seeds, "--seeds");
+  if (seeds == 0 || seeds > 0xFFFFFFFFull) throw InputError("--seeds must be between 1 and 4294967295");
+  spec.seeds = static_cast<std::uint32_t>(seeds);
+  spec.seed = parse_count(o.seed, "--seed");
+  if (!o.episodes.empty() && !o.steps.empty())
+    throw InputError("--episodes and --steps are alternatives: give one of them");
+  if (!o.steps.empty()) {
+    spec.budget_kind = BudgetKind::kSteps;
+    spec.steps = parse_count(o.steps, "--steps");
+  } else {
+    const std::uint64_t episodes = parse_count(o.episodes.empty() ? "50" : o.episodes, "--episodes");
+    if (episodes > 0xFFFFFFFFull) throw InputError("--episodes is too large");
+    spec.episodes = static_cast<std::uint32_t>(episodes);
+  }
+  spec.bucket_steps = parse_count(o.bucket, "--bucket");
+  if (spec.budget_kind == BudgetKind::kEpisodes && spec.bucket_steps != 0)
+    throw InputError("--bucket applies to --steps runs only");
+  if (o.near_optimal_steps != "auto") spec.near_optimal_steps = parse_real(o.near_optimal_steps, "--near-optimal-steps");
+  if (o.chunk_agents != "auto") {
+    const std::uint64_t chunk = parse_count(o.chunk_agents, "--chunk-agents");
+    if (chunk == 0 || chunk > 0xFFFFFFFFull) throw InputError("--chunk-agents must be between 1 and 4294967295, or auto");
+    spec.chunk_agents = static_cast<std::uint32_t>(chunk);
+  }
+  spec.save_tables = o.save_tables;
+  spec.save_agent_metrics = o.save_agent_metrics;
+  return spec;
+}
+
+std::vector<std::string> config_arguments(const ConfigDocument& config, const std::vector<std::string>& given) {
+  origins().clear();
+  std::vector<std::string> args;
+  for (const ConfigEntry& entry : config.entries) {
+    std::string key = entry.key;
+    std::replace(key.begin(), key.end(), '_', '-');
+    const auto fail = [&](const std::string& message) -> void {
+      throw InputError(at_position(config.source, entry.line, entry.column, message));
+    };
+    const GridAxis* axis = nullptr;
+    for (const GridAxis& a : grid_axes())
+      if (key == a.key) axis = &a;
+    const OtherOption* other = nullptr;
+    for (const OtherOption& o : other_options())
+      if (key == o.key) other = &o;
+    if (other != nullptr && !other->in_config_files)
+      fail("'" + entry.key + "' cannot be set in a config file; give --" + key + " on the command line");
+    if (axis == nullptr && other == nullptr) {
+      const std::string suggestion = closest_key(key);
+      fail("unknown key '" + entry.key + "'" + (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") +
+           "; the keys are the options of dynaq run: " + all_config_keys());
+    }
+    if (sets_option(given, key, axis ? axis->short_flag : other->short_flag)) continue;
+
+    const ConfigValue& value = entry.value;
+    Origin& origin = origins()[key];
+    origin.value = position(config.source, value);
+    for (const ConfigValue& item : value.items) origin.items.emplace_back(item.text, position(config.source, item));
+    const auto text_of = [&](const ConfigValue& v) {
+      if (v.type == ConfigValue::Type::kBoolean)
+        throw InputError(at_position(config.source, v.line, v.column,
+                                     "'" + entry.key + "' takes " + (axis ? "numbers or names" : "a value") +
+                                         ", not " + v.type_name()));
+      return v.text;
+    };
+    if (other != nullptr && other->flag != nullptr) {
+      if (value.type != ConfigValue::Type::kBoolean)
+        throw InputError(at_position(config.source, value.line, value.column,
+                                     "'" + entry.key + "' is a switch: write true or false, not " + value.type_name()));
+      if (value.text == "true") args.push_back("--" + key);
+      continue;
+    }
+    if (value.type == ConfigValue::Type::kArray) {
+      if (axis == nullptr)
+        throw InputError(at_position(config.source, value.line, value.column,
+                                     "'" + entry.key + "' takes one value, not an array"));
+      if (value.items.empty())
+        throw InputError(at_position(config.source, value.line, value.column,
+                                     "'" + entry.key + "' needs at least one value"));
+      std::string joined;
+      for (const ConfigValue& item : value.items) {
+        const std::string text = text_of(item);
+        if (text.find(',') != std::string::npos)
+          throw InputError(at_position(config.source, item.line, item.column,
+                                       "a value of '" + entry.key + "' holds a comma, which separates list items"));
+        joined += (joined.empty() ? "" : ",") + text;
+      }
+      args.push_back("--" + key + "=" + joined);
+    } else {
+      args.push_back("--" + key + "=" + text_of(value));
     }
   }
-  return items;
+  return args;
 }
 
-double parse_real(const std::string& text, const std::string& option) {
-  if (text.empty()) throw InputError(option + ": empty value in the list");
-  errno = 0;
-  char* end = nullptr;
-  const double value = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || text.find_first_of("xXpP") != std::string::npos)
-    throw InputError(option + ": '" + text + "' is not a number");
-  if (!std::isfinite(value) || errno == ERANGE) throw InputError(option + ": '" + text + "' is not a finite number");
-  return value;
-}
-
-std::uint64_t parse_count(const std::string& text, const std::string& option) {
-  if (text.empty()) throw InputError(option + ": empty value in the list");
-  if (text[0] == '-') throw InputError(option + ": '" + text + "' is negative; expected an integer >= 0");
-  if (text.find_first_not_of("0123456789") != std::string::npos)
-    throw InputError(option + ": '" + text + "' is not a non-negative integer");
-  errno = 0;
-  const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
-  if (errno == ERANGE) throw InputError(option + ": '" + text + "' is too large");
-  return value;
-}
-
-std::vector<double> parse_reals(const std::vector<std::string>& occurrences, const std::string& option) {
-  std::vector<double> values;
-  for (const std::string& item : split_list(occurrences)) values.push_back(parse_real(item, option));
-  return values;
-}
-
-std::vector<std::uint32_t> parse_counts32(const std::vector<std::string>& occurrences, const std::string& option) {
-  std::vector<std::uint32_t> values;
-  for (const std::string& item : split_list(occurrences)) {
-    const std::uint64_t value = parse_count(item, option);
-    if (value > 0xFFFFFFFFull) throw InputError(option + ": '" + item + "' is larger than 4294967295");
-    values.push_back(static_cast<std::uint32_t>(value));
+std::string locate_in_config(const std::string& message) {
+  if (message.rfind("--", 0) != 0) return message;
+  const std::size_t end = message.find_first_of(" :", 2);
+  const std::string key = message.substr(2, end == std::string::npos ? std::string::npos : end - 2);
+  const auto it = origins().find(key);
+  if (it == origins().end()) return message;
+  // Errors quote the value at fault as "--key VALUE ..." or "--key: 'VALUE' ...": point at
+  // that array item when there is one.
+  for (const auto& [text, where] : it->second.items) {
+    const std::string prefix = "--" + key + " " + text;
+    const bool named = message.find("'" + text + "'") != std::string::npos ||
+                       (message.rfind(prefix, 0) == 0 && (message.size() == prefix.size() || message[prefix.size()] == ' '));
+    if (named) return where + ": " + message;
   }
-  return values;
+  return it->second.value + ": " + message;
 }
 
-std::vector<PlanningDraw> parse_planning_draws(const std::vector<std::string>& occurrences) {
-  std::vector<PlanningDraw> values;
-  for (const std::string& item : split_list(occurrences)) {
-    if (item == "pairs") values.push_back(PlanningDraw::kPairs);
-    else if (item == "states") values.push_back(PlanningDraw::kStates);
-    else throw InputError("--planning-draw: '" + item + "' is not one of: pairs, states");
+std::string effective_config(const Sweep& sweep, const std::string& shard) {
+  const SweepSpec& spec = sweep.spec;
+  std::string text =
+      "# The configuration of a dynaq run: every option that determines its results, resolved.\n"
+      "# Repeat the run with: dynaq run --config config.toml --out NEW_FOLDER\n"
+      "# (--backend, --threads and --batch change how fast it runs, never its results.)\n"
+      "# Written by dynaq " DYNAQ_VERSION ".\n"
+      "[run]\n";
+  const auto& axes = grid_axes();
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    text += std::string(axes[a].key) + " = [";
+    for (std::size_t k = 0; k < sweep.axis_literals[a].size(); ++k) text += (k ? ", " : "") + sweep.axis_literals[a][k];
+    text += "]\n";
   }
-  return values;
+  text += "seeds = " + std::to_string(spec.seeds) + "\n";
+  text += "seed = " + std::to_string(spec.seed) + "\n";
+  if (sweep.budget.kind == BudgetKind::kEpisodes) {
+    text += "episodes = " + std::to_string(sweep.budget.episodes) + "\n";
+  } else {
+    text += "steps = " + std::to_string(sweep.budget.steps) + "\n";
+    text += "bucket = " + std::to_string(sweep.budget.bucket_steps) + "\n";
+  }
+  text += "near-optimal-steps = " +
+          (spec.near_optimal_steps ? format_double(*spec.near_optimal_steps) : std::string("\"auto\"")) + "\n";
+  text += "chunk-agents = " + std::to_string(sweep.chunk_agents) + "\n";
+  text += std::string("save-tables = ") + (spec.save_tables ? "true" : "false") + "\n";
+  text += std::string("save-agent-metrics = ") + (spec.save_agent_metrics ? "true" : "false") + "\n";
+  if (!shard.empty()) text += "shard = " + toml_string(shard) + "\n";
+  return text;
 }
 
-std::vector<std::optional<std::uint32_t>> parse_step_limits(const std::vector<std::string>& occurrences) {
-  std::vector<std::optional<std::uint32_t>> values;
-  for (const std::string& item : split_list(occurrences)) {
-    if (item == "env") values.push_back(std::nullopt);
-    else if (item == "none") values.push_back(0u);
-    else {
-      const std::uint64_t value = parse_count(item, "--max-episode-steps");
-      if (value > 0xFFFFFFFFull) throw InputError("--max-episode-steps: '" + item + "' is larger than 4294967295");
-      values.push_back(static_cast<std::uint32_t>(value));
-    }
-  }
-  return values;
-}
+std::uint64_t config_hash(const Sweep& sweep) { return fnv1a64(effective_config(sweep, "")); }
 
 std::string command_line(int argc, const char* const* argv) {
   std::string line;

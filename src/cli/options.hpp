@@ -1,27 +1,69 @@
-// Parsing of option values the way every subcommand needs them: comma-separated lists of
-// numbers, integers and names, each error naming the option and the value at fault.
+// The options of `dynaq run` in one place: their names, help and defaults, how a config file
+// turns into them, and the effective configuration written beside the results.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
-#include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "dynaq/agent_params.hpp"
+#include "dynaq/config_file.hpp"
+#include "dynaq/option_values.hpp"
+#include "dynaq/sweep.hpp"
 
 namespace dynaq::cli {
 
-// Splits "a,b,c" (each item trimmed); several occurrences of an option are concatenated.
-std::vector<std::string> split_list(const std::vector<std::string>& occurrences);
+// What `dynaq run` was given, as text; checked by spec_from and the run itself.
+struct RunOptions {
+  std::vector<std::vector<std::string>> axes;  // grid_axes() order, defaults filled in
+  std::string seeds = "10";
+  std::string seed = "0";
+  std::string episodes;  // empty: 50, unless --steps is given
+  std::string steps;
+  std::string bucket = "0";
+  std::string near_optimal_steps = "auto";
+  std::string chunk_agents = "auto";
+  std::string backend = "auto";
+  std::string threads = "0";
+  std::string batch = "0";
+  std::string out;
+  std::string shard;
+  std::string config;
+  std::string resume;
+  std::string preset;
+  bool overwrite = false;
+  bool save_tables = false;
+  bool save_agent_metrics = false;
+  bool quiet = false;
 
-double parse_real(const std::string& text, const std::string& option);
-std::uint64_t parse_count(const std::string& text, const std::string& option);  // integer >= 0
+  RunOptions();
+};
 
-std::vector<double> parse_reals(const std::vector<std::string>& occurrences, const std::string& option);
-std::vector<std::uint32_t> parse_counts32(const std::vector<std::string>& occurrences, const std::string& option);
-std::vector<PlanningDraw> parse_planning_draws(const std::vector<std::string>& occurrences);
-// "env" (the environment's own limit), "none" or 0 (no limit), or a positive integer.
-std::vector<std::optional<std::uint32_t>> parse_step_limits(const std::vector<std::string>& occurrences);
+// Registers every option of `dynaq run` on `command`, bound to `options`.
+void add_run_options(CLI::App& command, RunOptions& options);
+
+// The sweep the options describe (values parsed; ranges are checked by plan_sweep).
+SweepSpec spec_from(const RunOptions& options);
+
+// `--shard K/N` as (K, N); "" is (0, 1).
+std::pair<std::uint32_t, std::uint32_t> parse_shard(const std::string& text);
+
+// A config file as `dynaq run` arguments ("--alpha=0.1,0.5", "--save-tables"), leaving out
+// every option that `given` (the command line's own arguments) already sets, so that the
+// command line wins. Unknown keys and values of the wrong type are InputErrors at the key's or
+// value's file:line:column. Records where each option came from, for locate_in_config.
+std::vector<std::string> config_arguments(const ConfigDocument& config, const std::vector<std::string>& given);
+
+// Prefixes an InputError's message with the config file position of the option it names
+// ("--alpha 1.5 is outside ..." from a file becomes "sweep.toml:3:9: --alpha 1.5 is ...").
+std::string locate_in_config(const std::string& message);
+
+// config.toml: every option that determines the results, resolved, as TOML that --config
+// reads back. `shard` is "K/N" for one shard of a sharded run, else "".
+std::string effective_config(const Sweep& sweep, const std::string& shard);
+// The configuration's fingerprint (the same for every shard of one sweep).
+std::uint64_t config_hash(const Sweep& sweep);
 
 // The command line as one string, for the summary (so that a run can be repeated).
 std::string command_line(int argc, const char* const* argv);

@@ -1,6 +1,8 @@
-// Sweeps: planning the grid, running it group by group, and summarising it into files.
+// Sweeps: the grid axes, planning the grid into chunks, running chunks into chunk files, and
+// summarising chunk files into result files.
 #include "dynaq/sweep.hpp"
 
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,16 +10,21 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
-#include <iostream>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 
+#include "dynaq/config_file.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/npy.hpp"
+#include "dynaq/option_values.hpp"
 #include "dynaq/random.hpp"
 #include "dynaq/result_files.hpp"
+#include "dynaq/value_iteration.hpp"
 
 namespace dynaq {
 
@@ -25,12 +32,169 @@ const char* planning_draw_name(PlanningDraw draw) {
   return draw == PlanningDraw::kPairs ? "pairs" : "states";
 }
 
-AgentParams GridPoint::agent_params() const {
-  return AgentParams{static_cast<float>(alpha), static_cast<float>(gamma), static_cast<float>(q_init),
-                     probability_threshold(epsilon), planning_steps, max_episode_steps, planning_draw};
+const char* algorithm_name(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::kDynaQ: return "dyna-q";
+    case Algorithm::kDynaQPlus: return "dyna-q-plus";
+    case Algorithm::kDynaQPlusAction: return "dyna-q-plus-action";
+    case Algorithm::kPrioritized: return "prioritized";
+    case Algorithm::kPrioritizedDirect: return "prioritized-direct";
+  }
+  return "?";
 }
 
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// ---- Grid axes -----------------------------------------------------------------------------
+
+template <typename Enum>
+struct Named {
+  const char* name;
+  Enum value;
+};
+const Named<PlanningDraw> kPlanningDraws[] = {{"pairs", PlanningDraw::kPairs}, {"states", PlanningDraw::kStates}};
+const Named<Algorithm> kAlgorithms[] = {{"dyna-q", Algorithm::kDynaQ},
+                                        {"dyna-q-plus", Algorithm::kDynaQPlus},
+                                        {"dyna-q-plus-action", Algorithm::kDynaQPlusAction},
+                                        {"prioritized", Algorithm::kPrioritized},
+                                        {"prioritized-direct", Algorithm::kPrioritizedDirect}};
+const Named<ModelKind> kModels[] = {{"last", ModelKind::kLast}, {"counts", ModelKind::kCounts}};
+const Named<BackupKind> kBackups[] = {{"sample", BackupKind::kSample}, {"expected", BackupKind::kExpected}};
+
+template <typename Enum, std::size_t N>
+Enum parse_name(const std::string& text, const char* option, const Named<Enum> (&names)[N]) {
+  std::string list;
+  for (const auto& n : names) {
+    if (text == n.name) return n.value;
+    list += std::string(list.empty() ? "" : ", ") + n.name;
+  }
+  throw InputError(std::string(option) + ": '" + text + "' is not one of: " + list);
+}
+template <typename Enum, std::size_t N>
+const char* name_of(Enum value, const Named<Enum> (&names)[N]) {
+  for (const auto& n : names)
+    if (n.value == value) return n.name;
+  return "?";
+}
+
+// A real in [low, high] (or (low, high] when low_open).
+double parse_ranged(const std::string& text, const char* option, double low, bool low_open, double high) {
+  const double v = parse_real(text, option);
+  if (!((low_open ? v > low : v >= low) && v <= high))
+    throw InputError(std::string(option) + " " + format_double(v) + " is outside " + (low_open ? "(" : "[") +
+                     format_double(low) + ", " + format_double(high) + "]");
+  return v;
+}
+double parse_non_negative(const std::string& text, const char* option) {
+  const double v = parse_real(text, option);
+  if (v < 0.0) throw InputError(std::string(option) + " " + format_double(v) + " is negative");
+  if (!std::isfinite(static_cast<float>(v)))
+    throw InputError(std::string(option) + " " + format_double(v) + " is too large for a float32");
+  return v;
+}
+std::uint32_t parse_count32(const std::string& text, const char* option, std::uint32_t minimum) {
+  const std::uint64_t v = parse_count(text, option);
+  if (v > 0xFFFFFFFFull) throw InputError(std::string(option) + ": '" + text + "' is larger than 4294967295");
+  if (v < minimum)
+    throw InputError(std::string(option) + " " + text + " is less than " + std::to_string(minimum));
+  return static_cast<std::uint32_t>(v);
+}
+
+std::string quoted(const char* text) { return toml_string(text); }
+
+std::vector<GridAxis> make_grid_axes() {
+  using S = PointSettings;
+  using E = Environment;
+  return {
+      {"env", nullptr, "env", "dyna-maze",
+       "Environments: a built-in name (see `dynaq envs`), random-maze:RxC:SEED, garnet:S:A:B:SEED, a maze .txt "
+       "or MDP .json file, or a schedule A@STEP=B",
+       [](const std::string& t, S& s) {
+         if (t.empty()) throw InputError("--env: empty name in the list");
+         s.env = t;
+       },
+       [](const S& s) { return toml_string(s.env); }, [](const S&, const E& e) { return e.name; }, true},
+      {"alpha", nullptr, "alpha", "0.1", "Step sizes in (0, 1]",
+       [](const std::string& t, S& s) { s.alpha = parse_ranged(t, "--alpha", 0.0, true, 1.0); },
+       [](const S& s) { return format_double(s.alpha); }, [](const S& s, const E&) { return format_double(s.alpha); },
+       false},
+      {"gamma", nullptr, "gamma", "0.95", "Discount factors in [0, 1]",
+       [](const std::string& t, S& s) { s.gamma = parse_ranged(t, "--gamma", 0.0, false, 1.0); },
+       [](const S& s) { return format_double(s.gamma); }, [](const S& s, const E&) { return format_double(s.gamma); },
+       false},
+      {"epsilon", nullptr, "epsilon", "0.1", "Exploration rates in [0, 1] for epsilon-greedy",
+       [](const std::string& t, S& s) { s.epsilon = parse_ranged(t, "--epsilon", 0.0, false, 1.0); },
+       [](const S& s) { return format_double(s.epsilon); },
+       [](const S& s, const E&) { return format_double(s.epsilon); }, false},
+      {"planning-steps", "-n", "planning_steps", "5", "Planning updates per real step, >= 0",
+       [](const std::string& t, S& s) { s.planning_steps = parse_count32(t, "--planning-steps", 0); },
+       [](const S& s) { return std::to_string(s.planning_steps); },
+       [](const S& s, const E&) { return std::to_string(s.planning_steps); }, false},
+      {"q-init", nullptr, "q_init", "0", "Initial Q value of every pair (write --q-init=-1 for negatives)",
+       [](const std::string& t, S& s) {
+         s.q_init = parse_real(t, "--q-init");
+         if (!std::isfinite(static_cast<float>(s.q_init)))
+           throw InputError("--q-init " + format_double(s.q_init) + " is not a finite float32");
+       },
+       [](const S& s) { return format_double(s.q_init); },
+       [](const S& s, const E&) { return format_double(s.q_init); }, false},
+      {"planning-draw", nullptr, "planning_draw", "pairs",
+       "What planning replays: pairs = a uniform observed pair; states = a uniform observed state, then a "
+       "uniform action already taken there",
+       [](const std::string& t, S& s) { s.planning_draw = parse_name(t, "--planning-draw", kPlanningDraws); },
+       [](const S& s) { return quoted(name_of(s.planning_draw, kPlanningDraws)); },
+       [](const S& s, const E&) { return std::string(name_of(s.planning_draw, kPlanningDraws)); }, true},
+      {"max-episode-steps", nullptr, "max_episode_steps", "env",
+       "Step limit per episode: env = the environment's own, none or 0 = no limit, or a number; hitting it "
+       "truncates the episode (it still bootstraps); result files show the resolved limit, 0 for none",
+       [](const std::string& t, S& s) {
+         if (t == "env") s.max_episode_steps = std::nullopt;
+         else if (t == "none") s.max_episode_steps = 0u;
+         else s.max_episode_steps = parse_count32(t, "--max-episode-steps", 0);
+       },
+       [](const S& s) {
+         return !s.max_episode_steps ? quoted("env")
+                                     : *s.max_episode_steps == 0 ? quoted("none") : std::to_string(*s.max_episode_steps);
+       },
+       [](const S& s, const E& e) {
+         return std::to_string(s.max_episode_steps ? *s.max_episode_steps : e.first().max_episode_steps);
+       },
+       false},
+      {"algo", nullptr, "algorithm", "dyna-q",
+       "Planning algorithm: dyna-q, dyna-q-plus (bonus kappa sqrt(tau) in planning), dyna-q-plus-action (the "
+       "bonus in action selection only), prioritized (prioritized sweeping), prioritized-direct (prioritized "
+       "sweeping with the direct update)",
+       [](const std::string& t, S& s) { s.algorithm = parse_name(t, "--algo", kAlgorithms); },
+       [](const S& s) { return quoted(name_of(s.algorithm, kAlgorithms)); },
+       [](const S& s, const E&) { return std::string(name_of(s.algorithm, kAlgorithms)); }, true},
+      {"kappa", nullptr, "kappa", "0.001", "Dyna-Q+ exploration bonus scale, >= 0",
+       [](const std::string& t, S& s) { s.kappa = parse_non_negative(t, "--kappa"); },
+       [](const S& s) { return format_double(s.kappa); }, [](const S& s, const E&) { return format_double(s.kappa); },
+       false},
+      {"theta", nullptr, "theta", "0.0001", "Prioritized sweeping: queue a pair when its priority exceeds this, >= 0",
+       [](const std::string& t, S& s) { s.theta = parse_non_negative(t, "--theta"); },
+       [](const S& s) { return format_double(s.theta); }, [](const S& s, const E&) { return format_double(s.theta); },
+       false},
+      {"model", nullptr, "model", "last",
+       "What the model keeps of a pair: last = its last outcome; counts = every distinct outcome with its count",
+       [](const std::string& t, S& s) { s.model = parse_name(t, "--model", kModels); },
+       [](const S& s) { return quoted(name_of(s.model, kModels)); },
+       [](const S& s, const E&) { return std::string(name_of(s.model, kModels)); }, true},
+      {"backup", nullptr, "backup", "sample",
+       "Planning backup under --model counts: sample = one outcome drawn by its count; expected = the expectation",
+       [](const std::string& t, S& s) { s.backup = parse_name(t, "--backup", kBackups); },
+       [](const S& s) { return quoted(name_of(s.backup, kBackups)); },
+       [](const S& s, const E&) { return std::string(name_of(s.backup, kBackups)); }, true},
+      {"model-capacity", nullptr, "model_capacity", "8", "Distinct outcomes a counts model keeps per pair, >= 1",
+       [](const std::string& t, S& s) { s.model_capacity = parse_count32(t, "--model-capacity", 1); },
+       [](const S& s) { return std::to_string(s.model_capacity); },
+       [](const S& s, const E&) { return std::to_string(s.model_capacity); }, false},
+  };
+}
+
+// ---- Helpers -------------------------------------------------------------------------------
 
 std::string format_bytes(std::uint64_t bytes) {
   std::ostringstream out;
@@ -73,21 +237,6 @@ bool can_terminate(const TabularMdp& mdp) {
   return false;
 }
 
-void check_range(const std::vector<double>& values, const char* option, double low, bool low_open,
-                 double high) {
-  for (double v : values) {
-    const bool ok = std::isfinite(v) && (low_open ? v > low : v >= low) && v <= high;
-    if (!ok)
-      throw InputError(std::string(option) + " " + format_double(v) + " is outside " +
-                       (low_open ? "(" : "[") + format_double(low) + ", " + format_double(high) + "]");
-  }
-}
-
-template <typename T>
-void check_not_empty(const std::vector<T>& values, const char* option) {
-  if (values.empty()) throw InputError(std::string(option) + " needs at least one value");
-}
-
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string out = "\"";
@@ -95,55 +244,136 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
+// Numbers in CSV: shortest round-trip text; NaN (undefined, e.g. a confidence interval of one
+// seed) is an empty field, which pandas reads as NaN; infinities are "inf" and "-inf".
+std::string csv_number(double value) { return std::isnan(value) ? std::string() : format_double(value); }
+
+std::string hex64(std::uint64_t value) {
+  char buffer[20];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+std::uint64_t time_length(const RunBudget& budget) {
+  return budget.kind == BudgetKind::kEpisodes ? budget.episodes : budget.n_buckets;
+}
+
+// Width of time index k: one episode, or the bucket's real steps (the last may be shorter).
+double time_width(const RunBudget& budget, std::uint64_t k) {
+  if (budget.kind == BudgetKind::kEpisodes) return 1.0;
+  const std::uint64_t end = std::min<std::uint64_t>((k + 1) * budget.bucket_steps, budget.steps);
+  return static_cast<double>(end - k * budget.bucket_steps);
+}
+
 }  // namespace
 
-AgentGroup Sweep::group_for(std::uint32_t environment) const {
+const std::vector<GridAxis>& grid_axes() {
+  static const std::vector<GridAxis> axes = make_grid_axes();
+  return axes;
+}
+
+std::size_t grid_axis_index(const std::string& key) {
+  const auto& axes = grid_axes();
+  for (std::size_t a = 0; a < axes.size(); ++a)
+    if (key == axes[a].key) return a;
+  throw std::out_of_range("no grid axis '" + key + "'");
+}
+
+SweepSpec::SweepSpec() {
+  for (const GridAxis& axis : grid_axes()) axis_values.push_back(split_list({axis.default_value}));
+}
+
+void SweepSpec::set(const std::string& key, std::vector<std::string> values) {
+  axis_values.at(grid_axis_index(key)) = std::move(values);
+}
+
+const std::vector<std::string>& SweepSpec::values(const std::string& key) const {
+  return axis_values.at(grid_axis_index(key));
+}
+
+AgentParams GridPoint::agent_params() const {
+  const PointSettings& s = settings;
+  AgentParams params{static_cast<float>(s.alpha), static_cast<float>(s.gamma), static_cast<float>(s.q_init),
+                     probability_threshold(s.epsilon), s.planning_steps, max_episode_steps, s.planning_draw};
+  params.algorithm = s.algorithm;
+  params.kappa = static_cast<float>(s.kappa);
+  params.theta = static_cast<float>(s.theta);
+  params.model = s.model;
+  params.backup = s.backup;
+  params.model_capacity = s.model_capacity;
+  return params;
+}
+
+namespace {
+template <typename T>
+void widen(const std::vector<T>& values, std::vector<double>& out) {
+  out.assign(values.begin(), values.end());  // exact: counts stay below 2^53
+}
+}  // namespace
+
+std::vector<AgentMetric> agent_metrics(BudgetKind budget) {
+  // Curves first (the first one is the headline: the table's and the plot's default), then
+  // one value per agent. For a scalar, `budget` is ignored.
+  static const AgentMetric all[] = {
+      {"steps", true, BudgetKind::kEpisodes, [](const GroupResults& r, std::vector<double>& o) { widen(r.episode_steps, o); }},
+      {"return", true, BudgetKind::kEpisodes, [](const GroupResults& r, std::vector<double>& o) { widen(r.episode_return, o); }},
+      {"cumulative_reward", true, BudgetKind::kSteps,
+       [](const GroupResults& r, std::vector<double>& o) { widen(r.bucket_cumulative_reward, o); }},
+      {"episodes", true, BudgetKind::kSteps, [](const GroupResults& r, std::vector<double>& o) { widen(r.bucket_episodes, o); }},
+      {"model_error", true, BudgetKind::kSteps,
+       [](const GroupResults& r, std::vector<double>& o) { widen(r.bucket_model_error, o); }},
+      {"real_steps", false, budget, [](const GroupResults& r, std::vector<double>& o) { widen(r.total_steps, o); }},
+      {"planning_updates", false, budget,
+       [](const GroupResults& r, std::vector<double>& o) { widen(r.planning_updates, o); }},
+      {"greedy_return", false, budget, nullptr},
+      {"greedy_steps", false, budget, nullptr},
+  };
+  std::vector<AgentMetric> metrics;
+  for (const AgentMetric& m : all)
+    if (!m.curve || m.budget == budget) metrics.push_back(m);
+  return metrics;
+}
+
+AgentGroup Sweep::group_for(const Chunk& chunk) const {
   AgentGroup group;
-  group.environment = &environments[environment];
-  group.seeds_per_point = spec.seeds;
+  group.environment = &environments[chunk.environment];
+  group.seeds_per_point = chunk.n_seeds;
   group.sweep_seed = spec.seed;
   group.budget = budget;
-  group.keep_tables = spec.save_tables;
-  bool first = true;
-  for (std::uint32_t p = 0; p < points.size(); ++p) {
-    if (points[p].environment != environment) continue;
-    if (first) group.first_agent = p * spec.seeds;
-    first = false;
+  group.keep_tables = true;
+  group.first_agent = static_cast<std::uint32_t>(first_agent(chunk));
+  for (std::uint32_t p = chunk.first_point; p < chunk.first_point + chunk.n_points; ++p)
     group.points.push_back(points[p].agent_params());
-  }
   return group;
 }
 
-std::uint64_t Sweep::result_bytes() const {
-  std::uint64_t bytes = 0;
-  const std::uint64_t per_agent_metrics =
-      budget.kind == BudgetKind::kEpisodes ? std::uint64_t{budget.episodes} * 12 : std::uint64_t{budget.n_buckets} * 12;
-  for (std::uint32_t e = 0; e < environments.size(); ++e) {
-    const AgentGroup group = group_for(e);
-    bytes += group.n_agents() * (per_agent_metrics + 8);
-    if (spec.save_tables)
-      bytes += std::uint64_t{group.n_agents()} * environments[e].n_states() * environments[e].n_actions() * 16;
-  }
-  return bytes;
+std::vector<std::uint32_t> Sweep::chunks_holding(std::uint64_t first, std::uint64_t count) const {
+  std::vector<std::uint32_t> found;
+  // Chunks are in agent order: find the last chunk starting at or before `first`.
+  auto it = std::upper_bound(chunks.begin(), chunks.end(), first,
+                             [this](std::uint64_t agent, const Chunk& c) { return agent < first_agent(c); });
+  if (it != chunks.begin()) --it;
+  for (; it != chunks.end() && first_agent(*it) < first + count; ++it) found.push_back(it->index);
+  return found;
 }
 
 Sweep plan_sweep(const SweepSpec& spec) {
   Sweep sweep;
   sweep.spec = spec;
-  check_not_empty(spec.environments, "--env");
-  check_not_empty(spec.alphas, "--alpha");
-  check_not_empty(spec.gammas, "--gamma");
-  check_not_empty(spec.epsilons, "--epsilon");
-  check_not_empty(spec.planning_steps, "--planning-steps");
-  check_not_empty(spec.q_inits, "--q-init");
-  check_not_empty(spec.planning_draws, "--planning-draw");
-  check_not_empty(spec.max_episode_steps, "--max-episode-steps");
-  check_range(spec.alphas, "--alpha", 0.0, true, 1.0);
-  check_range(spec.gammas, "--gamma", 0.0, false, 1.0);
-  check_range(spec.epsilons, "--epsilon", 0.0, false, 1.0);
-  for (double q : spec.q_inits)
-    if (!std::isfinite(q) || !std::isfinite(static_cast<float>(q)))
-      throw InputError("--q-init " + format_double(q) + " is not a finite float32");
+  const auto& axes = grid_axes();
+  if (spec.axis_values.size() != axes.size()) throw std::logic_error("SweepSpec has the wrong number of axes");
+
+  // Every value of every axis is parsed once here, so that a bad value is reported before
+  // anything is loaded or run, and its canonical form goes to config.toml.
+  sweep.axis_literals.resize(axes.size());
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    if (spec.axis_values[a].empty()) throw InputError(std::string("--") + axes[a].key + " needs at least one value");
+    for (const std::string& text : spec.axis_values[a]) {
+      PointSettings settings;
+      axes[a].parse(text, settings);
+      sweep.axis_literals[a].push_back(axes[a].toml(settings));
+    }
+  }
   if (spec.seeds == 0) throw InputError("--seeds must be at least 1");
 
   RunBudget& budget = sweep.budget;
@@ -161,24 +391,35 @@ Sweep plan_sweep(const SweepSpec& spec) {
       throw InputError("--bucket " + std::to_string(budget.bucket_steps) + " is longer than --steps " + std::to_string(spec.steps));
     budget.n_buckets = static_cast<std::uint32_t>((spec.steps + budget.bucket_steps - 1) / budget.bucket_steps);
   }
+  if (spec.near_optimal_steps && !(*spec.near_optimal_steps > 0.0))
+    throw InputError("--near-optimal-steps " + format_double(*spec.near_optimal_steps) + " is not positive");
 
-  for (const std::string& name : spec.environments) {
+  const std::size_t env_axis = grid_axis_index("env");
+  for (const std::string& name : spec.axis_values[env_axis]) {
     sweep.environments.push_back(load_environment(name));
     schedule_view(sweep.environments.back());  // checks the number of phases
   }
 
-  for (std::uint32_t e = 0; e < sweep.environments.size(); ++e)
-    for (double alpha : spec.alphas)
-      for (double gamma : spec.gammas)
-        for (double epsilon : spec.epsilons)
-          for (std::uint32_t n : spec.planning_steps)
-            for (double q_init : spec.q_inits)
-              for (PlanningDraw draw : spec.planning_draws)
-                for (const auto& limit : spec.max_episode_steps) {
-                  const Environment& env = sweep.environments[e];
-                  const std::uint32_t resolved = limit ? *limit : env.first().max_episode_steps;
-                  sweep.points.push_back(GridPoint{e, alpha, gamma, epsilon, n, q_init, draw, limit, resolved});
-                }
+  // The grid: environment outermost, then the other axes in table order.
+  for (std::uint32_t e = 0; e < sweep.environments.size(); ++e) {
+    PointSettings base;
+    axes[env_axis].parse(spec.axis_values[env_axis][e], base);
+    std::function<void(std::size_t, const PointSettings&)> expand = [&](std::size_t a, const PointSettings& s) {
+      if (a == axes.size()) {
+        const Environment& env = sweep.environments[e];
+        const std::uint32_t limit = s.max_episode_steps ? *s.max_episode_steps : env.first().max_episode_steps;
+        sweep.points.push_back(GridPoint{e, s, limit});
+        return;
+      }
+      if (a == env_axis) return expand(a + 1, s);
+      for (const std::string& text : spec.axis_values[a]) {
+        PointSettings next = s;
+        axes[a].parse(text, next);
+        expand(a + 1, next);
+      }
+    };
+    expand(0, base);
+  }
 
   if (spec.save_tables)
     for (const Environment& env : sweep.environments)
@@ -204,273 +445,670 @@ Sweep plan_sweep(const SweepSpec& spec) {
                            " and there is no step limit, so episodes would never end; set --max-episode-steps");
     }
 
-  // Memory: results for every agent, plus one batch of tables (at least one agent's).
+  // Chunk size: a fixed number of agents, chosen from the sweep alone (never from the machine)
+  // so that the chunk layout, and with it resumption and sharding, is the same everywhere.
+  // Auto: at most 4096 agents, and at most 256 MiB of final tables per chunk.
   std::uint64_t largest_agent = 0;
-  for (std::uint32_t e = 0; e < sweep.environments.size(); ++e)
-    largest_agent = std::max(largest_agent, sweep.group_for(e).table_bytes_per_agent());
-  const std::uint64_t needed = sweep.result_bytes() + std::max<std::uint64_t>(largest_agent, std::min<std::uint64_t>(largest_agent * sweep.n_agents(), std::uint64_t{1} << 30));
+  for (std::uint32_t e = 0; e < sweep.environments.size(); ++e) {
+    AgentGroup probe;
+    probe.environment = &sweep.environments[e];
+    for (const GridPoint& p : sweep.points)
+      if (p.environment == e) probe.points.push_back(p.agent_params());
+    probe.validate();  // what only the environment can tell (e.g. a counts model's capacity)
+    largest_agent = std::max(largest_agent, probe.table_bytes_per_agent());
+  }
+  if (spec.chunk_agents > 0) {
+    sweep.chunk_agents = spec.chunk_agents;
+  } else {
+    const std::uint64_t fit = std::max<std::uint64_t>(1, (std::uint64_t{256} << 20) / std::max<std::uint64_t>(1, largest_agent));
+    sweep.chunk_agents = static_cast<std::uint32_t>(std::min<std::uint64_t>(4096, fit));
+  }
+  const std::uint32_t seeds = spec.seeds;
+  for (std::uint32_t p = 0; p < sweep.points.size();) {
+    const std::uint32_t e = sweep.points[p].environment;
+    std::uint32_t end = p;
+    while (end < sweep.points.size() && sweep.points[end].environment == e) ++end;
+    if (seeds >= sweep.chunk_agents) {
+      for (; p < end; ++p)
+        for (std::uint32_t s = 0; s < seeds; s += sweep.chunk_agents)
+          sweep.chunks.push_back(Chunk{static_cast<std::uint32_t>(sweep.chunks.size()), e, p, 1, s,
+                                       std::min(sweep.chunk_agents, seeds - s)});
+    } else {
+      const std::uint32_t per_chunk = sweep.chunk_agents / seeds;
+      for (; p < end; p += std::min(per_chunk, end - p))
+        sweep.chunks.push_back(Chunk{static_cast<std::uint32_t>(sweep.chunks.size()), e, p,
+                                     std::min(per_chunk, end - p), 0, seeds});
+    }
+  }
+
+  // Memory, at the largest moment: one chunk's metrics and final tables while the engine holds
+  // a batch of tables, or one grid point's metrics while its statistics are computed, or the
+  // arrays written whole (q.npy, agent_*.npy).
+  const std::uint64_t per_agent_values = time_length(budget) * 2 + 3;
+  std::uint64_t chunk_bytes = 0;
+  for (const Chunk& c : sweep.chunks)
+    chunk_bytes = std::max(chunk_bytes, std::uint64_t{sweep.n_agents(c)} *
+                                            (per_agent_values * 8 * 2 + 2 * largest_agent));
+  const std::uint64_t batch_bytes = std::max<std::uint64_t>(largest_agent, std::min<std::uint64_t>(largest_agent * sweep.chunk_agents, std::uint64_t{1} << 30));
+  const std::uint64_t point_bytes = std::uint64_t{seeds} * (per_agent_values * 8 + 16);
+  std::uint64_t array_bytes = 0;
+  if (spec.save_tables)
+    array_bytes = sweep.n_agents() * sweep.environments.front().n_states() * sweep.environments.front().n_actions() * 4;
+  if (spec.save_agent_metrics) array_bytes = std::max(array_bytes, sweep.n_agents() * time_length(budget) * 8 * 2);
+  const std::uint64_t needed = std::max({chunk_bytes + batch_bytes, point_bytes, array_bytes});
   const std::uint64_t available = available_memory_bytes();
   if (needed > available)
-    throw InputError("this sweep needs " + format_bytes(needed) + " of memory (" + std::to_string(sweep.n_agents()) +
-                     " agents: " + format_bytes(sweep.result_bytes()) + " of results" +
-                     (spec.save_tables ? " and saved tables" : "") + ", " + format_bytes(largest_agent) +
+    throw InputError("this sweep needs " + format_bytes(needed) + " of memory at once (" + std::to_string(sweep.n_agents()) +
+                     " agents, " + std::to_string(seeds) + " per point, " + format_bytes(largest_agent) +
                      " of tables per agent), but only " + format_bytes(available) +
-                     " is available; reduce --seeds, the grid, --episodes or --steps" +
-                     (spec.save_tables ? ", or drop --save-tables" : ""));
+                     " is available; reduce --seeds, the grid, --episodes, --steps or --chunk-agents" +
+                     (spec.save_tables || spec.save_agent_metrics ? ", or drop --save-tables and --save-agent-metrics" : ""));
   return sweep;
 }
 
-MeanStderr mean_and_stderr(const double* values, std::size_t count, std::size_t stride) {
-  if (count == 0) return MeanStderr{std::nan(""), std::nan("")};
-  double sum = 0.0;
-  for (std::size_t i = 0; i < count; ++i) sum += values[i * stride];
-  const double mean = sum / static_cast<double>(count);
-  if (count == 1) return MeanStderr{mean, 0.0};
-  double squares = 0.0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const double d = values[i * stride] - mean;
-    squares += d * d;
-  }
-  const double variance = squares / static_cast<double>(count - 1);
-  return MeanStderr{mean, std::sqrt(variance / static_cast<double>(count))};
-}
-
-SweepResults run_sweep(const Sweep& sweep, Engine& engine, bool show_progress) {
-  SweepResults results;
-  results.engine = engine.name();
-  results.device = engine.device();
-  const auto start = std::chrono::steady_clock::now();
-  for (std::uint32_t e = 0; e < sweep.environments.size(); ++e) {
-    const AgentGroup group = sweep.group_for(e);
-    results.groups.emplace_back();
-    const auto group_start = std::chrono::steady_clock::now();
-    auto last_print = group_start;
-    const ProgressCallback progress = [&](std::uint64_t done) {
-      if (!show_progress) return;
-      const auto now = std::chrono::steady_clock::now();
-      if (done < group.n_agents() && now - last_print < std::chrono::milliseconds(200)) return;
-      last_print = now;
-      const double elapsed = std::chrono::duration<double>(now - group_start).count();
-      const double left = done > 0 ? elapsed * (group.n_agents() - done) / done : 0.0;
-      std::fprintf(stderr, "\r%s: %llu/%u agents (%3.0f%%), %.1f s elapsed, ~%.1f s left   ",
-                   group.environment->name.c_str(), static_cast<unsigned long long>(done), group.n_agents(),
-                   100.0 * done / group.n_agents(), elapsed, left);
-      if (done == group.n_agents()) std::fprintf(stderr, "\n");
-      std::fflush(stderr);
-    };
-    engine.run(group, results.groups.back(), progress);
-    const GroupResults& r = results.groups.back();
-    for (std::uint32_t i = 0; i < group.n_agents(); ++i) {
-      results.real_steps += r.total_steps[i];
-      results.planning_updates += r.total_steps[i] * group.params_of(i).planning_steps;
-    }
-  }
-  results.run_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return results;
-}
+// ---- Running -------------------------------------------------------------------------------
 
 namespace {
 
-// The rows of one point's curve: (time label, metric arrays over seeds).
-struct PointView {
-  const GroupResults* group;
-  std::uint32_t first_local_agent;
-};
-
-PointView point_view(const Sweep& sweep, const SweepResults& results, std::uint32_t point) {
-  const std::uint32_t e = sweep.points[point].environment;
-  std::uint32_t first_point_of_env = point;
-  while (first_point_of_env > 0 && sweep.points[first_point_of_env - 1].environment == e) --first_point_of_env;
-  return PointView{&results.groups[e], (point - first_point_of_env) * sweep.spec.seeds};
+// The greedy policy of one agent's final Q (first maximal action, as greedy_policy), evaluated
+// exactly on the environment's final phase with the point's step limit.
+PolicyEvaluation evaluate_greedy(const TabularMdp& mdp, const float* q, std::uint32_t step_limit) {
+  std::vector<std::uint32_t> policy(mdp.n_states);
+  for (std::uint32_t s = 0; s < mdp.n_states; ++s) {
+    const float* row = q + std::uint64_t{s} * mdp.n_actions;
+    std::uint32_t best = 0;
+    for (std::uint32_t a = 1; a < mdp.n_actions; ++a)
+      if (row[a] > row[best]) best = a;
+    policy[s] = best;
+  }
+  PolicyEvaluationOptions options;
+  options.horizon = step_limit;
+  try {
+    return policy_evaluation(mdp, policy, options);
+  } catch (const ConvergenceError&) {
+    // Only a stochastic environment without a step limit can get here; the value is unknown.
+    PolicyEvaluation unknown;
+    unknown.expected_return = kNaN;
+    unknown.expected_steps = kNaN;
+    return unknown;
+  }
 }
 
-std::string parameter_header() {
-  return "point,env,alpha,gamma,epsilon,planning_steps,q_init,planning_draw,max_episode_steps";
-}
+ChunkRecord run_chunk(const Sweep& sweep, const Chunk& chunk, Engine& engine, const SweepRunControl& control,
+                      const std::function<void(std::uint64_t)>& agents_done) {
+  const auto start = std::chrono::steady_clock::now();
+  const AgentGroup group = sweep.group_for(chunk);
+  GroupResults results;
+  engine.run(group, results, [&](std::uint64_t done) {
+    if (agents_done) agents_done(done);
+  });
 
-std::string parameter_fields(const Sweep& sweep, std::uint32_t index) {
-  const GridPoint& p = sweep.points[index];
-  return std::to_string(index) + "," + csv_field(sweep.environments[p.environment].name) + "," +
-         format_double(p.alpha) + "," + format_double(p.gamma) + "," + format_double(p.epsilon) + "," +
-         std::to_string(p.planning_steps) + "," + format_double(p.q_init) + "," +
-         planning_draw_name(p.planning_draw) + "," + std::to_string(p.max_episode_steps);
-}
+  const std::uint32_t agents = group.n_agents();
+  const Environment& env = sweep.environments[chunk.environment];
+  const TabularMdp& final_mdp = *env.phases.back().mdp;
+  const std::uint64_t pairs = std::uint64_t{env.n_states()} * env.n_actions();
+  const std::uint64_t length = time_length(sweep.budget);
 
-// Per-seed values of one metric at one time index, in seed order.
-std::vector<double> column(const PointView& view, std::uint32_t seeds, std::uint64_t per_agent,
-                           std::uint64_t index, const std::vector<std::uint32_t>& source) {
-  std::vector<double> values(seeds);
-  for (std::uint32_t k = 0; k < seeds; ++k)
-    values[k] = source[(std::uint64_t{view.first_local_agent} + k) * per_agent + index];
-  return values;
-}
-std::vector<double> column(const PointView& view, std::uint32_t seeds, std::uint64_t per_agent,
-                           std::uint64_t index, const std::vector<double>& source) {
-  std::vector<double> values(seeds);
-  for (std::uint32_t k = 0; k < seeds; ++k)
-    values[k] = source[(std::uint64_t{view.first_local_agent} + k) * per_agent + index];
-  return values;
+  ChunkRecord record;
+  record.chunk = chunk.index;
+  record.first_agent = sweep.first_agent(chunk);
+  record.agents = agents;
+  record.identity = control.identity;
+  record.engine = engine.name() + ": " + engine.device();
+  for (const AgentMetric& metric : agent_metrics(sweep.budget.kind)) {
+    record.names.push_back(metric.name);
+    record.arrays.emplace_back();
+    if (metric.extract != nullptr) metric.extract(results, record.arrays.back());
+    else record.arrays.back().assign(agents, 0.0);
+    if (record.arrays.back().size() != std::uint64_t{agents} * (metric.curve ? length : 1))
+      throw std::logic_error(std::string("the engine returned the wrong number of values of ") + metric.name);
+  }
+  auto array = [&record](const char* name) -> std::vector<double>& {
+    for (std::size_t k = 0; k < record.names.size(); ++k)
+      if (record.names[k] == name) return record.arrays[k];
+    throw std::logic_error(std::string("no metric ") + name);
+  };
+  std::vector<double>& greedy_return = array("greedy_return");
+  std::vector<double>& greedy_steps = array("greedy_steps");
+  const int threads = control.threads > 0 ? control.threads : omp_get_max_threads();
+  // Each agent's evaluation is independent and deterministic: threads cannot change a bit.
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(agents); ++i) {
+    const std::uint32_t local = static_cast<std::uint32_t>(i);
+    const std::uint32_t limit = sweep.points[chunk.first_point + local / chunk.n_seeds].max_episode_steps;
+    const PolicyEvaluation value = evaluate_greedy(final_mdp, results.q.data() + local * pairs, limit);
+    greedy_return[local] = value.expected_return;
+    greedy_steps[local] = value.expected_steps;
+  }
+  if (sweep.spec.save_tables) record.q = std::move(results.q);
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return record;
 }
 
 }  // namespace
 
-std::string curves_csv(const Sweep& sweep, const SweepResults& results) {
-  std::ostringstream out;
-  const RunBudget& b = sweep.budget;
-  const std::uint32_t seeds = sweep.spec.seeds;
-  if (b.kind == BudgetKind::kEpisodes)
-    out << parameter_header() << ",episode,mean_steps,stderr_steps,mean_return,stderr_return,seeds\n";
-  else
-    out << parameter_header()
-        << ",step,mean_cumulative_reward,stderr_cumulative_reward,mean_episodes,stderr_episodes,seeds\n";
-  for (std::uint32_t p = 0; p < sweep.points.size(); ++p) {
-    const PointView view = point_view(sweep, results, p);
-    const std::string params = parameter_fields(sweep, p);
-    if (b.kind == BudgetKind::kEpisodes) {
-      for (std::uint32_t e = 0; e < b.episodes; ++e) {
-        const auto steps = column(view, seeds, b.episodes, e, view.group->episode_steps);
-        const auto returns = column(view, seeds, b.episodes, e, view.group->episode_return);
-        const MeanStderr s = mean_and_stderr(steps.data(), seeds), r = mean_and_stderr(returns.data(), seeds);
-        out << params << "," << (e + 1) << "," << format_double(s.mean) << "," << format_double(s.stderr_) << ","
-            << format_double(r.mean) << "," << format_double(r.stderr_) << "," << seeds << "\n";
-      }
-    } else {
-      for (std::uint32_t k = 0; k < b.n_buckets; ++k) {
-        const std::uint64_t step = std::min<std::uint64_t>((k + 1) * b.bucket_steps, b.steps);
-        const auto reward = column(view, seeds, b.n_buckets, k, view.group->bucket_cumulative_reward);
-        const auto episodes = column(view, seeds, b.n_buckets, k, view.group->bucket_episodes);
-        const MeanStderr r = mean_and_stderr(reward.data(), seeds), e = mean_and_stderr(episodes.data(), seeds);
-        out << params << "," << step << "," << format_double(r.mean) << "," << format_double(r.stderr_) << ","
-            << format_double(e.mean) << "," << format_double(e.stderr_) << "," << seeds << "\n";
-      }
-    }
+std::vector<std::uint32_t> chunks_in_folder(const Sweep& sweep, const std::string& folder,
+                                            const ChunkIdentity& identity) {
+  namespace fs = std::filesystem;
+  std::vector<std::uint32_t> present;
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) return present;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder, error)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    const std::string path = (fs::path(folder) / name).string();
+    // "chunk-000012.bin.partial-PID" is a chunk being written (or left by a killed writer).
+    if (name.rfind("chunk-", 0) != 0 || name.find(".partial-") != std::string::npos) continue;
+    const ChunkRecord header = read_chunk_file(path, true);
+    if (header.identity.dynaq_version != identity.dynaq_version)
+      throw InputError(path + " was written by dynaq " + header.identity.dynaq_version + ", but this is dynaq " +
+                       identity.dynaq_version + "; finish the run with that version, or start it again with --overwrite");
+    if (header.identity.config_hash != identity.config_hash)
+      throw InputError(path + " belongs to another configuration than this run's (config hash " +
+                       hex64(header.identity.config_hash) + " there, " + hex64(identity.config_hash) +
+                       " here); its folder's config.toml was changed, or the chunk comes from another run");
+    if (header.chunk >= sweep.chunks.size() || chunk_file_name(header.chunk) != name ||
+        header.first_agent != sweep.first_agent(sweep.chunks[header.chunk]) ||
+        header.agents != sweep.n_agents(sweep.chunks[header.chunk]))
+      throw InputError(path + " does not match chunk " + std::to_string(header.chunk) + " of this sweep");
+    present.push_back(header.chunk);
   }
-  return out.str();
+  return present;
 }
 
-std::string summary_json(const Sweep& sweep, const SweepResults& results, const std::string& command) {
+SweepRunReport run_sweep(const Sweep& sweep, Engine& engine, const SweepRunControl& control) {
+  if (control.shard_count == 0 || control.shard_index >= control.shard_count)
+    throw std::logic_error("run_sweep: bad shard");
+  SweepRunReport report;
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<std::uint32_t> present = chunks_in_folder(sweep, control.chunk_folder, control.identity);
+  std::vector<std::uint8_t> done(sweep.chunks.size(), 0);
+  for (std::uint32_t c : present) done[c] = 1;
+
+  std::vector<const Chunk*> todo;
+  std::uint64_t agents_todo = 0;
+  for (const Chunk& chunk : sweep.chunks) {
+    if (chunk.index % control.shard_count != control.shard_index) continue;
+    if (done[chunk.index]) {
+      ++report.chunks_present;
+      continue;
+    }
+    todo.push_back(&chunk);
+    agents_todo += sweep.n_agents(chunk);
+  }
+  std::uint64_t agents_before = 0;
+  if (control.progress) control.progress(0, agents_todo);
+  for (const Chunk* chunk : todo) {
+    const ChunkRecord record = run_chunk(sweep, *chunk, engine, control, [&](std::uint64_t done_in_chunk) {
+      if (control.progress) control.progress(agents_before + done_in_chunk, agents_todo);
+    });
+    write_chunk_file(control.chunk_folder, record);
+    agents_before += record.agents;
+    ++report.chunks_run;
+    report.agents_run += record.agents;
+    if (control.progress) control.progress(agents_before, agents_todo);
+    if (control.chunk_stored) control.chunk_stored(report.chunks_run);
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+// ---- Collecting chunk files ------------------------------------------------------------------
+
+ChunkFiles collect_chunk_files(const Sweep& sweep, const std::vector<std::string>& folders,
+                               const ChunkIdentity& identity, std::uint32_t shard_count) {
+  ChunkFiles files;
+  files.paths.assign(sweep.chunks.size(), std::string());
+  for (const std::string& folder : folders)
+    for (std::uint32_t c : chunks_in_folder(sweep, folder, identity))
+      if (files.paths[c].empty()) files.paths[c] = (std::filesystem::path(folder) / chunk_file_name(c)).string();
+  std::vector<std::uint32_t> missing;
+  for (std::uint32_t c = 0; c < files.paths.size(); ++c)
+    if (files.paths[c].empty()) missing.push_back(c);
+  if (!missing.empty()) {
+    std::string list;
+    for (std::size_t k = 0; k < missing.size() && k < 8; ++k) {
+      list += (k ? ", " : "") + std::to_string(missing[k]);
+      if (shard_count > 1) list += " (shard " + std::to_string(missing[k] % shard_count) + "/" + std::to_string(shard_count) + ")";
+    }
+    if (missing.size() > 8) list += ", ...";
+    throw InputError(std::to_string(missing.size()) + " of the sweep's " + std::to_string(sweep.chunks.size()) +
+                     " chunks are missing: " + list +
+                     "; finish the shards that hold them (dynaq run --resume SHARD_DIR) and merge again");
+  }
+  return files;
+}
+
+// ---- Statistics ------------------------------------------------------------------------------
+
+namespace {
+
+// Expected episode length of the epsilon-greedy policy on Q* (ties among maximal actions
+// broken uniformly, as the agents break them), on the true MDP: by backward induction over a
+// step limit, or iterated to a fixed point without one. NaN when it does not settle.
+double epsilon_greedy_steps(const TabularMdp& mdp, const std::vector<double>& q_star, double epsilon,
+                            std::uint32_t step_limit) {
+  const std::uint32_t S = mdp.n_states, A = mdp.n_actions;
+  // pi(a | s): epsilon / A for every action, plus (1 - epsilon) shared by the maximal ones. Q*
+  // values of equally good actions can differ in their last bits, so "maximal" allows 1e-9.
+  std::vector<double> pi(std::uint64_t{S} * A);
+  for (std::uint32_t s = 0; s < S; ++s) {
+    const double* row = &q_star[std::uint64_t{s} * A];
+    const double best = *std::max_element(row, row + A);
+    const double slack = 1e-9 * std::max(1.0, std::fabs(best));
+    std::uint32_t ties = 0;
+    for (std::uint32_t a = 0; a < A; ++a) ties += row[a] >= best - slack;
+    for (std::uint32_t a = 0; a < A; ++a)
+      pi[std::uint64_t{s} * A + a] = epsilon / A + (row[a] >= best - slack ? (1.0 - epsilon) / ties : 0.0);
+  }
+  std::vector<double> steps(S, 0.0), next(S, 0.0);
+  // Without a step limit, sweeps go on until nothing changes; a state that cannot reach the
+  // goal makes that never happen, so the work is bounded (about 2e9 outcome visits).
+  const std::uint64_t work_per_sweep = std::uint64_t{S} * A + mdp.n_outcomes();
+  const std::uint64_t limit =
+      step_limit != 0 ? step_limit : std::max<std::uint64_t>(1000, std::min<std::uint64_t>(100000, 2'000'000'000 / work_per_sweep));
+  for (std::uint64_t h = 0; h < limit; ++h) {
+    double change = 0.0;
+    for (std::uint32_t s = 0; s < S; ++s) {
+      double value = 1.0;
+      for (std::uint32_t a = 0; a < A; ++a) {
+        const std::uint32_t pair = s * A + a;
+        double future = 0.0;
+        for (std::uint32_t i = mdp.pair_begin[pair]; i < mdp.pair_begin[pair + 1]; ++i)
+          if (!mdp.terminated[i]) future += mdp.probability[i] * steps[mdp.next_state[i]];
+        value += pi[pair] * future;
+      }
+      change = std::max(change, std::fabs(value - steps[s]));
+      next[s] = value;
+    }
+    steps.swap(next);
+    if (change < 1e-9) break;
+    if (step_limit == 0 && h + 1 == limit) return kNaN;
+  }
+  double start = 0.0;
+  for (std::uint32_t s = 0; s < S; ++s) start += mdp.initial_distribution[s] * steps[s];
+  return start;
+}
+
+}  // namespace
+
+SweepAnalysis::SweepAnalysis(const Sweep& sweep, const ChunkFiles& files) : sweep_(sweep), files_(files) {
+  for (const std::string& path : files_.paths) chunk_seconds_ += read_chunk_file(path, true).seconds;
+}
+
+const ChunkRecord& SweepAnalysis::load(std::uint32_t chunk) {
+  if (loaded_chunk_ != chunk) {
+    loaded_chunk_ = ~0u;
+    loaded_ = read_chunk_file(files_.paths.at(chunk));
+    const Chunk& c = sweep_.chunks[chunk];
+    if (loaded_.first_agent != sweep_.first_agent(c) || loaded_.agents != sweep_.n_agents(c))
+      throw InputError(files_.paths[chunk] + " does not match chunk " + std::to_string(chunk) + " of this sweep");
+    for (const AgentMetric& m : agent_metrics(sweep_.budget.kind)) {
+      const std::vector<double>* array = loaded_.find(m.name);
+      const std::uint64_t expected = std::uint64_t{loaded_.agents} * (m.curve ? time_length(sweep_.budget) : 1);
+      if (array == nullptr || array->size() != expected)
+        throw InputError(files_.paths[chunk] + " lacks the metric '" + m.name + "' of the right size");
+    }
+    loaded_chunk_ = chunk;
+  }
+  return loaded_;
+}
+
+std::map<std::string, std::vector<double>> SweepAnalysis::agent_arrays(std::uint64_t first, std::uint64_t count) {
+  std::map<std::string, std::vector<double>> out;
+  const std::vector<AgentMetric> metrics = agent_metrics(sweep_.budget.kind);
+  for (const AgentMetric& m : metrics) out[m.name].reserve(count * (m.curve ? time_length(sweep_.budget) : 1));
+  for (std::uint32_t c : sweep_.chunks_holding(first, count)) {
+    const ChunkRecord& record = load(c);
+    const std::uint64_t begin = std::max(first, record.first_agent);
+    const std::uint64_t end = std::min(first + count, record.first_agent + record.agents);
+    for (const AgentMetric& m : metrics) {
+      const std::uint64_t per_agent = m.curve ? time_length(sweep_.budget) : 1;
+      const std::vector<double>& array = *record.find(m.name);
+      out[m.name].insert(out[m.name].end(), array.begin() + (begin - record.first_agent) * per_agent,
+                         array.begin() + (end - record.first_agent) * per_agent);
+    }
+  }
+  return out;
+}
+
+std::vector<float> SweepAnalysis::q_tables(std::uint64_t first, std::uint64_t count) {
+  std::vector<float> q;
+  for (std::uint32_t c : sweep_.chunks_holding(first, count)) {
+    const ChunkRecord& record = load(c);
+    const std::uint64_t pairs = record.agents > 0 ? record.q.size() / record.agents : 0;
+    const std::uint64_t begin = std::max(first, record.first_agent);
+    const std::uint64_t end = std::min(first + count, record.first_agent + record.agents);
+    q.insert(q.end(), record.q.begin() + (begin - record.first_agent) * pairs,
+             record.q.begin() + (end - record.first_agent) * pairs);
+  }
+  return q;
+}
+
+SweepAnalysis::Optimal SweepAnalysis::optimal_for(const GridPoint& point) {
+  const std::string key = std::to_string(point.environment) + " " + format_double(point.settings.gamma) + " " +
+                          std::to_string(point.max_episode_steps) + " " + format_double(point.settings.epsilon);
+  auto it = optimal_cache_.find(key);
+  if (it != optimal_cache_.end()) return it->second;
+  const TabularMdp& mdp = *sweep_.environments[point.environment].phases.back().mdp;
+  Optimal optimal{kNaN, kNaN, kNaN};
+  try {
+    ValueIterationOptions options;
+    options.gamma = point.settings.gamma;
+    const ValueIterationResult solution = value_iteration(mdp, options);
+    PolicyEvaluationOptions evaluation;
+    evaluation.horizon = point.max_episode_steps;
+    const PolicyEvaluation best = policy_evaluation(mdp, greedy_policy(solution), evaluation);
+    optimal.value_return = best.expected_return;
+    optimal.value_steps = best.expected_steps;
+    // 20% above what the best epsilon-greedy agent achieves: an agent whose Q is near Q* but not
+    // at it (ties broken differently, values still moving) lands a few percent above.
+    optimal.threshold = 1.2 * epsilon_greedy_steps(mdp, solution.q, point.settings.epsilon, point.max_episode_steps);
+  } catch (const ConvergenceError&) {
+    // gamma = 1 with reward on a never-ending cycle has no optimal value: the columns stay empty.
+  }
+  optimal_cache_.emplace(key, optimal);
+  return optimal;
+}
+
+PointStatistics SweepAnalysis::statistics(std::uint32_t p, const AgentArrays& arrays) {
+  const GridPoint& gp = sweep_.points.at(p);
+  const std::uint32_t seeds = sweep_.spec.seeds;
+  const std::uint64_t length = time_length(sweep_.budget);
+
+  PointStatistics stats;
+  for (const AgentMetric& m : agent_metrics(sweep_.budget.kind)) {
+    const std::vector<double>& values = arrays.at(m.name);
+    if (!m.curve) {
+      stats.scalar_names.push_back(m.name);
+      stats.scalars.push_back(summarize_sample(values));
+      continue;
+    }
+    stats.curve_metrics.push_back(m);
+    std::vector<SampleSummary> curve(length);
+    for (std::uint64_t k = 0; k < length; ++k) curve[k] = summarize_sample(values.data() + k, seeds, length);
+    stats.curves.push_back(std::move(curve));
+    // Per agent: the value at the last episode (or bucket), and the area under its curve as a
+    // step function (value times width, summed in time order).
+    std::vector<double> final_values(seeds), areas(seeds);
+    for (std::uint32_t s = 0; s < seeds; ++s) {
+      final_values[s] = values[std::uint64_t{s} * length + length - 1];
+      double area = 0.0;
+      for (std::uint64_t k = 0; k < length; ++k) area += values[std::uint64_t{s} * length + k] * time_width(sweep_.budget, k);
+      areas[s] = area;
+    }
+    stats.scalar_names.push_back(std::string("final_") + m.name);
+    stats.scalars.push_back(summarize_sample(final_values));
+    stats.scalar_names.push_back(std::string("auc_") + m.name);
+    stats.scalars.push_back(summarize_sample(areas));
+  }
+
+  const Optimal optimal = optimal_for(gp);
+  stats.optimal_return = optimal.value_return;
+  stats.optimal_steps = optimal.value_steps;
+  double greedy_mean = kNaN;
+  for (std::size_t k = 0; k < stats.scalar_names.size(); ++k)
+    if (stats.scalar_names[k] == "greedy_return") greedy_mean = stats.scalars[k].mean;
+  stats.greedy_return_gap = optimal.value_return - greedy_mean;
+
+  stats.near_optimal_threshold = kNaN;
+  if (sweep_.budget.kind == BudgetKind::kEpisodes) {
+    stats.near_optimal_threshold = sweep_.spec.near_optimal_steps ? *sweep_.spec.near_optimal_steps : optimal.threshold;
+    const std::vector<SampleSummary>& steps = stats.curves.front();
+    // The first episode from which the mean never again exceeds the threshold.
+    if (!std::isnan(stats.near_optimal_threshold)) {
+      std::uint64_t first = length;
+      while (first > 0 && steps[first - 1].mean <= stats.near_optimal_threshold) --first;
+      if (first < length) stats.episodes_to_near_optimal = static_cast<std::uint32_t>(first + 1);
+    }
+  }
+  return stats;
+}
+
+// ---- Result files ----------------------------------------------------------------------------
+
+namespace {
+
+const char* const kStatNames[] = {"mean", "stderr", "ci95_low", "ci95_high", "median", "q1", "q3"};
+double stat_value(const SampleSummary& s, std::size_t k) {
+  const double values[] = {s.mean, s.stderr_, s.ci95_low, s.ci95_high, s.median, s.q1, s.q3};
+  return values[k];
+}
+
+std::string parameter_header() {
+  std::string header = "point";
+  for (const GridAxis& axis : grid_axes()) header += std::string(",") + axis.column;
+  return header;
+}
+
+std::string parameter_fields(const Sweep& sweep, std::uint32_t index) {
+  const GridPoint& p = sweep.points[index];
+  std::string fields = std::to_string(index);
+  for (const GridAxis& axis : grid_axes())
+    fields += "," + csv_field(axis.field(p.settings, sweep.environments[p.environment]));
+  return fields;
+}
+
+std::string parameter_json(const Sweep& sweep, std::uint32_t index) {
+  const GridPoint& p = sweep.points[index];
+  std::string json = "\"point\": " + std::to_string(index);
+  for (const GridAxis& axis : grid_axes()) {
+    const std::string field = axis.field(p.settings, sweep.environments[p.environment]);
+    json += std::string(", \"") + axis.column + "\": " + (axis.is_text ? json_string(field) : field);
+  }
+  return json;
+}
+
+std::string time_column(const RunBudget& budget) { return budget.kind == BudgetKind::kEpisodes ? "episode" : "step"; }
+std::uint64_t time_label(const RunBudget& budget, std::uint64_t k) {
+  return budget.kind == BudgetKind::kEpisodes ? k + 1 : std::min<std::uint64_t>((k + 1) * budget.bucket_steps, budget.steps);
+}
+
+// Curve columns: mean and standard error of every metric first (the columns dynaq has always
+// written, in their order), then the interval and quantiles of every metric.
+struct CurveColumn {
+  std::size_t metric;
+  std::size_t stat;
+};
+std::vector<CurveColumn> curve_columns(std::size_t n_metrics) {
+  std::vector<CurveColumn> columns;
+  for (std::size_t m = 0; m < n_metrics; ++m)
+    for (std::size_t stat = 0; stat < 2; ++stat) columns.push_back({m, stat});
+  for (std::size_t m = 0; m < n_metrics; ++m)
+    for (std::size_t stat = 2; stat < 7; ++stat) columns.push_back({m, stat});
+  return columns;
+}
+
+void write_curves(std::ostream& out, const Sweep& sweep, const std::vector<AgentMetric>& curves) {
+  out << parameter_header() << "," << time_column(sweep.budget);
+  for (const CurveColumn& c : curve_columns(curves.size())) out << "," << kStatNames[c.stat] << "_" << curves[c.metric].name;
+  out << ",seeds\n";
+}
+
+}  // namespace
+
+WrittenResults write_sweep_results(const Sweep& sweep, const ChunkFiles& files, const std::string& directory,
+                                   const ExecutionInfo& execution, const std::string& config_toml) {
+  SweepAnalysis analysis(sweep, files);
   const RunBudget& b = sweep.budget;
   const std::uint32_t seeds = sweep.spec.seeds;
-  std::ostringstream out;
-  out << "{\n  \"dynaq_version\": " << json_string(DYNAQ_VERSION) << ",\n";
-  out << "  \"command\": " << json_string(command) << ",\n";
-  out << "  \"engine\": " << json_string(results.engine) << ",\n";
-  out << "  \"device\": " << json_string(results.device) << ",\n";
-  out << "  \"seed\": " << sweep.spec.seed << ",\n  \"seeds_per_point\": " << seeds << ",\n";
-  out << "  \"agents\": " << sweep.n_agents() << ",\n";
+  const std::uint64_t length = time_length(b);
+  const std::vector<AgentMetric> metrics = agent_metrics(b.kind);
+  std::vector<AgentMetric> curve_metrics;
+  for (const AgentMetric& m : metrics)
+    if (m.curve) curve_metrics.push_back(m);
+
+  ResultFileSet out(directory);
+  WrittenResults result;
+  result.files = {"curves.csv", "points.csv", "summary.json", "config.toml"};
+  std::ostream& curves = out.open("curves.csv");
+  std::ostream& points = out.open("points.csv");
+  write_curves(curves, sweep, curve_metrics);
+
+  // One pass over the points, reading each chunk once: statistics, the work done, and the
+  // per-agent arrays when they are to be saved.
+  std::ostringstream points_json;
+  std::uint64_t real_steps = 0, planning_updates = 0;
+  std::map<std::string, std::vector<double>> saved;
+  for (std::uint32_t p = 0; p < sweep.points.size(); ++p) {
+    const SweepAnalysis::AgentArrays arrays = analysis.point_arrays(p);
+    const PointStatistics stats = analysis.statistics(p, arrays);
+    for (double v : arrays.at("real_steps")) real_steps += static_cast<std::uint64_t>(v);
+    for (double v : arrays.at("planning_updates")) planning_updates += static_cast<std::uint64_t>(v);
+    if (sweep.spec.save_agent_metrics)
+      for (const AgentMetric& m : metrics) {
+        std::vector<double>& all = saved[m.name];
+        const std::vector<double>& part = arrays.at(m.name);
+        all.insert(all.end(), part.begin(), part.end());
+      }
+    result.first_curve.emplace_back();
+    for (const SampleSummary& s : stats.curves.front()) result.first_curve.back().push_back(s.mean);
+
+    const std::string params = parameter_fields(sweep, p);
+    const std::vector<CurveColumn> columns = curve_columns(stats.curves.size());
+    for (std::uint64_t k = 0; k < length; ++k) {
+      curves << params << "," << time_label(b, k);
+      for (const CurveColumn& c : columns) curves << "," << csv_number(stat_value(stats.curves[c.metric][k], c.stat));
+      curves << "," << seeds << "\n";
+    }
+    if (p == 0) {
+      points << parameter_header() << ",seeds";
+      for (const std::string& name : stats.scalar_names)
+        for (const char* stat : kStatNames) points << "," << stat << "_" << name;
+      points << ",optimal_return,optimal_steps,greedy_return_gap";
+      if (b.kind == BudgetKind::kEpisodes) points << ",near_optimal_threshold,episodes_to_near_optimal";
+      points << "\n";
+    }
+    points << params << "," << seeds;
+    for (const SampleSummary& s : stats.scalars)
+      for (std::size_t k = 0; k < 7; ++k) points << "," << csv_number(stat_value(s, k));
+    points << "," << csv_number(stats.optimal_return) << "," << csv_number(stats.optimal_steps) << ","
+           << csv_number(stats.greedy_return_gap);
+    if (b.kind == BudgetKind::kEpisodes)
+      points << "," << csv_number(stats.near_optimal_threshold) << ","
+             << (stats.episodes_to_near_optimal ? std::to_string(*stats.episodes_to_near_optimal) : std::string());
+    points << "\n";
+
+    points_json << (p ? ",\n" : "\n") << "    {" << parameter_json(sweep, p) << ", \"seeds\": " << seeds;
+    for (std::size_t k = 0; k < stats.curves.size(); ++k) {
+      const SampleSummary& last = stats.curves[k].back();
+      points_json << ", \"final_mean_" << stats.curve_metrics[k].name << "\": " << json_number(last.mean)
+                  << ", \"final_stderr_" << stats.curve_metrics[k].name << "\": " << json_number(last.stderr_);
+    }
+    for (std::size_t k = 0; k < stats.scalars.size(); ++k)
+      if (stats.scalar_names[k].rfind("final_", 0) != 0)
+        points_json << ", \"mean_" << stats.scalar_names[k] << "\": " << json_number(stats.scalars[k].mean);
+    points_json << ", \"optimal_return\": " << json_number(stats.optimal_return)
+                << ", \"optimal_steps\": " << json_number(stats.optimal_steps)
+                << ", \"greedy_return_gap\": " << json_number(stats.greedy_return_gap);
+    if (b.kind == BudgetKind::kEpisodes)
+      points_json << ", \"near_optimal_threshold\": " << json_number(stats.near_optimal_threshold)
+                  << ", \"episodes_to_near_optimal\": "
+                  << (stats.episodes_to_near_optimal ? std::to_string(*stats.episodes_to_near_optimal) : std::string("null"));
+    points_json << "}";
+  }
+
+  if (sweep.spec.save_tables) {
+    const Environment& env = sweep.environments.front();
+    const std::vector<float> q = analysis.q_tables(0, sweep.n_agents());
+    write_npy(out.open("q.npy"), q.data(), {sweep.n_agents(), env.n_states(), env.n_actions()});
+    result.files.push_back("q.npy");
+  }
+  if (sweep.spec.save_agent_metrics)
+    for (const AgentMetric& m : metrics) {
+      const std::string name = std::string("agent_") + m.name + ".npy";
+      const std::vector<double>& values = saved[m.name];
+      if (m.curve) write_npy(out.open(name), values.data(), {sweep.n_agents(), length});
+      else write_npy(out.open(name), values.data(), {sweep.n_agents()});
+      result.files.push_back(name);
+    }
+
+  // The summary is sealed on commit with every file's size and SHA-256 (result_files.hpp), so
+  // that verify_results can tell complete results from a folder cut short.
+  std::ostream& summary = out.open_summary("summary.json");
+  summary << "{\n  \"dynaq_version\": " << json_string(DYNAQ_VERSION) << ",\n";
+  summary << "  \"config\": \"config.toml\",\n";
+  summary << "  \"seed\": " << sweep.spec.seed << ",\n  \"seeds_per_point\": " << seeds << ",\n";
+  summary << "  \"agents\": " << sweep.n_agents() << ",\n  \"points\": " << sweep.points.size() << ",\n";
+  summary << "  \"chunks\": " << sweep.chunks.size() << ",\n  \"chunk_agents\": " << sweep.chunk_agents << ",\n";
   if (b.kind == BudgetKind::kEpisodes)
-    out << "  \"budget\": {\"episodes\": " << b.episodes << "},\n";
+    summary << "  \"budget\": {\"episodes\": " << b.episodes << "},\n";
   else
-    out << "  \"budget\": {\"steps\": " << b.steps << ", \"bucket_steps\": " << b.bucket_steps << "},\n";
-  out << "  \"timings\": {\"run_seconds\": " << json_number(results.run_seconds)
-      << ", \"real_steps\": " << results.real_steps << ", \"planning_updates\": " << results.planning_updates
-      << ", \"real_steps_per_second\": " << json_number(results.real_steps / std::max(results.run_seconds, 1e-9))
-      << ", \"planning_updates_per_second\": "
-      << json_number(results.planning_updates / std::max(results.run_seconds, 1e-9)) << "},\n";
-  out << "  \"environments\": [";
+    summary << "  \"budget\": {\"steps\": " << b.steps << ", \"bucket_steps\": " << b.bucket_steps << "},\n";
+  summary << "  \"statistics\": {\"stderr\": \"sample standard deviation (n - 1) / sqrt(n)\", "
+             "\"ci95\": \"mean -/+ t(0.975, n - 1) * stderr, Student's t\", "
+             "\"quantiles\": \"linear interpolation between order statistics (type 7, NumPy's default)\"},\n";
+  summary << "  \"work\": {\"real_steps\": " << real_steps << ", \"planning_updates\": " << planning_updates << "},\n";
+  summary << "  \"environments\": [";
   for (std::size_t e = 0; e < sweep.environments.size(); ++e) {
     const Environment& env = sweep.environments[e];
-    out << (e ? ",\n" : "\n") << "    {\"name\": " << json_string(env.name) << ", \"n_states\": " << env.n_states()
-        << ", \"n_actions\": " << env.n_actions() << ", \"max_outcomes_per_pair\": " << env.first().max_outcomes_per_pair()
-        << ", \"phase_start_steps\": [";
-    for (std::size_t k = 0; k < env.phases.size(); ++k) out << (k ? ", " : "") << env.phases[k].start_step;
-    out << "]}";
+    summary << (e ? ",\n" : "\n") << "    {\"name\": " << json_string(env.name) << ", \"n_states\": " << env.n_states()
+            << ", \"n_actions\": " << env.n_actions() << ", \"max_outcomes_per_pair\": " << env.first().max_outcomes_per_pair()
+            << ", \"phase_start_steps\": [";
+    for (std::size_t k = 0; k < env.phases.size(); ++k) summary << (k ? ", " : "") << env.phases[k].start_step;
+    summary << "]}";
   }
-  out << "\n  ],\n  \"points\": [";
-  for (std::uint32_t p = 0; p < sweep.points.size(); ++p) {
-    const GridPoint& gp = sweep.points[p];
-    const PointView view = point_view(sweep, results, p);
-    out << (p ? ",\n" : "\n") << "    {\"point\": " << p << ", \"env\": " << json_string(sweep.environments[gp.environment].name)
-        << ", \"alpha\": " << json_number(gp.alpha) << ", \"gamma\": " << json_number(gp.gamma)
-        << ", \"epsilon\": " << json_number(gp.epsilon) << ", \"planning_steps\": " << gp.planning_steps
-        << ", \"q_init\": " << json_number(gp.q_init) << ", \"planning_draw\": \"" << planning_draw_name(gp.planning_draw)
-        << "\", \"max_episode_steps\": " << gp.max_episode_steps << ", \"seeds\": " << seeds;
-    std::vector<double> totals(seeds);
-    for (std::uint32_t k = 0; k < seeds; ++k) totals[k] = static_cast<double>(view.group->total_steps[view.first_local_agent + k]);
-    const MeanStderr total = mean_and_stderr(totals.data(), seeds);
-    out << ", \"mean_real_steps\": " << json_number(total.mean);
-    if (b.kind == BudgetKind::kEpisodes) {
-      const auto steps = column(view, seeds, b.episodes, b.episodes - 1, view.group->episode_steps);
-      const auto returns = column(view, seeds, b.episodes, b.episodes - 1, view.group->episode_return);
-      const MeanStderr s = mean_and_stderr(steps.data(), seeds), r = mean_and_stderr(returns.data(), seeds);
-      out << ", \"final_mean_steps\": " << json_number(s.mean) << ", \"final_stderr_steps\": " << json_number(s.stderr_)
-          << ", \"final_mean_return\": " << json_number(r.mean) << ", \"final_stderr_return\": " << json_number(r.stderr_);
-    } else {
-      const auto reward = column(view, seeds, b.n_buckets, b.n_buckets - 1, view.group->bucket_cumulative_reward);
-      const MeanStderr r = mean_and_stderr(reward.data(), seeds);
-      out << ", \"final_mean_cumulative_reward\": " << json_number(r.mean)
-          << ", \"final_stderr_cumulative_reward\": " << json_number(r.stderr_);
-    }
-    out << "}";
-  }
-  out << "\n  ],\n  \"files\": {\"curves\": \"curves.csv\"" << (sweep.spec.save_tables ? ", \"q\": \"q.npy\"" : "")
-      << "}\n}\n";
-  return out.str();
+  summary << "\n  ],\n  \"grid\": [" << points_json.str() << "\n  ],\n";
+  summary << "  \"files\": [";
+  for (std::size_t k = 0; k < result.files.size(); ++k) summary << (k ? ", " : "") << json_string(result.files[k]);
+  summary << "],\n";
+  // The last two members differ between runs of one configuration: how, where and how fast.
+  const double compute = analysis.chunk_seconds();
+  summary << "  \"execution\": {\"command\": " << json_string(execution.command)
+          << ", \"engine\": " << json_string(execution.engine) << ", \"device\": " << json_string(execution.device);
+  if (!execution.extra_json.empty()) summary << ", " << execution.extra_json;
+  summary << "},\n";
+  summary << "  \"timings\": {\"wall_seconds\": " << json_number(execution.wall_seconds)
+          << ", \"compute_seconds\": " << json_number(compute)
+          << ", \"real_steps_per_second\": " << json_number(real_steps / std::max(compute, 1e-9))
+          << ", \"planning_updates_per_second\": " << json_number(planning_updates / std::max(compute, 1e-9)) << "}\n}\n";
+
+  out.open("config.toml") << config_toml;
+  out.commit();
+  return result;
 }
 
-std::string results_table(const Sweep& sweep, const SweepResults& results) {
+std::string results_table(const Sweep& sweep, const WrittenResults& results) {
   const RunBudget& b = sweep.budget;
   const std::uint32_t seeds = sweep.spec.seeds;
   // A few moments worth reading: 1, 2, 3, 5, 10, 20, 50, ... and the last.
   std::vector<std::uint64_t> marks;
-  const std::uint64_t last = b.kind == BudgetKind::kEpisodes ? b.episodes : b.n_buckets;
-  for (std::uint64_t m : {1ull, 2ull, 3ull, 5ull, 10ull, 20ull, 50ull, 100ull, 200ull, 500ull, 1000ull, 10000ull})
-    if (m < last && (b.kind == BudgetKind::kEpisodes || m * 10 < last)) marks.push_back(m);
-  if (b.kind == BudgetKind::kSteps) {
-    marks.clear();
+  const std::uint64_t last = time_length(b);
+  if (b.kind == BudgetKind::kEpisodes) {
+    for (std::uint64_t m : {1ull, 2ull, 3ull, 5ull, 10ull, 20ull, 50ull, 100ull, 200ull, 500ull, 1000ull, 10000ull})
+      if (m < last) marks.push_back(m);
+  } else {
     for (std::uint64_t k = 1; k <= 4; ++k) marks.push_back(std::max<std::uint64_t>(1, last * k / 5));
   }
   marks.push_back(last);
   marks.erase(std::unique(marks.begin(), marks.end()), marks.end());
 
   std::ostringstream out;
-  out << (b.kind == BudgetKind::kEpisodes ? "mean steps per episode" : "mean cumulative reward")
-      << " over " << seeds << " seed" << (seeds == 1 ? "" : "s") << " per point\n";
-  out << std::left << std::setw(6) << "point" << std::setw(22) << "env" << std::setw(8) << "alpha"
-      << std::setw(7) << "gamma" << std::setw(8) << "epsilon" << std::setw(6) << "n";
+  out << (b.kind == BudgetKind::kEpisodes ? "mean steps per episode" : "mean cumulative reward") << " over " << seeds
+      << " seed" << (seeds == 1 ? "" : "s") << " per point\n";
+  out << std::left << std::setw(6) << "point" << std::setw(22) << "env" << std::setw(8) << "alpha" << std::setw(7)
+      << "gamma" << std::setw(8) << "epsilon" << std::setw(6) << "n";
   for (std::uint64_t m : marks) {
-    const std::string label = b.kind == BudgetKind::kEpisodes ? "ep " + std::to_string(m)
-                                                              : "t " + std::to_string(std::min<std::uint64_t>(m * b.bucket_steps, b.steps));
+    const std::string label = b.kind == BudgetKind::kEpisodes ? "ep " + std::to_string(m) : "t " + std::to_string(time_label(b, m - 1));
     out << std::right << std::setw(11) << label;
   }
   out << "\n";
   for (std::uint32_t p = 0; p < sweep.points.size(); ++p) {
     const GridPoint& gp = sweep.points[p];
-    const PointView view = point_view(sweep, results, p);
     std::string env = sweep.environments[gp.environment].name;
     if (env.size() > 21) env = env.substr(0, 18) + "...";
-    out << std::left << std::setw(6) << p << std::setw(22) << env << std::setw(8) << format_double(gp.alpha)
-        << std::setw(7) << format_double(gp.gamma) << std::setw(8) << format_double(gp.epsilon) << std::setw(6)
-        << gp.planning_steps << std::right;
+    out << std::left << std::setw(6) << p << std::setw(22) << env << std::setw(8) << format_double(gp.settings.alpha)
+        << std::setw(7) << format_double(gp.settings.gamma) << std::setw(8) << format_double(gp.settings.epsilon)
+        << std::setw(6) << gp.settings.planning_steps << std::right;
     for (std::uint64_t m : marks) {
-      const auto values = b.kind == BudgetKind::kEpisodes
-                              ? column(view, seeds, b.episodes, m - 1, view.group->episode_steps)
-                              : column(view, seeds, b.n_buckets, m - 1, view.group->bucket_cumulative_reward);
       std::ostringstream cell;
-      cell << std::fixed << std::setprecision(1) << mean_and_stderr(values.data(), seeds).mean;
+      cell << std::fixed << std::setprecision(1) << results.first_curve.at(p).at(m - 1);
       out << std::setw(11) << cell.str();
     }
     out << "\n";
   }
   return out.str();
-}
-
-std::vector<std::string> write_sweep_results(const Sweep& sweep, const SweepResults& results,
-                                             const std::string& directory, const std::string& command) {
-  ResultFileSet files(directory);
-  std::vector<std::string> written{"curves.csv", "summary.json"};
-  files.open("curves.csv") << curves_csv(sweep, results);
-  files.open("summary.json") << summary_json(sweep, results, command);
-  if (sweep.spec.save_tables) {
-    const Environment& env = sweep.environments.front();
-    std::vector<float> q;
-    q.reserve(sweep.n_agents() * env.n_states() * env.n_actions());
-    for (const GroupResults& g : results.groups) q.insert(q.end(), g.q.begin(), g.q.end());
-    write_npy(files.open("q.npy"), q.data(), {sweep.n_agents(), env.n_states(), env.n_actions()});
-    written.push_back("q.npy");
-  }
-  files.commit();
-  return written;
 }
 
 }  // namespace dynaq
