@@ -1,218 +1,204 @@
-// The straightforward agent kernel: one thread per agent, its tables in global memory, the
-// shared per-agent core (agent_core.hpp) doing all the work. The kernel stays thin: index,
-// bounds, call. Each launch advances every agent by at most `steps_per_launch` real steps, so
-// that a long run is many short launches (no watchdog, room for progress reports).
-#include <algorithm>
-#include <type_traits>
-#include <vector>
+// The CUDA agent kernels and the cuda engine's device (AgentDevice over the CUDA runtime).
+//
+// The kernels are thin: index, bounds, a call into agent_kernels.hpp (where the bodies live, as
+// host/device functions that src/engines/cuda_emulation.cpp also runs on the host), and a count
+// of unfinished agents. The host side (planning, chunks, results) is
+// src/engines/cuda_engine_driver.cpp.
+//
+// Versions (CudaEngineOptions::kernel; every version is validated against the reference by
+// tests/cuda_engine_test.cpp):
+//   global  one thread per agent; its tables stay in global memory, agent-major. The layout is
+//           AgentTablesView's: agent i's Q-table is one run of n_states * n_actions floats, so the
+//           Q row of a state (4 floats in a maze) sits in one 32-byte sector and a max over it
+//           costs one sector. An agent-interleaved layout would coalesce only accesses where a
+//           warp's agents touch the same element, which stops after their first steps (agents
+//           diverge), and would spread each row over n_actions sectors.
+//   shared  one thread per agent; the block's agents' tables, and the environment's stepping
+//           tables when they fit beside a warp of agents, are staged into shared memory at the
+//           start of a launch and written back at its end (agent_kernels.hpp: three phases
+//           between __syncthreads). Per-agent slices have an odd stride in words: lockstep
+//           accesses of a warp hit 32 distinct banks.
+//   auto    shared when a block's shared memory holds the tables of at least a warp of agents
+//           (or of all of them, for fewer), else global.
+//
+// Napkin math, H100 SXM (132 SMs; 227 KiB of shared memory per block at most, 228 KiB per SM;
+// 50 MB of L2; 3.35 TB/s of HBM3), Dyna maze (54 states x 4 actions = 216 pairs), Dyna-Q with the
+// last-outcome model:
+//   tables per agent  Q 864 B + model next 864 B + model reward 864 B + observed pairs 864 B
+//                     + counters 72 B = 3528 B (AgentGroup::table_bytes_per_agent()).
+//   one planning update touches about 5 sectors of 32 B (observed pair, model next and reward,
+//   the Q row of the next state, Q of the pair) and runs Philox4x32-10 (about 60 integer
+//   instructions).
+//   global   100 000 agents hold 353 MB, far beyond L2: every update is about 160 B from HBM, so at
+//            most ~2e10 updates/s. Below ~14 000 agents the tables fit L2 and the bound is L2's.
+//            128 threads per block; ptxas: 123 registers, no stack, so at most 512 threads
+//            (16 warps) per SM: latency is hidden by 16 warps, not by 64.
+//   shared   per agent 4 x 217 words (odd stride) + 72 B of counters = 3544 B; the staged
+//            environment 4540 B (thresholds 1728, pair_begin 868, next states 864, rewards 864,
+//            termination flags 216) and the schedule 712 B. (232448 - 4540 - 712) / 3544 = 64
+//            agents per block, one block per SM (ptxas: 97 registers, no stack): 2 warps per SM,
+//            so an update is latency-bound: about 100 dependent instructions
+//            and 5 shared loads (~30 cycles each), ~450 cycles; 132 SMs x 64 agents x 1.755 GHz /
+//            450 cycles ~ 3e10 updates/s, and no dependence on how many agents run. Staging costs
+//            2 x 3.5 KB per agent per launch, against ~65 000 updates per agent per launch.
+//   Both bounds are of the same order on paper; scripts/gpu_check.sh measures them.
+// Larger mazes (random-maze:100x100:1 has 40 000 pairs: 640 KB of tables per agent) never fit
+// shared memory and run the global version.
+#include <cuda_runtime.h>
+
+#include <sstream>
+#include <stdexcept>
 
 #include "cuda_check.cuh"
-#include "dynaq/agent_core.hpp"
+#include "dynaq/agent_kernels.hpp"
+#include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 
 namespace dynaq {
 
 namespace {
 
-struct DeviceMetrics {
-  std::uint32_t* episode_steps;
-  double* episode_return;
-  double* bucket_cumulative_reward;
-  std::uint32_t* bucket_episodes;
-  double* bucket_model_error;
-  std::uint64_t per_agent;  // episodes or buckets
+constexpr unsigned kInitThreads = 128;
 
-  __device__ AgentMetricsRef agent(std::uint32_t i) const {
-    const std::uint64_t at = i * per_agent;
-    return AgentMetricsRef{episode_steps ? episode_steps + at : nullptr, episode_return ? episode_return + at : nullptr,
-                           bucket_cumulative_reward ? bucket_cumulative_reward + at : nullptr,
-                           bucket_episodes ? bucket_episodes + at : nullptr,
-                           bucket_model_error ? bucket_model_error + at : nullptr};
-  }
-};
+__global__ void init_agents_kernel(ChunkArgs chunk) { init_agent_thread(chunk, blockIdx.x * blockDim.x + threadIdx.x); }
 
-__global__ void init_agents_kernel(AgentTablesView tables, const AgentParams* params, std::uint32_t seeds_per_point,
-                                   std::uint32_t n_agents) {
-  const std::uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= n_agents) return;
-  agent_init(tables.agent(i), tables.n_states, tables.n_actions, params[i / seeds_per_point].q_init);
+__global__ void advance_global_kernel(AdvanceArgs args, std::uint32_t* unfinished) {
+  if (advance_global_thread(args, blockIdx.x * blockDim.x + threadIdx.x) != 0) atomicAdd(unfinished, 1u);
 }
 
-__global__ void advance_agents_kernel(AgentTablesView tables, ScheduleView schedule, const AgentParams* params,
-                                      std::uint32_t seeds_per_point, std::uint32_t n_agents,
-                                      std::uint32_t first_agent, std::uint64_t sweep_seed, RunBudget budget,
-                                      DeviceMetrics metrics, std::uint64_t steps_per_launch,
-                                      std::uint32_t* unfinished) {
-  const std::uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= n_agents) return;
-  const bool finished =
-      advance_agent(tables.agent(i), schedule, params[i / seeds_per_point],
-                    AgentRandom::make(sweep_seed, first_agent + i), budget, metrics.agent(i), steps_per_launch);
-  if (!finished) atomicAdd(unfinished, 1u);
+__global__ void advance_shared_kernel(AdvanceArgs args, SharedLayout layout, std::uint32_t* unfinished) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  std::uint32_t mine = 0;
+  for (std::uint32_t phase = 0; phase < kSharedPhases; ++phase) {
+    mine += shared_block_phase(phase, args, layout, smem, blockIdx.x, threadIdx.x, blockDim.x);
+    __syncthreads();
+  }
+  if (mine != 0) atomicAdd(unfinished, 1u);
 }
 
-// A copy of one MDP's tables on the device.
-struct DeviceMdp {
-  DeviceBuffer<std::uint32_t> pair_begin, next_state, start_state;
-  DeviceBuffer<float> reward;
-  DeviceBuffer<std::uint8_t> terminated;
-  DeviceBuffer<double> probability;
-  DeviceBuffer<std::uint64_t> outcome_threshold, start_threshold;
-
-  explicit DeviceMdp(const TabularMdp& m)
-      : pair_begin(m.pair_begin.size()), next_state(m.next_state.size()), start_state(m.start_state.size()),
-        reward(m.reward.size()), terminated(m.terminated.size()), probability(m.probability.size()),
-        outcome_threshold(m.outcome_threshold.size()),
-        start_threshold(m.start_threshold.size()) {
-    pair_begin.upload(m.pair_begin.data(), m.pair_begin.size());
-    next_state.upload(m.next_state.data(), m.next_state.size());
-    start_state.upload(m.start_state.data(), m.start_state.size());
-    reward.upload(m.reward.data(), m.reward.size());
-    terminated.upload(m.terminated.data(), m.terminated.size());
-    probability.upload(m.probability.data(), m.probability.size());
-    outcome_threshold.upload(m.outcome_threshold.data(), m.outcome_threshold.size());
-    start_threshold.upload(m.start_threshold.data(), m.start_threshold.size());
+class CudaMemory final : public DeviceMemory {
+ public:
+  explicit CudaMemory(std::uint64_t bytes) : buffer_(bytes) {
+    // Zeroed, so that staging copies of slots not yet used read initialized memory (initcheck).
+    if (bytes > 0) DYNAQ_CUDA_TRY(cudaMemset(buffer_.data(), 0, bytes));
   }
+  unsigned char* data() const override { return buffer_.data(); }
 
-  MdpView view(const TabularMdp& m) const {
-    return MdpView{m.n_states,          m.n_actions,        pair_begin.data(),
-                   next_state.data(),   reward.data(),      terminated.data(), probability.data(),
-                   outcome_threshold.data(), static_cast<std::uint32_t>(m.start_state.size()),
-                   start_state.data(),  start_threshold.data()};
-  }
+ private:
+  DeviceBuffer<unsigned char> buffer_;
 };
 
-// One batch's tables on the device, as agent_core.hpp lays them out.
-struct DeviceTables {
-  DeviceBuffer<float> q, model_reward, heap_priority;
-  DeviceBuffer<std::uint32_t> model_next, model_count, observed_pairs, observed_states, state_actions,
-      state_action_count, last_tried, heap_pair, heap_position, predecessor_head, predecessor_next, predecessor_prev,
-      predecessor_of;
-  DeviceBuffer<AgentCounters> counters;
-  AgentTablesView view{};
+std::uint32_t max_threads_of(const void* kernel) {
+  cudaFuncAttributes attributes{};
+  DYNAQ_CUDA_TRY(cudaFuncGetAttributes(&attributes, kernel));
+  return static_cast<std::uint32_t>(attributes.maxThreadsPerBlock);
+}
 
-  DeviceTables(std::uint32_t agents, const AgentGroup& group) {
-    const std::uint64_t states = std::uint64_t{agents} * group.environment->n_states();
-    const std::uint64_t pairs = states * group.environment->n_actions();
-    const std::uint64_t slots = pairs * group.model_slots();
-    const bool lists = group.needs_state_lists(), queue = group.needs_queue();
-    const auto make = [](auto& buffer, std::uint64_t length, bool needed) {
-      using Buffer = std::remove_reference_t<decltype(buffer)>;
-      buffer = Buffer(needed ? length : 0);
-      return needed ? buffer.data() : nullptr;
-    };
-    view = AgentTablesView{group.environment->n_states(),
-                           group.environment->n_actions(),
-                           group.model_slots(),
-                           make(q, pairs, true),
-                           make(model_next, slots, true),
-                           make(model_reward, slots, true),
-                           make(model_count, slots, group.needs_counts()),
-                           make(observed_pairs, pairs, true),
-                           make(observed_states, states, lists),
-                           make(state_actions, pairs, lists),
-                           make(state_action_count, states, lists),
-                           make(last_tried, pairs, group.needs_last_tried()),
-                           make(heap_pair, pairs, queue),
-                           make(heap_priority, pairs, queue),
-                           make(heap_position, pairs, queue),
-                           make(predecessor_head, states, queue),
-                           make(predecessor_next, pairs, queue),
-                           make(predecessor_prev, pairs, queue),
-                           make(predecessor_of, pairs, queue),
-                           make(counters, agents, true)};
+// Launch errors show at once; errors while the kernel runs (an illegal address) show at the
+// synchronization, here, rather than at some later copy.
+#define DYNAQ_CUDA_LAUNCHED()                        \
+  do {                                               \
+    DYNAQ_CUDA_TRY(cudaGetLastError());              \
+    DYNAQ_CUDA_TRY(cudaDeviceSynchronize());         \
+  } while (0)
+
+class CudaAgentDevice final : public AgentDevice {
+ public:
+  explicit CudaAgentDevice(GpuStatus gpu) : gpu_(std::move(gpu)) {}
+
+  std::string describe() const override {
+    std::ostringstream out;
+    out.precision(3);
+    out << gpu_.name << " (sm_" << gpu_.compute_major << gpu_.compute_minor << ", "
+        << double(gpu_.memory_bytes) / double(std::uint64_t{1} << 30) << " GiB)";
+    return out.str();
   }
-};
 
-// The tables results need, copied back to the host.
-struct HostCopy {
-  std::vector<float> q, model_reward;
-  std::vector<std::uint32_t> model_next, model_count, observed_pairs;
-  std::vector<AgentCounters> counters;
-  AgentTablesView view{};
-
-  HostCopy(std::uint32_t agents, const AgentGroup& group, const DeviceTables& device) {
-    const auto fetch = [](auto& host, const auto& buffer) {
-      host.resize(buffer.size());
-      buffer.download(host.data(), host.size());
-      return host.empty() ? nullptr : host.data();
-    };
-    counters.resize(agents);
-    device.counters.download(counters.data(), agents);
-    view = AgentTablesView{};
-    view.n_states = group.environment->n_states();
-    view.n_actions = group.environment->n_actions();
-    view.model_slots = group.model_slots();
-    view.counters = counters.data();
-    if (!group.keep_tables) return;
-    view.q = fetch(q, device.q);
-    view.model_next = fetch(model_next, device.model_next);
-    view.model_reward = fetch(model_reward, device.model_reward);
-    view.model_count = fetch(model_count, device.model_count);
-    view.observed_pairs = fetch(observed_pairs, device.observed_pairs);
+  DeviceLimits limits() override {
+    int device = 0, shared_optin = 0, multiprocessors = 0;
+    std::size_t free_bytes = 0, total_bytes = 0;
+    DYNAQ_CUDA_TRY(cudaGetDevice(&device));
+    DYNAQ_CUDA_TRY(cudaMemGetInfo(&free_bytes, &total_bytes));
+    DYNAQ_CUDA_TRY(cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    DYNAQ_CUDA_TRY(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+    DeviceLimits l;
+    l.free_bytes = free_bytes;
+    l.multiprocessors = static_cast<std::uint32_t>(multiprocessors);
+    l.shared_bytes_per_block = static_cast<std::uint32_t>(shared_optin);
+    l.max_threads_global = max_threads_of(reinterpret_cast<const void*>(advance_global_kernel));
+    l.max_threads_shared = max_threads_of(reinterpret_cast<const void*>(advance_shared_kernel));
+    return l;
   }
+
+  std::unique_ptr<DeviceMemory> allocate(std::uint64_t bytes) override { return std::make_unique<CudaMemory>(bytes); }
+  void upload(void* device, const void* host, std::uint64_t bytes) override {
+    if (bytes > 0) DYNAQ_CUDA_TRY(cudaMemcpy(device, host, bytes, cudaMemcpyHostToDevice));
+  }
+  void download(void* host, const void* device, std::uint64_t bytes) override {
+    if (bytes > 0) DYNAQ_CUDA_TRY(cudaMemcpy(host, device, bytes, cudaMemcpyDeviceToHost));
+  }
+  void zero(void* device, std::uint64_t bytes) override {
+    if (bytes > 0) DYNAQ_CUDA_TRY(cudaMemset(device, 0, bytes));
+  }
+
+  void prepare(const KernelPlan& plan) override {
+    const bool shared = plan.kernel == CudaKernel::kShared;
+    const void* kernel = shared ? reinterpret_cast<const void*>(advance_shared_kernel)
+                                : reinterpret_cast<const void*>(advance_global_kernel);
+    const int shared_bytes = shared ? static_cast<int>(plan.shared.bytes) : 0;
+    // Above 48 KiB of dynamic shared memory a kernel must opt in.
+    if (shared)
+      DYNAQ_CUDA_TRY(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes));
+    int blocks = 0;
+    DYNAQ_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, static_cast<int>(plan.threads_per_block),
+                                                                 static_cast<std::size_t>(shared_bytes)));
+    if (blocks == 0)
+      throw std::runtime_error("the " + cuda_kernel_name(plan.kernel) + " kernel cannot run " +
+                               std::to_string(plan.threads_per_block) + " threads per block with " +
+                               std::to_string(shared_bytes) + " bytes of shared memory on " + describe());
+  }
+
+  void init_agents(const ChunkArgs& chunk) override {
+    init_agents_kernel<<<(chunk.n_agents + kInitThreads - 1) / kInitThreads, kInitThreads>>>(chunk);
+    DYNAQ_CUDA_LAUNCHED();
+  }
+
+  void advance_agents(const AdvanceArgs& args, const KernelPlan& plan, std::uint32_t* unfinished) override {
+    const unsigned blocks = plan.blocks(args.chunk.n_agents), threads = plan.threads_per_block;
+    if (plan.kernel == CudaKernel::kShared)
+      advance_shared_kernel<<<blocks, threads, plan.shared.bytes>>>(args, plan.shared, unfinished);
+    else
+      advance_global_kernel<<<blocks, threads>>>(args, unfinished);
+    DYNAQ_CUDA_LAUNCHED();
+  }
+
+ private:
+  GpuStatus gpu_;
 };
 
 }  // namespace
 
-void run_group_on_gpu(const AgentGroup& group, GroupResults& results) {
+std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions& options) {
   const GpuStatus gpu = query_gpu();
-  if (!gpu.present) throw std::runtime_error("no GPU: " + gpu.reason);
-  group.validate();
-  results.allocate(group);
-  const Environment& env = *group.environment;
-  const std::uint32_t n = group.n_agents();
-  const std::uint64_t pairs = std::uint64_t{env.n_states()} * env.n_actions();
-
-  std::vector<DeviceMdp> mdps;
-  mdps.reserve(env.phases.size());
-  ScheduleView schedule = schedule_view(env);
-  for (std::size_t k = 0; k < env.phases.size(); ++k) {
-    mdps.emplace_back(*env.phases[k].mdp);
-    schedule.phase[k] = mdps.back().view(*env.phases[k].mdp);
+  if (!gpu.present) throw std::runtime_error("no usable GPU: " + gpu.reason);
+  // A device this build has no code for fails here, not at the first launch.
+  cudaFuncAttributes attributes{};
+  const cudaError_t status = cudaFuncGetAttributes(&attributes, reinterpret_cast<const void*>(advance_global_kernel));
+  if (status != cudaSuccess) {
+    cudaGetLastError();  // clear it: the message below says what it means
+    throw std::runtime_error("this build of dynaq has no CUDA kernels for " + gpu.name + " (compute capability " +
+                             std::to_string(gpu.compute_major) + "." + std::to_string(gpu.compute_minor) +
+                             "): rebuild with -DCMAKE_CUDA_ARCHITECTURES=" + std::to_string(gpu.compute_major) +
+                             std::to_string(gpu.compute_minor) + " (" + cudaGetErrorString(status) + ")");
   }
+  return make_device_engine(std::make_unique<CudaAgentDevice>(gpu), options, "cuda");
+}
 
-  DeviceTables device_tables(n, group);
-  const AgentTablesView tables = device_tables.view;
-  DeviceBuffer<AgentParams> params(group.points.size());
-  params.upload(group.points.data(), group.points.size());
-
-  const bool by_episode = group.budget.kind == BudgetKind::kEpisodes;
-  const std::uint64_t per_agent = by_episode ? group.budget.episodes : group.budget.n_buckets;
-  DeviceBuffer<std::uint32_t> episode_steps(by_episode ? n * per_agent : 0), bucket_episodes(by_episode ? 0 : n * per_agent);
-  DeviceBuffer<double> episode_return(by_episode ? n * per_agent : 0),
-      bucket_reward(by_episode ? 0 : n * per_agent), bucket_model_error(by_episode ? 0 : n * per_agent);
-  const DeviceMetrics metrics{by_episode ? episode_steps.data() : nullptr, by_episode ? episode_return.data() : nullptr,
-                              by_episode ? nullptr : bucket_reward.data(), by_episode ? nullptr : bucket_episodes.data(),
-                              by_episode ? nullptr : bucket_model_error.data(), per_agent};
-  DeviceBuffer<std::uint32_t> unfinished(1);
-
-  const unsigned block = 128, grid = (n + block - 1) / block;
-  init_agents_kernel<<<grid, block>>>(tables, params.data(), group.seeds_per_point, n);
-  DYNAQ_CUDA_TRY(cudaGetLastError());
-  constexpr std::uint64_t kStepsPerLaunch = 4096;
-  for (std::uint32_t left = n; left > 0;) {
-    DYNAQ_CUDA_TRY(cudaMemset(unfinished.data(), 0, sizeof(std::uint32_t)));
-    advance_agents_kernel<<<grid, block>>>(tables, schedule, params.data(), group.seeds_per_point, n,
-                                           group.first_agent, group.sweep_seed, group.budget, metrics,
-                                           kStepsPerLaunch, unfinished.data());
-    DYNAQ_CUDA_TRY(cudaGetLastError());
-    unfinished.download(&left, 1);
-  }
-
-  episode_steps.download(results.episode_steps.data(), results.episode_steps.size());
-  episode_return.download(results.episode_return.data(), results.episode_return.size());
-  bucket_reward.download(results.bucket_cumulative_reward.data(), results.bucket_cumulative_reward.size());
-  bucket_episodes.download(results.bucket_episodes.data(), results.bucket_episodes.size());
-  bucket_model_error.download(results.bucket_model_error.data(), results.bucket_model_error.size());
-  HostCopy host(n, group, device_tables);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const AgentRef agent = host.view.agent(i);
-    results.total_steps[i] = agent.counters->t;
-    results.planning_updates[i] = agent.counters->planning_updates;
-    if (group.keep_tables) copy_final_tables(agent, group, results, i);
-  }
-  for (std::uint32_t i = 0; i < n; ++i) check_agent(host.counters[i], group, i);
+void run_group_on_gpu(const AgentGroup& group, GroupResults& results) {
+  CudaEngineOptions options;
+  options.kernel = CudaKernel::kGlobal;
+  options.self_check = false;
+  make_cuda_engine(options)->run(group, results, nullptr);
 }
 
 }  // namespace dynaq

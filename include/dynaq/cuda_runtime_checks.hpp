@@ -23,10 +23,10 @@ struct GpuStatus {
 
 GpuStatus query_gpu();
 
-// Runs a group on the GPU with the straightforward kernel (one thread per agent, tables in
-// global memory) and returns what the cpu engine would: the seed of the CUDA engine, used to
-// check the shared core on a device. Throws std::runtime_error (with file and line) on any
-// CUDA error, or when there is no GPU.
+// Runs a group on the GPU with the cuda engine's straightforward kernel version (global: one
+// thread per agent, tables in global memory), without its self-check, and returns what the cpu
+// engine would. Throws std::runtime_error (with file and line) on any CUDA error, or when there
+// is no GPU. make_cuda_engine (engine.hpp) is the engine with every option.
 void run_group_on_gpu(const AgentGroup& group, GroupResults& results);
 
 }  // namespace dynaq

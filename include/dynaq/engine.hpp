@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ struct GroupResults {
   std::vector<double> bucket_cumulative_reward;      // kSteps: [agent][bucket]
   std::vector<std::uint32_t> bucket_episodes;        // kSteps: [agent][bucket]
   std::vector<double> bucket_model_error;            // kSteps: [agent][bucket] (agent_core.hpp)
+  std::vector<std::uint64_t> episode_planning_updates;  // kEpisodes, rollout limit > 0: [agent][episode]
+  std::vector<std::uint32_t> episode_greedy_steps;      // kEpisodes, rollout limit > 0: [agent][episode]
   std::vector<std::uint64_t> total_steps;            // [agent] real steps taken
   std::vector<std::uint64_t> planning_updates;       // [agent] Q backups made by planning
 
@@ -105,6 +108,37 @@ struct CpuEngineOptions {
   std::uint64_t memory_budget = 0;   // bytes of tables per batch; 0: a default
 };
 std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options);
+
+// Which CUDA kernel version runs the agents (kernels/agent_kernels.cu describes each).
+enum class CudaKernel : std::uint32_t {
+  kAuto = 0,    // shared when a block holds at least a warp of agents in shared memory, else global
+  kGlobal = 1,  // one thread per agent, tables in global memory
+  kShared = 2,  // one thread per agent, the block's agents' tables (and the environment) staged in shared memory
+};
+CudaKernel parse_cuda_kernel(const std::string& name);  // "auto", "global", "shared"; else InputError
+std::string cuda_kernel_name(CudaKernel kernel);
+
+struct CudaEngineOptions {
+  CudaKernel kernel = CudaKernel::kAuto;
+  std::uint32_t agents_per_block = 0;   // shared kernel: 0 = as many as spread the agents over the GPU and fit
+  std::uint32_t threads_per_block = 0;  // global kernel: 0 = 128
+  std::uint32_t max_chunk_agents = 0;   // agents on the device at once; 0 = as many as fit device memory
+  std::uint64_t steps_per_launch = 0;   // real steps per agent per launch; 0 = about 65536 Q backups
+  double memory_fraction = 0.9;         // of the device's free memory that one run may take
+  // Before each group: run its grid points (one agent each, a short budget) on both the GPU and the
+  // cpu engine and throw CudaSelfCheckError on any difference in any bit.
+  bool self_check = true;
+};
+// Throws std::runtime_error, saying why, when no usable GPU is present (no device, driver too old,
+// a build without CUDA, a device this build has no kernels for).
+std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions& options);
+
+// The cuda engine's self-check found a difference from the cpu engine: the GPU results cannot be
+// trusted on this machine (what() names the first difference).
+class CudaSelfCheckError : public std::runtime_error {
+ public:
+  explicit CudaSelfCheckError(const std::string& message) : std::runtime_error(message) {}
+};
 
 // The schedule as kernels see it. Throws InputError past kMaxPhases phases.
 ScheduleView schedule_view(const Environment& environment);

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/cuda_value_iteration.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
@@ -33,6 +35,7 @@ struct SolveOptions {
   std::string horizon;  // empty: the MDP's own step limit
   bool json = false;
   std::string out;
+  std::string backend = "auto";
 };
 
 // Whole numbers are parsed here rather than by CLI11, whose unsigned conversion would take
@@ -70,7 +73,39 @@ Checked check(const SolveOptions& options) {
                       : static_cast<std::size_t>(phase);
   checked.max_iterations = parse_count("--max-iterations", options.max_iterations, 1);
   if (!options.horizon.empty()) checked.horizon = parse_count("--horizon", options.horizon, 0);
+  if (options.backend != "auto" && options.backend != "cpu" && options.backend != "cuda")
+    throw InputError("--backend " + options.backend + ": expected auto, cpu or cuda");
   return checked;
+}
+
+// Value iteration where --backend says. auto takes the GPU only for MDPs large enough to gain from
+// it, and falls back to the CPU, with a warning, when the GPU fails (out of memory, a failed
+// self-check): the answer is the same bits either way. Bad options and divergence are the user's
+// to fix (InputError) and are not retried.
+ValueIterationResult solve_on_backend(const std::string& backend, const TabularMdp& mdp,
+                                      const ValueIterationOptions& options, std::string& used) {
+  if (backend == "cuda") {
+    used = "cuda";
+    try {
+      return value_iteration_cuda(mdp, options);
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("--backend cuda: ") + e.what());
+    }
+  }
+  if (backend == "auto" && mdp.n_outcomes() >= kCudaSolveOutcomes && query_gpu().present) {
+    try {
+      used = "cuda";
+      return value_iteration_cuda(mdp, options);
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      std::cerr << "dynaq: warning: value iteration on the GPU failed (" << e.what() << "); solving on the CPU\n";
+    }
+  }
+  used = "cpu";
+  return value_iteration(mdp, options);
 }
 
 std::string steps_text(double steps) {
@@ -92,8 +127,9 @@ void run_solve(const SolveOptions& options) {
   vi_options.tolerance = options.tolerance;
   vi_options.max_iterations = checked.max_iterations;
   ValueIterationResult solution;
+  std::string backend;
   try {
-    solution = value_iteration(mdp, vi_options);
+    solution = solve_on_backend(options.backend, mdp, vi_options, backend);
   } catch (const ConvergenceError& e) {
     throw ConvergenceError(std::string(e.what()) + " (options --gamma, --tolerance, " +
                            "--max-iterations)");
@@ -120,7 +156,7 @@ void run_solve(const SolveOptions& options) {
          << ", \"n_states\": " << mdp.n_states << ", \"n_actions\": " << mdp.n_actions
          << ", \"gamma\": " << json_number(options.gamma)
          << ", \"tolerance\": " << json_number(options.tolerance)
-         << ", \"max_iterations\": " << checked.max_iterations
+         << ", \"max_iterations\": " << checked.max_iterations << ", \"backend\": " << json_string(backend)
          << ", \"iterations\": " << solution.iterations
          << ", \"residual\": " << json_number(solution.residual)
          << ", \"v_start\": " << json_number(solution.v_start)
@@ -138,7 +174,7 @@ void run_solve(const SolveOptions& options) {
   std::cout << options.env << ": " << mdp.n_states << " states x " << mdp.n_actions
             << " actions";
   if (env.phases.size() > 1) std::cout << " (phase " << checked.phase << ")";
-  std::cout << "\nvalue iteration, gamma " << format_double(options.gamma) << ": converged in "
+  std::cout << "\nvalue iteration (" << backend << "), gamma " << format_double(options.gamma) << ": converged in "
             << solution.iterations << " sweeps (last change " << format_double(solution.residual)
             << " < tolerance " << format_double(options.tolerance) << ")\n"
             << "V*(start), weighted by the start distribution: "
@@ -191,6 +227,12 @@ void register_solve_command(CLI::App& app) {
       ->type_name("H");
   solve->add_flag("--json", options->json,
                   "Print one JSON object and nothing else on stdout (default: a short report)");
+  solve->add_option("--backend", options->backend,
+                    "Where value iteration runs: cpu; cuda (a GPU: an error without one); or auto: "
+                    "cuda when a GPU is present and the MDP has at least " +
+                        std::to_string(kCudaSolveOutcomes) +
+                        " outcomes, else cpu. Every backend gives the same bits (default auto)")
+      ->type_name("auto|cpu|cuda");
   solve->add_option("--out", options->out,
                     "Write Q* to DIR/q.npy (float64, states x actions) (default: not written)")
       ->type_name("DIR");

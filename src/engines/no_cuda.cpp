@@ -2,6 +2,8 @@
 #include <stdexcept>
 
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/cuda_value_iteration.hpp"
+#include "dynaq/engine.hpp"
 
 namespace dynaq {
 
@@ -12,5 +14,14 @@ GpuStatus query_gpu() {
 }
 
 void run_group_on_gpu(const AgentGroup&, GroupResults&) { throw std::runtime_error(query_gpu().reason); }
+
+std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions&) {
+  throw std::runtime_error("no usable GPU: " + query_gpu().reason);
+}
+
+ValueIterationResult value_iteration_cuda(const TabularMdp&, const ValueIterationOptions&,
+                                          const CudaValueIterationOptions&) {
+  throw std::runtime_error("no usable GPU: " + query_gpu().reason);
+}
 
 }  // namespace dynaq

@@ -1,0 +1,136 @@
+// The groups the cuda engine is checked on, against the reference engine: on the host emulation
+// of the device (cuda_emulation_test.cpp) and on a GPU (cuda_engine_test.cpp).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dynaq/engine.hpp"
+#include "dynaq/environment.hpp"
+#include "dynaq/random.hpp"
+#include "engine_test_support.hpp"
+
+namespace dynaq::testing_support {
+
+struct CudaCase {
+  std::string label;
+  const Environment* env;
+  std::vector<AgentParams> points;
+  RunBudget budget;
+  std::uint32_t seeds;
+  bool fits_shared = true;  // its tables fit a block's shared memory on an H100
+};
+
+inline AgentParams point(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
+                         PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
+  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
+}
+
+inline AgentParams with_algorithm(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
+  p.algorithm = algorithm;
+  if (algorithm == Algorithm::kPrioritized || algorithm == Algorithm::kPrioritizedDirect) p.theta = kappa_or_theta;
+  else p.kappa = kappa_or_theta;
+  return p;
+}
+
+inline AgentParams with_counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
+  p.model = ModelKind::kCounts;
+  p.backup = backup;
+  p.model_capacity = capacity;
+  return p;
+}
+
+inline RunBudget episode_budget(std::uint32_t count, std::uint32_t rollout_limit = 0) {
+  RunBudget b{BudgetKind::kEpisodes, count, 0, 0, 0};
+  b.greedy_rollout_limit = rollout_limit;
+  return b;
+}
+
+inline RunBudget step_budget(std::uint64_t count, std::uint64_t bucket) {
+  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
+}
+
+// Owns the environments the cases point to.
+class CudaCases {
+ public:
+  // `large`: also the 100x100 random maze (tables of 640 KB per agent: the global kernel only).
+  explicit CudaCases(bool large) {
+    const Environment* corridor12 = keep(single_phase(std::make_shared<TabularMdp>(corridor(12)), "corridor"));
+    const Environment* slippery9 = keep(single_phase(std::make_shared<TabularMdp>(chain_with_slip(9)), "slippery"));
+    const Environment* slippery8 = keep(single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery"));
+    Environment schedule;
+    schedule.name = "corridor then slippery";
+    schedule.phases = {{0, std::make_shared<TabularMdp>(corridor(9))}, {150, std::make_shared<TabularMdp>(chain_with_slip(9))}};
+    const Environment* switching = keep(std::move(schedule));
+    const Environment* dyna = keep(load_environment("dyna-maze"));
+    const Environment* blocking = keep(load_environment("blocking-maze"));
+    const Environment* lake = keep(load_environment("frozen-lake-4x4"));
+
+    cases.push_back({"deterministic corridor, grid over n and alpha", corridor12,
+                     {point(0.1f, 0.95f, 0.1, 0), point(0.5f, 0.9f, 0.1, 5), point(1.0f, 1.0f, 0.0, 20)},
+                     episode_budget(15), 5});
+    cases.push_back({"stochastic chain, start distribution, states-then-actions draws, step limit", slippery9,
+                     {point(0.2f, 0.9f, 0.3, 3, 0.0f, PlanningDraw::kStates, 40),
+                      point(0.2f, 0.9f, 0.3, 3, 1.0f, PlanningDraw::kPairs, 7)},
+                     episode_budget(12), 6});
+    cases.push_back({"schedule switch at step 150, steps budget", switching,
+                     {point(0.1f, 0.95f, 0.1, 10), point(0.3f, 0.95f, 1.0, 2, -0.5f, PlanningDraw::kStates, 25)},
+                     step_budget(400, 37), 5});
+    cases.push_back({"Dyna-Q+ (pairs and states draws) and the bonus in action selection, across a switch", switching,
+                     {with_algorithm(point(0.1f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.01f),
+                      with_algorithm(point(0.1f, 0.95f, 0.1, 4, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 0.05f),
+                      with_algorithm(point(0.2f, 0.9f, 0.05, 5), Algorithm::kDynaQPlusAction, 0.02f)},
+                     step_budget(500, 50), 4});
+    cases.push_back({"prioritized sweeping, with and without the direct update, across a switch", switching,
+                     {with_algorithm(point(0.5f, 0.95f, 0.1, 5), Algorithm::kPrioritized, 0.0001f),
+                      with_algorithm(point(0.5f, 0.95f, 0.1, 20, 0.0f, PlanningDraw::kPairs, 60),
+                                     Algorithm::kPrioritizedDirect, 0.0f)},
+                     step_budget(600, 100), 4});
+    cases.push_back({"count-based models, sample and expected backups, beside the last-outcome model", slippery8,
+                     {with_counts(point(0.1f, 0.9f, 0.2, 6), BackupKind::kSample, 3),
+                      with_counts(point(0.1f, 0.9f, 0.2, 6, 0.5f, PlanningDraw::kStates), BackupKind::kExpected, 5),
+                      with_counts(with_algorithm(point(0.1f, 0.9f, 0.2, 3), Algorithm::kDynaQPlus, 0.01f),
+                                  BackupKind::kExpected, 3),
+                      point(0.1f, 0.9f, 0.2, 6)},
+                     step_budget(700, 70), 3});
+    cases.push_back({"the Dyna maze, n = 0, 5, 50, with greedy rollouts", dyna,
+                     {point(0.1f, 0.95f, 0.1, 0), point(0.1f, 0.95f, 0.1, 5), point(0.1f, 0.95f, 0.1, 50)},
+                     episode_budget(8, 60), 4});
+    cases.push_back({"the blocking maze across its switch at step 1000", blocking,
+                     {point(1.0f, 0.95f, 0.1, 10), with_algorithm(point(1.0f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.001f)},
+                     step_budget(1400, 200), 3});
+    cases.push_back({"FrozenLake 4x4, slippery, with its step limit", lake,
+                     {point(0.1f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kPairs, 100),
+                      with_counts(point(0.1f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kPairs, 100), BackupKind::kExpected, 3)},
+                     episode_budget(40), 4});
+    if (large) {
+      const Environment* big = keep(load_environment("random-maze:100x100:1"));
+      cases.push_back({"random-maze:100x100:1", big, {point(0.1f, 0.95f, 0.1, 5)}, step_budget(3000, 500), 3, false});
+    }
+  }
+
+  std::vector<CudaCase> cases;
+
+ private:
+  const Environment* keep(Environment env) {
+    environments_.push_back(std::move(env));
+    return &environments_.back();
+  }
+  std::deque<Environment> environments_;  // stable addresses
+};
+
+inline AgentGroup group_of(const CudaCase& c, std::uint64_t seed = 20261125, bool keep_tables = true) {
+  AgentGroup group;
+  group.environment = c.env;
+  group.points = c.points;
+  group.seeds_per_point = c.seeds;
+  group.first_agent = 17;
+  group.sweep_seed = seed;
+  group.budget = c.budget;
+  group.keep_tables = keep_tables;
+  return group;
+}
+
+}  // namespace dynaq::testing_support
