@@ -13,6 +13,7 @@
 // Every error names source:line:column and what was expected there.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@
 #include "dynaq/mdp.hpp"
 
 namespace dynaq {
+
+// The largest MDP JSON file load_mdp_json_file reads (16 GiB, about 3 x 10^8 outcomes). A
+// larger file, or one larger than the memory available, is refused before anything is read.
+// Loading holds the text and the outcomes read so far, then (the text freed) the outcomes and the
+// built tables: at the peak the file's size plus about 50 bytes per outcome, or about 75 bytes
+// per outcome, whichever is larger (645 MB for a 441 MB file of 8 x 10^6 outcomes).
+constexpr std::uint64_t kMaxMdpJsonBytes = std::uint64_t{16} << 30;
 
 TabularMdp parse_mdp_json(std::string_view text, const std::string& source);
 TabularMdp load_mdp_json_file(const std::string& path);

@@ -2,13 +2,13 @@
 // translation of a layout into a tabular MDP (the rules are in maze.hpp).
 #include "dynaq/maze.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
+#include <memory>
 
 #include "dynaq/errors.hpp"
 
@@ -123,7 +123,10 @@ MazeLayout parse_maze(std::string_view text, const std::string& source) {
   if (std::uint64_t{maze.rows} * maze.cols > kMaxStates)
     throw InputError(at_position(source, 1, 1, "the maze has more than " +
                                                    std::to_string(kMaxStates) + " cells"));
-  maze.cells.reserve(std::size_t{maze.rows} * maze.cols);
+  // Every cell is a byte of the text, so a maze never has more cells than the text has bytes:
+  // reserving rows x cols before the rows are checked would let a wide first row over many
+  // empty lines reserve memory quadratic in the text (a fuzzing regression).
+  maze.cells.reserve(std::min<std::size_t>(std::size_t{maze.rows} * maze.cols, text.size()));
 
   std::size_t start_line = 0, start_column = 0;
   bool has_goal = false;
@@ -164,16 +167,37 @@ MazeLayout parse_maze(std::string_view text, const std::string& source) {
   return maze;
 }
 
+// The largest maze file load_maze_file reads. The largest maze dynaq can step has kMaxStates / 4
+// cells (4 actions per cell), a little over 5 x 10^8 bytes of text with its line ends.
+constexpr std::uint64_t kMaxMazeFileBytes = std::uint64_t{1} << 30;
+
 MazeLayout load_maze_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path + ": cannot read: it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  return parse_maze(contents.str(), path);
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
+  if (!file) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  const auto too_large = [&] {
+    return InputError(path + ": the file is larger than the " +
+                      std::to_string(kMaxMazeFileBytes >> 20) + " MiB a maze file may have");
+  };
+  // A regular file's size is checked before reading; a pipe or a device (/dev/zero) is checked
+  // as it is read, so that it cannot grow the text without bound.
+  std::string text;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec) {
+    if (size > kMaxMazeFileBytes) throw too_large();
+    text.reserve(static_cast<std::size_t>(size));
+  }
+  char buffer[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    if (text.size() + n > kMaxMazeFileBytes) throw too_large();
+    text.append(buffer, n);
+  }
+  if (std::ferror(file.get())) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  return parse_maze(text, path);
 }
 
 bool maze_goal_reachable(const MazeLayout& maze) { return goal_distance(maze) != kUnreached; }
@@ -214,6 +238,26 @@ std::string maze_to_text(const MazeLayout& maze) {
     text.push_back('\n');
   }
   return text;
+}
+
+MazeLayout scale_maze(const MazeLayout& maze, std::uint32_t factor) {
+  if (factor == 0) throw InputError("a maze's resolution factor must be at least 1");
+  const std::uint64_t rows = std::uint64_t{maze.rows} * factor, cols = std::uint64_t{maze.cols} * factor;
+  if (rows * cols > kMaxStates)
+    throw InputError("a maze of " + std::to_string(rows) + "x" + std::to_string(cols) + " cells is too large");
+  MazeLayout scaled;
+  scaled.rows = static_cast<std::uint32_t>(rows);
+  scaled.cols = static_cast<std::uint32_t>(cols);
+  scaled.cells.assign(rows * cols, MazeCell::kFree);
+  for (std::uint32_t r = 0; r < scaled.rows; ++r)
+    for (std::uint32_t c = 0; c < scaled.cols; ++c) {
+      const MazeCell kind = maze.at(r / factor, c / factor);
+      const bool corner = r % factor == 0 && c % factor == 0;
+      if (kind == MazeCell::kWall || corner) scaled.cells[std::uint64_t{r} * scaled.cols + c] = kind;
+    }
+  const std::uint32_t start_row = maze.start / maze.cols, start_col = maze.start % maze.cols;
+  scaled.start = start_row * factor * scaled.cols + start_col * factor;
+  return scaled;
 }
 
 }  // namespace dynaq

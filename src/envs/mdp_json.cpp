@@ -7,6 +7,8 @@
 // the data over, because MdpBuilder's own errors cannot say where in the file the fault is.
 #include "dynaq/mdp_json.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -14,11 +16,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 #include "dynaq/errors.hpp"
@@ -178,6 +180,8 @@ class Cursor {
     peek();
     return here_;
   }
+  // Bytes of text after the cursor.
+  std::size_t remaining() const { return text_.size() - here_.offset; }
   void restore(const Mark& mark) { here_ = mark; }
 
   Kind next_kind() {
@@ -375,21 +379,7 @@ std::size_t Cursor::read_escape(std::size_t backslash, std::string& out) {
     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
     end += 6;
   }
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
+  append_utf8(out, code);
   return end;
 }
 
@@ -490,6 +480,33 @@ void Cursor::skip_value() {
 // ---------------------------------------------------------------------------------------------
 // The schema.
 
+// The keys of an object-form P or P[s] read so far: for duplicates and the first missing key.
+// A bitmap of `count` bits when the rest of the text could hold that many entries (each takes
+// several bytes), a hash set of the keys read otherwise: an object whose n_states is huge but
+// whose text is short must not cost n_states bits (a fuzzing regression: 256 MiB for a
+// 50-byte file), so memory stays proportional to the input.
+class SeenKeys {
+ public:
+  SeenKeys(std::uint32_t count, std::size_t bytes_left) : dense_(count <= bytes_left) {
+    if (dense_) bits_.assign(count, false);
+  }
+  // False when `index` was already seen.
+  bool insert(std::uint32_t index) {
+    if (!dense_) return sparse_.insert(index).second;
+    if (bits_[index]) return false;
+    bits_[index] = true;
+    return true;
+  }
+  bool contains(std::uint32_t index) const {
+    return dense_ ? bits_[index] : sparse_.count(index) > 0;
+  }
+
+ private:
+  bool dense_;
+  std::vector<bool> bits_;
+  std::unordered_set<std::uint32_t> sparse_;
+};
+
 // Canonical decimal keys "0", "1", ... below `count`, as json.dumps writes Gymnasium's dict P.
 bool parse_index_key(const std::string& key, std::uint32_t count, std::uint32_t& index) {
   if (key.empty() || key.size() > 10 || (key.size() > 1 && key[0] == '0')) return false;
@@ -510,12 +527,26 @@ std::string pair_name(std::uint32_t state, std::uint32_t action) {
 // The smallest magnitude that float32 rounds to infinity: FLT_MAX plus half its last place.
 constexpr double kFloatOverflow = 0x1.ffffffp127;
 
+// What the reader produces: every table checked and handed to the builder, not yet built.
+// load_mdp_json_file frees the text before building, so that the text, the builder's pending
+// outcomes and the built tables are never all in memory at once.
+struct ParsedMdpJson {
+  MdpBuilder builder;
+  std::string name;
+
+  TabularMdp build() && {
+    TabularMdp mdp = builder.build();
+    mdp.name = std::move(name);
+    return mdp;
+  }
+};
+
 class MdpJsonReader {
  public:
   MdpJsonReader(std::string_view text, const std::string& source)
       : cursor_(text, source), source_(source) {}
 
-  TabularMdp read();
+  ParsedMdpJson read();
 
  private:
   void read_member(const std::string& key, const Mark& key_at);
@@ -555,7 +586,7 @@ class MdpJsonReader {
   std::optional<MdpBuilder> builder_;
 };
 
-TabularMdp MdpJsonReader::read() {
+ParsedMdpJson MdpJsonReader::read() {
   const int first = cursor_.peek();
   if (first < 0)
     cursor_.fail(cursor_.mark(), "empty input: expected a JSON object describing a tabular MDP");
@@ -586,9 +617,7 @@ TabularMdp MdpJsonReader::read() {
   }
   builder_->set_initial_distribution(std::move(initial_));
   builder_->set_max_episode_steps(max_episode_steps_);
-  TabularMdp mdp = builder_->build();
-  mdp.name = std::move(*name_);
-  return mdp;
+  return ParsedMdpJson{std::move(*builder_), std::move(*name_)};
 }
 
 void MdpJsonReader::read_member(const std::string& key, const Mark& key_at) {
@@ -764,7 +793,7 @@ void MdpJsonReader::read_indexed(std::optional<std::uint32_t> state, ReadEntry&&
                    container() + " has " + count_of(n, noun) + ", expected " + expected_count());
   } else if (kind == Kind::Object) {
     cursor_.advance();
-    std::vector<bool> seen(count, false);
+    SeenKeys seen(count, cursor_.remaining());
     std::uint32_t n = 0;
     if (cursor_.peek() == '}') {
       cursor_.advance();
@@ -779,9 +808,8 @@ void MdpJsonReader::read_indexed(std::optional<std::uint32_t> state, ReadEntry&&
           cursor_.fail(key_at, container() + ": expected " + noun + " keys \"0\" to \"" +
                                    std::to_string(count - 1) + "\" (" + expected_count() +
                                    "), found " + json_string(excerpt(key)));
-        if (seen[index])
+        if (!seen.insert(index))
           cursor_.fail(key_at, container() + ": duplicate " + noun + " key " + json_string(key));
-        seen[index] = true;
         ++n;
         if (cursor_.peek() != ':')
           cursor_.fail_found("expected ':' after the key " + json_string(key));
@@ -791,7 +819,7 @@ void MdpJsonReader::read_indexed(std::optional<std::uint32_t> state, ReadEntry&&
     }
     if (n < count) {
       std::uint32_t first_missing = 0;
-      while (seen[first_missing]) ++first_missing;
+      while (seen.contains(first_missing)) ++first_missing;
       cursor_.fail(open, container() + " has no entry for " + noun + " \"" +
                              std::to_string(first_missing) + "\" (" + expected_count() + ")");
     }
@@ -960,23 +988,66 @@ void append_wrapped(std::string& out, std::size_t column, const std::vector<std:
 }  // namespace
 
 TabularMdp parse_mdp_json(std::string_view text, const std::string& source) {
-  return MdpJsonReader(text, source).read();
+  return MdpJsonReader(text, source).read().build();
 }
+
+namespace {
+
+// MemAvailable from /proc/meminfo: what can be allocated without swapping or reclaiming more
+// than caches; the largest value when it cannot be read.
+std::uint64_t available_memory_bytes() {
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> meminfo(std::fopen("/proc/meminfo", "r"),
+                                                                &std::fclose);
+  if (!meminfo) return std::numeric_limits<std::uint64_t>::max();
+  char key[64];
+  unsigned long long kib = 0;
+  while (std::fscanf(meminfo.get(), "%63s %llu kB", key, &kib) == 2)
+    if (std::strcmp(key, "MemAvailable:") == 0) return std::uint64_t{kib} * 1024;
+  return std::numeric_limits<std::uint64_t>::max();
+}
+
+std::string gib(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1u << 30));
+  return text;
+}
+
+[[noreturn]] void fail_too_large(const std::string& path, const std::string& size) {
+  throw InputError(path + ": the file is " + size + "; MDP JSON files are limited to " +
+                   gib(kMaxMdpJsonBytes) + " (kMaxMdpJsonBytes)");
+}
+
+}  // namespace
 
 TabularMdp load_mdp_json_file(const std::string& path) {
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                              &std::fclose);
   if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
   std::string text;
-  // Reserve the size up front when the file has one (not a pipe), to avoid copying while growing.
-  std::error_code size_error;
-  const std::uintmax_t size = std::filesystem::file_size(path, size_error);
-  if (!size_error) text.reserve(static_cast<std::size_t>(size));
+  // A regular file's size is checked before anything is allocated, then reserved to avoid
+  // copying while growing. A pipe or a device (/dev/zero) has no size: the limit is checked as
+  // it is read, so that it cannot grow the text without bound.
+  struct stat info {};
+  if (::fstat(::fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode)) {
+    const auto size = static_cast<std::uint64_t>(info.st_size);
+    if (size > kMaxMdpJsonBytes) fail_too_large(path, gib(size));
+    const std::uint64_t available = available_memory_bytes();
+    if (size > available)
+      throw InputError(path + ": the file is " + gib(size) + ", but only " + gib(available) +
+                       " of memory is available (loading an MDP JSON file takes more than its "
+                       "size)");
+    text.reserve(static_cast<std::size_t>(size));
+  }
   char buffer[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    if (text.size() + n > kMaxMdpJsonBytes) fail_too_large(path, "larger than that");
+    text.append(buffer, n);
+  }
   if (std::ferror(file.get())) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  return parse_mdp_json(text, path);
+  ParsedMdpJson parsed = MdpJsonReader(text, path).read();
+  std::string().swap(text);  // before the tables are built: see ParsedMdpJson
+  return std::move(parsed).build();
 }
 
 void write_mdp_json(const TabularMdp& mdp, std::ostream& out) {
