@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 namespace dynaq {
@@ -26,5 +27,8 @@ inline std::string json_number(double value) {
 }
 
 std::string json_string(const std::string& text);  // quoted and escaped
+
+// Appends the UTF-8 encoding of a Unicode code point (as the readers decode \u escapes).
+void append_utf8(std::string& out, std::uint32_t code);
 
 }  // namespace dynaq

@@ -177,6 +177,7 @@ extern "C" void on_stop_signal(int signal_number) {
   // was there before (ResultFileSet's removes its temporaries), or die of the signal as usual.
   const ssize_t ignored = write(STDERR_FILENO, interrupted_message, std::strlen(interrupted_message));
   (void)ignored;
+  remove_result_temporaries_in_signal_handler();  // no half-written file stays behind
   const struct sigaction& previous = signal_number == SIGINT ? previous_int_action : previous_term_action;
   if ((previous.sa_flags & SA_SIGINFO) == 0 && previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
     previous.sa_handler(signal_number);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "dynaq/errors.hpp"
+#include "dynaq/format.hpp"
 
 namespace dynaq {
 
@@ -40,24 +41,6 @@ std::string shown(char c) {
   char buffer[16];
   std::snprintf(buffer, sizeof buffer, "byte 0x%02X", static_cast<unsigned char>(c));
   return buffer;
-}
-
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
 }
 
 class Parser {
