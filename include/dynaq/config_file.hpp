@@ -60,7 +60,7 @@ ConfigDocument parse_config_text(std::string_view text, const std::string& sourc
 // Reads and parses a file; an unreadable file is an InputError naming it.
 ConfigDocument read_config_file(const std::string& path);
 
-// `text` as a TOML basic string, quoted and escaped.
+// `text` as a TOML basic string, quoted and escaped (the same escapes as json_string).
 std::string toml_string(const std::string& text);
 
 }  // namespace dynaq

@@ -15,9 +15,11 @@ std::string json_string(const std::string& text) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
+        // Control characters and DEL as \uXXXX: valid JSON, and what TOML basic strings require,
+        // so that the config writer shares this escaper.
+        if (c < 0x20 || c == 0x7F) {
           char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          std::snprintf(buffer, sizeof buffer, "\\u%04X", c);
           out += buffer;
         } else {
           out += static_cast<char>(c);
