@@ -243,6 +243,21 @@ TEST(CudaSolveCommand, TheBackendIsChosenCheckedAndReported) {
   EXPECT_EQ(same, cpu.out);
 }
 
+// A whole run on the GPU, statistics over seeds included (cuda_statistics.hpp), writes the cpu
+// engine's bytes; only summary.json says where it ran.
+TEST(CudaRunCommand, CurvesAndPointsAreTheCpuEnginesBytes) {
+  DYNAQ_REQUIRE_GPU();
+  testing_support::TempFolder dir;
+  const std::string grid = "run --env dyna-maze,frozen-lake-4x4,random-maze:30x30:2 -n 0,5 --seeds 300 --episodes 20 -q ";
+  const auto cpu = run_dynaq(grid + "--backend cpu --out '" + dir / "cpu" + "'");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  const auto cuda = run_dynaq(grid + "--backend cuda --out '" + dir / "cuda" + "'");
+  ASSERT_EQ(cuda.exit_code, 0) << cuda.err;
+  for (const char* file : {"/curves.csv", "/points.csv"})
+    EXPECT_EQ(testing_support::read_file(dir / "cpu" + file), testing_support::read_file(dir / "cuda" + file)) << file;
+  EXPECT_TRUE(contains(testing_support::read_file(dir / "cuda/summary.json"), "\"statistics\": \"cuda\""));
+}
+
 // ---- Small runs for compute-sanitizer ---------------------------------------------------------
 
 TEST(CudaSanitizer, EveryKernelOnSmallGroups) {

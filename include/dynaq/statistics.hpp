@@ -2,36 +2,19 @@
 // gives the same bits on every machine and engine (DESIGN.md section 3).
 //
 // Every function reads its sample in the order given (seed order) and sums left to right, so
-// the result is a pure function of the sample. Order statistics work on a sorted copy, and an
-// order statistic does not depend on how the copy was sorted.
+// the result is a pure function of the sample. Order statistics work on a sorted copy, and do
+// not depend on how the copy was sorted. What each statistic is: SampleSummary in
+// statistics_core.hpp, whose functions the GPU runs too (cuda_statistics.hpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
-namespace dynaq {
+#include "dynaq/statistics_core.hpp"
 
-// The statistics of one sample (one grid point's seeds at one episode, say).
-//  mean       sum / n, summed in sample order;
-//  stderr_    sample standard deviation (n - 1 in the denominator) / sqrt(n); 0 when n = 1;
-//  ci95_low,  mean -/+ t * stderr_, with t the 0.975 quantile of Student's t distribution
-//  ci95_high  with n - 1 degrees of freedom (student_t_975); NaN when n = 1;
-//  median,    quantiles 0.5, 0.25 and 0.75 by linear interpolation between order statistics:
-//  q1, q3     with x_0 <= ... <= x_{n-1} and h = (n - 1) p, Q(p) = x_floor(h) +
-//             (h - floor(h)) (x_floor(h)+1 - x_floor(h)), Hyndman and Fan's type 7, the default
-//             of NumPy's quantile and R's quantile.
-// An empty sample gives NaN everywhere. Infinite values propagate as IEEE arithmetic says
-// (a mean of +inf and finite values is +inf; its standard error is NaN).
-struct SampleSummary {
-  double mean;
-  double stderr_;
-  double ci95_low;
-  double ci95_high;
-  double median;
-  double q1;
-  double q3;
-};
+namespace dynaq {
 
 // `values[k * stride]` for k in [0, count).
 SampleSummary summarize_sample(const double* values, std::size_t count, std::size_t stride = 1);
@@ -39,13 +22,9 @@ inline SampleSummary summarize_sample(const std::vector<double>& values) {
   return summarize_sample(values.data(), values.size());
 }
 
-struct MeanStderr {
-  double mean;
-  double stderr_;
-};
 MeanStderr mean_and_stderr(const double* values, std::size_t count, std::size_t stride = 1);
 
-// The type 7 quantile p in [0, 1] of `sorted` (ascending, not empty).
+// The type 7 quantile p in [0, 1] of `sorted` (ascending, not empty, no NaN).
 double sorted_quantile(const std::vector<double>& sorted, double p);
 
 // The 0.975 quantile of Student's t distribution with `degrees_of_freedom` >= 1: tabulated
@@ -54,5 +33,15 @@ double sorted_quantile(const std::vector<double>& sorted, double p);
 // terms, whose relative error is below 1e-8 at 39 degrees of freedom and falls as df^-5.
 // Zero degrees of freedom gives NaN.
 double student_t_975(std::uint64_t degrees_of_freedom);
+
+// The summary of every column of a row-major `rows` x `columns` matrix: one sample per column,
+// its rows in order (seeds, with a curve's episodes or buckets as columns). Element [k] of the
+// result is summarize_sample(values + k, rows, columns).
+std::vector<SampleSummary> summarize_columns(const double* values, std::uint64_t rows, std::uint64_t columns);
+
+// Something that computes summarize_columns' result: the host function itself, or the GPU
+// (cuda_statistics.hpp), whose results have the same bits.
+using ColumnSummarizer = std::function<std::vector<SampleSummary>(const double* values, std::uint64_t rows,
+                                                                  std::uint64_t columns)>;
 
 }  // namespace dynaq

@@ -212,7 +212,9 @@ struct PointStatistics {
 // are computed once per environment and gamma.
 class SweepAnalysis {
  public:
-  SweepAnalysis(const Sweep& sweep, const ChunkFiles& files);
+  // Curves are summarised by `summarize` (the host's summarize_columns, or the GPU's, with the
+  // same bits).
+  SweepAnalysis(const Sweep& sweep, const ChunkFiles& files, ColumnSummarizer summarize = summarize_columns);
   using AgentArrays = std::map<std::string, std::vector<double>>;
   // Per-agent arrays of global agents [first, first + count): metric name -> values,
   // agent-major, read from the chunk files.
@@ -238,19 +240,24 @@ class SweepAnalysis {
 
   const Sweep& sweep_;
   ChunkFiles files_;
+  ColumnSummarizer summarize_;
   std::uint32_t loaded_chunk_ = ~0u;
   ChunkRecord loaded_;
   double chunk_seconds_ = 0.0;
   std::map<std::string, Optimal> optimal_cache_;
 };
 
-// How this run was executed, for summary.json's "execution" object.
+// How this run was executed: summary.json's "execution" object, and what computes the
+// statistics over seeds.
 struct ExecutionInfo {
   std::string command;
   std::string engine;
   std::string device;
   double wall_seconds = 0.0;
   std::string extra_json;  // more members of "execution" ("\"mpi\": {...}"), or empty
+  // What computed the statistics over seeds ("cpu" or "cuda"), and how.
+  std::string statistics_backend = "cpu";
+  ColumnSummarizer summarize_columns = dynaq::summarize_columns;
 };
 
 struct WrittenResults {

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "dynaq/cuda_statistics.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/result_files.hpp"
@@ -316,6 +317,11 @@ std::string execute(const RunOptions& o) {
   execution.command = command_text;
   execution.engine = engine->name();
   execution.device = engine->device();
+  // Curves are summarised where the agents ran: the GPU's statistics have the host's bits.
+  if (engine->name() == "cuda") {
+    execution.statistics_backend = "cuda";
+    execution.summarize_columns = make_cuda_column_summarizer();
+  }
   execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Chunks found done (a resumed run) and run now, by this process or, under mpirun, by all.
   execution.extra_json = "\"chunks_resumed\": " + std::to_string(report.chunks_present);

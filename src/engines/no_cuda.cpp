@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/cuda_statistics.hpp"
 #include "dynaq/cuda_value_iteration.hpp"
 #include "dynaq/engine.hpp"
 
@@ -21,6 +22,10 @@ std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions&) {
 
 ValueIterationResult value_iteration_cuda(const TabularMdp&, const ValueIterationOptions&,
                                           const CudaValueIterationOptions&) {
+  throw std::runtime_error("no usable GPU: " + query_gpu().reason);
+}
+
+std::vector<SampleSummary> summarize_columns_cuda(const double*, std::uint64_t, std::uint64_t, std::uint64_t) {
   throw std::runtime_error("no usable GPU: " + query_gpu().reason);
 }
 

@@ -733,7 +733,8 @@ double epsilon_greedy_steps(const TabularMdp& mdp, const std::vector<double>& q_
 
 }  // namespace
 
-SweepAnalysis::SweepAnalysis(const Sweep& sweep, const ChunkFiles& files) : sweep_(sweep), files_(files) {
+SweepAnalysis::SweepAnalysis(const Sweep& sweep, const ChunkFiles& files, ColumnSummarizer summarize)
+    : sweep_(sweep), files_(files), summarize_(std::move(summarize)) {
   for (const std::string& path : files_.paths) chunk_seconds_ += read_chunk_file(path, true).seconds;
 }
 
@@ -826,9 +827,7 @@ PointStatistics SweepAnalysis::statistics(std::uint32_t p, const AgentArrays& ar
       continue;
     }
     stats.curve_metrics.push_back(m);
-    std::vector<SampleSummary> curve(length);
-    for (std::uint64_t k = 0; k < length; ++k) curve[k] = summarize_sample(values.data() + k, seeds, length);
-    stats.curves.push_back(std::move(curve));
+    stats.curves.push_back(summarize_(values.data(), seeds, length));
     // Per agent: the value at the last episode (or bucket), and the area under its curve as a
     // step function (value times width, summed in time order).
     std::vector<double> final_values(seeds), areas(seeds);
@@ -930,7 +929,7 @@ void write_curves(std::ostream& out, const Sweep& sweep, const std::vector<Agent
 
 WrittenResults write_sweep_results(const Sweep& sweep, const ChunkFiles& files, const std::string& directory,
                                    const ExecutionInfo& execution, const std::string& config_toml) {
-  SweepAnalysis analysis(sweep, files);
+  SweepAnalysis analysis(sweep, files, execution.summarize_columns);
   const RunBudget& b = sweep.budget;
   const std::uint32_t seeds = sweep.spec.seeds;
   const std::uint64_t length = time_length(b);
@@ -1056,7 +1055,8 @@ WrittenResults write_sweep_results(const Sweep& sweep, const ChunkFiles& files, 
   // The last two members differ between runs of one configuration: how, where and how fast.
   const double compute = analysis.chunk_seconds();
   summary << "  \"execution\": {\"command\": " << json_string(execution.command)
-          << ", \"engine\": " << json_string(execution.engine) << ", \"device\": " << json_string(execution.device);
+          << ", \"engine\": " << json_string(execution.engine) << ", \"device\": " << json_string(execution.device)
+          << ", \"statistics\": " << json_string(execution.statistics_backend);
   if (!execution.extra_json.empty()) summary << ", " << execution.extra_json;
   summary << "},\n";
   summary << "  \"timings\": {\"wall_seconds\": " << json_number(execution.wall_seconds)

@@ -44,51 +44,29 @@ double student_t_975(std::uint64_t df) {
 
 MeanStderr mean_and_stderr(const double* values, std::size_t count, std::size_t stride) {
   if (count == 0) return MeanStderr{kNaN, kNaN};
-  double sum = 0.0;
-  for (std::size_t i = 0; i < count; ++i) sum += values[i * stride];
-  const double mean = sum / static_cast<double>(count);
-  if (count == 1) return MeanStderr{mean, 0.0};
-  double squares = 0.0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const double d = values[i * stride] - mean;
-    squares += d * d;
-  }
-  const double variance = squares / static_cast<double>(count - 1);
-  return MeanStderr{mean, std::sqrt(variance / static_cast<double>(count))};
+  return sample_mean_and_stderr(values, count, stride);
 }
 
 double sorted_quantile(const std::vector<double>& sorted, double p) {
-  const double h = static_cast<double>(sorted.size() - 1) * p;
-  const std::size_t low = static_cast<std::size_t>(std::floor(h));
-  if (low + 1 >= sorted.size()) return sorted.back();
-  const double fraction = h - static_cast<double>(low);
-  // Equal neighbours (infinite ones too, where the difference would be NaN) need no mixing.
-  if (fraction == 0.0 || sorted[low] == sorted[low + 1]) return sorted[low];
-  return sorted[low] + fraction * (sorted[low + 1] - sorted[low]);
+  return sorted_sample_quantile(sorted.data(), sorted.size(), p);
 }
 
 SampleSummary summarize_sample(const double* values, std::size_t count, std::size_t stride) {
-  SampleSummary s{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
-  if (count == 0) return s;
-  const MeanStderr m = mean_and_stderr(values, count, stride);
-  s.mean = m.mean;
-  s.stderr_ = m.stderr_;
-  if (count > 1) {
-    const double half_width = student_t_975(count - 1) * m.stderr_;
-    s.ci95_low = m.mean - half_width;
-    s.ci95_high = m.mean + half_width;
-  }
+  if (count == 0) return SampleSummary{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  SampleSummary s = summary_from_moments(sample_mean_and_stderr(values, count, stride), count, student_t_975(count - 1));
+  // NaN has no place in an order: a sample holding one has no quantiles.
+  if (sample_has_nan(values, count, stride)) return s;
   std::vector<double> sorted(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    sorted[i] = values[i * stride];
-    // NaN has no place in an order: a sample holding one has no quantiles.
-    if (std::isnan(sorted[i])) return s;
-  }
+  for (std::size_t i = 0; i < count; ++i) sorted[i] = values[i * stride];
   std::sort(sorted.begin(), sorted.end());
-  s.median = sorted_quantile(sorted, 0.5);
-  s.q1 = sorted_quantile(sorted, 0.25);
-  s.q3 = sorted_quantile(sorted, 0.75);
+  set_sorted_quantiles(s, sorted.data(), count);
   return s;
+}
+
+std::vector<SampleSummary> summarize_columns(const double* values, std::uint64_t rows, std::uint64_t columns) {
+  std::vector<SampleSummary> summaries(columns);
+  for (std::uint64_t k = 0; k < columns; ++k) summaries[k] = summarize_sample(values + k, rows, columns);
+  return summaries;
 }
 
 }  // namespace dynaq

@@ -1,0 +1,154 @@
+// Statistics over seeds on the GPU (column_statistics_kernels.hpp): its algorithm run through the
+// host emulation everywhere, the device itself when there is one, and the self-check, all bit for
+// bit against summarize_sample.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dynaq/column_statistics_kernels.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/cuda_statistics.hpp"
+#include "dynaq/engine.hpp"
+#include "dynaq/statistics.hpp"
+
+namespace dynaq {
+namespace {
+
+struct Matrix {
+  std::uint64_t rows, columns;
+  std::vector<double> values;  // row-major
+};
+
+// Columns of every kind a curve can hold: episode lengths with many ties, returns of both
+// signs with -0 and +0, a column of one repeated value, infinities, a NaN, and plain noise.
+Matrix awkward_matrix(std::uint64_t rows, std::uint64_t columns, std::uint32_t seed) {
+  std::mt19937_64 random(seed);
+  std::uniform_int_distribution<int> small(0, 6);
+  std::normal_distribution<double> noise(0.0, 1e3);
+  const double inf = std::numeric_limits<double>::infinity();
+  Matrix m{rows, columns, std::vector<double>(rows * columns)};
+  for (std::uint64_t r = 0; r < rows; ++r)
+    for (std::uint64_t k = 0; k < columns; ++k) {
+      double v = 0.0;
+      switch (k % 7) {
+        case 0: v = 14.0 + small(random); break;
+        case 1: v = (small(random) - 3) * 0.0; break;  // -0 and +0
+        case 2: v = small(random) - 3.0; break;
+        case 3: v = 0.1; break;
+        case 4: v = small(random) == 0 ? inf : small(random) == 1 ? -inf : 1.0; break;
+        case 5: v = (r == rows / 2 && k % 2 == 1) ? std::nan("") : noise(random); break;
+        default: v = noise(random) * 1e-300; break;
+      }
+      m.values[r * columns + k] = v;
+    }
+  return m;
+}
+
+std::string bits_of(double x) {
+  std::uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17g (0x%016llx)", x, static_cast<unsigned long long>(b));
+  return text;
+}
+
+void expect_same_bits(double expected, double actual, const std::string& what) {
+  EXPECT_EQ(std::memcmp(&expected, &actual, sizeof expected), 0)
+      << what << ": host " << bits_of(expected) << ", device " << bits_of(actual);
+}
+
+void expect_host_bits(const Matrix& m, const std::vector<SampleSummary>& actual) {
+  ASSERT_EQ(actual.size(), m.columns);
+  for (std::uint64_t k = 0; k < m.columns; ++k) {
+    const SampleSummary e = summarize_sample(m.values.data() + k, m.rows, m.columns);
+    const std::string where = "column " + std::to_string(k) + " of " + std::to_string(m.rows) + "x" +
+                              std::to_string(m.columns);
+    expect_same_bits(e.mean, actual[k].mean, where + " mean");
+    expect_same_bits(e.stderr_, actual[k].stderr_, where + " stderr");
+    expect_same_bits(e.ci95_low, actual[k].ci95_low, where + " ci95_low");
+    expect_same_bits(e.ci95_high, actual[k].ci95_high, where + " ci95_high");
+    expect_same_bits(e.median, actual[k].median, where + " median");
+    expect_same_bits(e.q1, actual[k].q1, where + " q1");
+    expect_same_bits(e.q3, actual[k].q3, where + " q3");
+  }
+}
+
+TEST(ColumnStatistics, TheHostFunctionSummarisesEachColumn) {
+  const Matrix m = awkward_matrix(5, 9, 1);
+  expect_host_bits(m, summarize_columns(m.values.data(), m.rows, m.columns));
+}
+
+TEST(ColumnStatistics, AZeroQuantileIsPositiveWhateverTheSignsOfTheZeros) {
+  for (const std::vector<double>& sample : {std::vector<double>{-0.0, -0.0, -0.0}, std::vector<double>{0.0, -0.0, 1.0},
+                                            std::vector<double>{-0.0, 0.0, -1.0, 2.0}}) {
+    const SampleSummary s = summarize_sample(sample);
+    EXPECT_EQ(s.median, 0.0);
+    EXPECT_FALSE(std::signbit(s.median));
+  }
+}
+
+TEST(ColumnStatisticsEmulation, EveryShapeAndBatchSizeHasTheHostsBits) {
+  for (const std::uint64_t rows : {1u, 2u, 3u, 10u, 101u})
+    for (const std::uint64_t columns : {1u, 7u, 50u, 333u}) {
+      const Matrix m = awkward_matrix(rows, columns, static_cast<std::uint32_t>(rows * 1000 + columns));
+      // One column per batch, a few, a ragged last batch, and everything at once.
+      for (const std::uint64_t batch : {rows, rows * 3, rows * 7 + rows / 2, rows * columns, rows * columns * 4}) {
+        SCOPED_TRACE("batches of " + std::to_string(batch) + " items");
+        expect_host_bits(m, summarize_columns_emulated(m.values.data(), rows, columns, batch));
+      }
+    }
+}
+
+TEST(ColumnStatisticsEmulation, NoSeedsGiveNaNAndNoColumnsNothing) {
+  EXPECT_TRUE(summarize_columns_emulated(nullptr, 3, 0, 100).empty());
+  const std::vector<SampleSummary> none = summarize_columns_emulated(nullptr, 0, 4, 100);
+  ASSERT_EQ(none.size(), 4u);
+  EXPECT_TRUE(std::isnan(none[3].mean) && std::isnan(none[3].median));
+}
+
+TEST(ColumnStatisticsSelfCheck, ADeviceThatDiffersInOneBitIsCaught) {
+  const Matrix m = awkward_matrix(20, 12, 7);
+  const ColumnSummarizer honest = with_self_check(summarize_columns, "an honest device");
+  expect_host_bits(m, honest(m.values.data(), m.rows, m.columns));
+
+  const ColumnSummarizer off_by_one_ulp = with_self_check(
+      [](const double* values, std::uint64_t rows, std::uint64_t columns) {
+        std::vector<SampleSummary> s = summarize_columns(values, rows, columns);
+        s.back().q3 = std::nextafter(s.back().q3, INFINITY);
+        return s;
+      },
+      "a faulty device");
+  try {
+    off_by_one_ulp(m.values.data(), m.rows, m.columns);
+    FAIL() << "the self-check let a wrong q3 through";
+  } catch (const CudaSelfCheckError& e) {
+    EXPECT_NE(std::string(e.what()).find("the q3 of column 11 (20 rows) computed on a faulty device differs"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ColumnStatisticsCuda, TheGpuHasTheHostsBitsInOneBatchAndInMany) {
+  const GpuStatus gpu = query_gpu();
+  if (!gpu.present) {
+    // Without a GPU the entry point says why instead of computing anything.
+    EXPECT_THROW(summarize_columns_cuda(nullptr, 2, 2), std::runtime_error);
+    GTEST_SKIP() << "no GPU: " << gpu.reason;
+  }
+  for (const std::uint64_t rows : {1u, 2u, 1000u, 10000u})
+    for (const std::uint64_t columns : {1u, 50u, 1001u}) {
+      const Matrix m = awkward_matrix(rows, columns, static_cast<std::uint32_t>(rows + columns));
+      expect_host_bits(m, summarize_columns_cuda(m.values.data(), rows, columns));
+      expect_host_bits(m, summarize_columns_cuda(m.values.data(), rows, columns, rows * 3));
+    }
+  const Matrix m = awkward_matrix(300, 40, 3);
+  expect_host_bits(m, make_cuda_column_summarizer()(m.values.data(), m.rows, m.columns));
+}
+
+}  // namespace
+}  // namespace dynaq
