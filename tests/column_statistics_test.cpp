@@ -133,7 +133,7 @@ TEST(ColumnStatisticsSelfCheck, ADeviceThatDiffersInOneBitIsCaught) {
   }
 }
 
-TEST(ColumnStatisticsCuda, TheGpuHasTheHostsBitsInOneBatchAndInMany) {
+TEST(CudaColumnStatistics, TheGpuHasTheHostsBitsInOneBatchAndInMany) {
   const GpuStatus gpu = query_gpu();
   if (!gpu.present) {
     // Without a GPU the entry point says why instead of computing anything.
@@ -148,6 +148,15 @@ TEST(ColumnStatisticsCuda, TheGpuHasTheHostsBitsInOneBatchAndInMany) {
     }
   const Matrix m = awkward_matrix(300, 40, 3);
   expect_host_bits(m, make_cuda_column_summarizer()(m.values.data(), m.rows, m.columns));
+}
+
+// Small enough for compute-sanitizer (scripts/gpu_check.sh runs CudaSanitizer.* under memcheck,
+// racecheck and synccheck): two batches, a ragged last one.
+TEST(CudaSanitizer, ColumnStatisticsInBatches) {
+  const GpuStatus gpu = query_gpu();
+  if (!gpu.present) GTEST_SKIP() << "no GPU: " << gpu.reason;
+  const Matrix m = awkward_matrix(33, 19, 5);
+  expect_host_bits(m, summarize_columns_cuda(m.values.data(), m.rows, m.columns, m.rows * 10));
 }
 
 }  // namespace

@@ -477,6 +477,58 @@ TEST(CudaEmulation, TheSelfCheckRefusesADeviceThatComputesWrongBits) {
   expect_same(expected, run_group(*make_device_engine(make_emulated_device(e), o, "cuda"), group), group);
 }
 
+// --backend auto: a GPU that fails its self-check hands the group, and every later one, to the
+// cpu engine, with one warning; the results are the reference's bits either way.
+TEST(CudaEmulation, AutoFallsBackToTheCpuEngineWhenTheDeviceFailsItsSelfCheck) {
+  const CudaCases all(false);
+  const AgentGroup group = group_of(all.cases[1]);
+  const GroupResults expected = run_group(*make_reference_engine(), group);
+  CudaEngineOptions o = options(CudaKernel::kShared, 4);
+  o.self_check = true;
+  EmulationOptions e;
+  e.limits = small_device();
+
+  std::vector<std::string> warnings;
+  const auto record = [&warnings](const std::string& text) { warnings.push_back(text); };
+  // A faithful device keeps every group.
+  const auto faithful = make_fallback_engine(make_device_engine(make_emulated_device(e), o, "cuda"),
+                                             make_cpu_engine(CpuEngineOptions{}), record);
+  expect_same(expected, run_group(*faithful, group), group);
+  EXPECT_EQ(faithful->name(), "cuda");
+  EXPECT_TRUE(warnings.empty());
+
+  const std::uint32_t pairs = group.environment->n_states() * group.environment->n_actions();
+  e.tamper_shared_layout = [pairs](SharedLayout& l) { l.strides.pairs = pairs - 1; };
+  const auto engine = make_fallback_engine(make_device_engine(make_emulated_device(e), o, "cuda"),
+                                           make_cpu_engine(CpuEngineOptions{}), record);
+  expect_same(expected, run_group(*engine, group), group);
+  expect_same(expected, run_group(*engine, group), group);
+  ASSERT_EQ(warnings.size(), 1u) << "one warning, at the first failure";
+  EXPECT_NE(warnings[0].find("the cuda engine failed (the cuda engine"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("running the rest on the cpu engine"), std::string::npos) << warnings[0];
+  EXPECT_EQ(engine->name(), "cpu");
+  EXPECT_NE(engine->device().find("ran 0 group(s) first, then failed: the cuda engine"), std::string::npos)
+      << engine->device();
+}
+
+// The user's mistakes are not device failures: the fallback would refuse them too.
+TEST(CudaEmulation, AutoDoesNotFallBackOnAnInputError) {
+  class Refusing final : public Engine {
+   public:
+    std::string name() const override { return "refusing"; }
+    std::string device() const override { return "none"; }
+    void run(const AgentGroup&, GroupResults&, const ProgressCallback&) override { throw InputError("bad group"); }
+  };
+  int warned = 0;
+  const auto engine = make_fallback_engine(std::make_unique<Refusing>(), make_cpu_engine(CpuEngineOptions{}),
+                                           [&warned](const std::string&) { ++warned; });
+  const CudaCases all(false);
+  GroupResults results;
+  EXPECT_THROW(engine->run(group_of(all.cases[0]), results, nullptr), InputError);
+  EXPECT_EQ(warned, 0);
+  EXPECT_EQ(engine->name(), "refusing");
+}
+
 TEST(CudaEmulation, ProgressCountsFinishedAgentsAndAnInterruptedRunWritesNothing) {
   const CudaCases all(false);
   const AgentGroup group = group_of(all.cases[0]);

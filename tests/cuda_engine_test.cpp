@@ -256,6 +256,12 @@ TEST(CudaRunCommand, CurvesAndPointsAreTheCpuEnginesBytes) {
   for (const char* file : {"/curves.csv", "/points.csv"})
     EXPECT_EQ(testing_support::read_file(dir / "cpu" + file), testing_support::read_file(dir / "cuda" + file)) << file;
   EXPECT_TRUE(contains(testing_support::read_file(dir / "cuda/summary.json"), "\"statistics\": \"cuda\""));
+  // auto takes the GPU when there is one, and the same bytes come out.
+  const auto automatic = run_dynaq(grid + "--out '" + dir / "auto" + "'");
+  ASSERT_EQ(automatic.exit_code, 0) << automatic.err;
+  EXPECT_TRUE(automatic.err.empty()) << "no fallback warning: " << automatic.err;
+  EXPECT_EQ(testing_support::read_file(dir / "cpu/curves.csv"), testing_support::read_file(dir / "auto/curves.csv"));
+  EXPECT_TRUE(contains(testing_support::read_file(dir / "auto/summary.json"), "\"engine\": \"cuda\""));
 }
 
 // ---- Small runs for compute-sanitizer ---------------------------------------------------------

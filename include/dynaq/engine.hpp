@@ -133,6 +133,18 @@ struct CudaEngineOptions {
 // a build without CUDA, a device this build has no kernels for).
 std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions& options);
 
+// Called with a sentence for the user (a warning), from the thread that started the run.
+using EngineWarning = std::function<void(const std::string&)>;
+
+// Runs every group on `primary` until a group fails there with anything but an InputError (a
+// CUDA error, device memory, a failed self-check), then runs that group and every later one on
+// `fallback`, after one `warn` saying what failed. Both engines must give the same bits, so the
+// results do not show which ran; name() and device() do: the primary's until it fails, then the
+// fallback's, with the failure, which is what summary.json records. `dynaq run --backend auto`
+// is the cuda engine falling back to the cpu engine.
+std::unique_ptr<Engine> make_fallback_engine(std::unique_ptr<Engine> primary, std::unique_ptr<Engine> fallback,
+                                             EngineWarning warn);
+
 // The cuda engine's self-check found a difference from the cpu engine: the GPU results cannot be
 // trusted on this machine (what() names the first difference).
 class CudaSelfCheckError : public std::runtime_error {

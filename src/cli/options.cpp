@@ -43,9 +43,9 @@ const std::vector<OtherOption>& other_options() {
       {"save-agent-metrics", nullptr, nullptr, &RunOptions::save_agent_metrics, true,
        "Also write agent_<metric>.npy with every agent's metrics (default off)"},
       {"backend", nullptr, &RunOptions::backend, nullptr, true,
-       "Engine: auto (the cpu engine, until the cuda engine is validated on a GPU: README \"GPU\"), reference "
-       "(plain, single-threaded oracle), cpu (multi-threaded), cuda (with a self-check against cpu); "
-       "all give identical results (default auto)", "NAME"},
+       "Engine: auto (cuda when a GPU is present, going on with cpu if the GPU fails; else cpu), reference "
+       "(plain, single-threaded oracle), cpu (multi-threaded), cuda (the GPU alone, with a self-check against "
+       "cpu); all give identical results (default auto)", "NAME"},
       {"threads", nullptr, &RunOptions::threads, nullptr, true, "CPU threads for the cpu engine (default 0: all cores)", "N"},
       {"batch", nullptr, &RunOptions::batch, nullptr, true,
        "Agents whose tables are held at once (default 0: as many as fit 1 GiB)", "N"},

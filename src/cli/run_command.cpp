@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_statistics.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/errors.hpp"
@@ -100,13 +101,27 @@ void check_resumed_configuration(const std::string& folder, const std::string& s
                      chunk_folder(folder) + "/config.toml), but these options differ:" + differences);
 }
 
-// auto: the cpu engine. The cuda engine's kernels have been checked bit for bit only through the
-// host emulation so far; until scripts/gpu_check.sh has passed on a GPU and its logs are
-// committed (README "GPU"), the GPU runs only when asked for, with its self-check on. Every engine
-// gives the same bits, so the choice changes only the speed.
+void warn(const std::string& text) { std::cerr << "dynaq: warning: " << text << "\n"; }
+
+// auto: the cuda engine when a GPU is present, else the cpu engine. The cuda engine checks itself
+// against the cpu engine before each group, and should it fail there (or any CUDA call fail),
+// the run goes on on the cpu engine with a warning: every engine gives the same bits, so the
+// choice changes only the speed. --backend cuda asks for the GPU alone and fails instead.
 std::unique_ptr<Engine> make_engine(const std::string& backend, int threads, std::uint32_t batch) {
+  const CpuEngineOptions cpu{threads, batch, 0};
   if (backend == "reference") return make_reference_engine();
-  if (backend == "cpu" || backend == "auto") return make_cpu_engine(CpuEngineOptions{threads, batch, 0});
+  if (backend == "cpu") return make_cpu_engine(cpu);
+  if (backend == "auto") {
+    if (!query_gpu().present) return make_cpu_engine(cpu);
+    std::unique_ptr<Engine> cuda;
+    try {
+      cuda = make_cuda_engine(CudaEngineOptions{});
+    } catch (const std::runtime_error& e) {
+      warn(std::string("a GPU is present but the cuda engine cannot use it (") + e.what() + "); running on the cpu engine");
+      return make_cpu_engine(cpu);
+    }
+    return make_fallback_engine(std::move(cuda), make_cpu_engine(cpu), warn);
+  }
   if (backend == "cuda") {
     try {
       return make_cuda_engine(CudaEngineOptions{});
@@ -317,10 +332,24 @@ std::string execute(const RunOptions& o) {
   execution.command = command_text;
   execution.engine = engine->name();
   execution.device = engine->device();
-  // Curves are summarised where the agents ran: the GPU's statistics have the host's bits.
+  // Curves are summarised where the agents ran: the GPU's statistics have the host's bits. Under
+  // auto, a failure there moves them to the host, as a failing engine moves the agents.
   if (engine->name() == "cuda") {
     execution.statistics_backend = "cuda";
     execution.summarize_columns = make_cuda_column_summarizer();
+    if (o.backend == "auto")
+      execution.summarize_columns = [gpu = execution.summarize_columns, &execution](
+                                        const double* values, std::uint64_t rows, std::uint64_t columns) {
+        if (execution.statistics_backend == "cuda") {
+          try {
+            return gpu(values, rows, columns);
+          } catch (const std::exception& e) {
+            warn(std::string("statistics on the GPU failed (") + e.what() + "); computing them on the host");
+            execution.statistics_backend = "cpu";
+          }
+        }
+        return summarize_columns(values, rows, columns);
+      };
   }
   execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Chunks found done (a resumed run) and run now, by this process or, under mpirun, by all.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 #include "dynaq/agent_core.hpp"
 #include "dynaq/errors.hpp"
@@ -145,6 +146,53 @@ ScheduleView schedule_view(const Environment& environment) {
     view.phase[k] = environment.phases[k].mdp->view();
   }
   return view;
+}
+
+namespace {
+
+class FallbackEngine final : public Engine {
+ public:
+  FallbackEngine(std::unique_ptr<Engine> primary, std::unique_ptr<Engine> fallback, EngineWarning warn)
+      : primary_(std::move(primary)), fallback_(std::move(fallback)), warn_(std::move(warn)) {}
+
+  std::string name() const override { return failure_.empty() ? primary_->name() : fallback_->name(); }
+  std::string device() const override {
+    if (failure_.empty()) return primary_->device();
+    return fallback_->device() + "; the " + primary_->name() + " engine (" + primary_->device() + ") ran " +
+           std::to_string(groups_on_primary_) + " group(s) first, then failed: " + failure_;
+  }
+
+  void run(const AgentGroup& group, GroupResults& results, const ProgressCallback& progress) override {
+    if (failure_.empty()) {
+      try {
+        primary_->run(group, results, progress);
+        ++groups_on_primary_;
+        return;
+      } catch (const InputError&) {
+        throw;  // the user's mistake: the fallback would refuse it too
+      } catch (const std::exception& e) {
+        failure_ = e.what();
+        if (warn_)
+          warn_("the " + primary_->name() + " engine failed (" + failure_ + "); running the rest on the " +
+                fallback_->name() + " engine, whose results are the same bits");
+      }
+    }
+    fallback_->run(group, results, progress);
+  }
+
+ private:
+  std::unique_ptr<Engine> primary_;
+  std::unique_ptr<Engine> fallback_;
+  EngineWarning warn_;
+  std::string failure_;
+  std::uint64_t groups_on_primary_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_fallback_engine(std::unique_ptr<Engine> primary, std::unique_ptr<Engine> fallback,
+                                             EngineWarning warn) {
+  return std::make_unique<FallbackEngine>(std::move(primary), std::move(fallback), std::move(warn));
 }
 
 }  // namespace dynaq
