@@ -42,11 +42,12 @@ struct Options {
 
 // One engine as the benchmark runs it.
 struct BenchEngine {
-  std::string label;   // reference, cpu-1t, cpu-2t, cuda
+  std::string label;   // reference, cpu-1t, cpu-2t, cuda-global, cuda-shared
   bool gpu = false;
   bool oracle = false;
   int threads = 1;
   std::unique_ptr<Engine> engine;
+  std::string cuda_kernel;  // for `dynaq run --cuda-kernel`, on the GPU
 };
 
 // One case: an environment, n and an agent count, every agent taking `steps` real steps.

@@ -51,20 +51,6 @@ constexpr std::uint32_t kMaxVerifyGroup = 64;                         // agents 
 constexpr std::uint64_t kVerifyTableBytes = std::uint64_t{256} << 20;  // kept tables in a verify run
 constexpr double kGpuMemoryShare = 0.8;                               // of device memory for one case
 
-// The cuda engine: the straightforward kernel (one thread per agent, tables in global memory).
-class CudaKernelEngine final : public Engine {
- public:
-  explicit CudaKernelEngine(std::string device) : device_(std::move(device)) {}
-  std::string name() const override { return "cuda"; }
-  std::string device() const override { return device_; }
-  void run(const AgentGroup& group, GroupResults& results, const ProgressCallback&) override {
-    run_group_on_gpu(group, results);
-  }
-
- private:
-  std::string device_;
-};
-
 std::vector<BenchEngine> make_engines(const Options& options, const std::vector<std::string>& wanted,
                                       BenchRun& run) {
   const auto want = [&](const std::string& name) {
@@ -76,12 +62,12 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
     return make_cpu_engine(cpu);
   };
   std::vector<BenchEngine> engines;
-  if (want("reference")) engines.push_back(BenchEngine{"reference", false, true, 1, make_reference_engine()});
-  if (want("cpu-1t")) engines.push_back(BenchEngine{"cpu-1t", false, false, 1, cpu_engine(1)});
+  if (want("reference")) engines.push_back(BenchEngine{"reference", false, true, 1, make_reference_engine(), ""});
+  if (want("cpu-1t")) engines.push_back(BenchEngine{"cpu-1t", false, false, 1, cpu_engine(1), ""});
   const int all = options.threads > 0 ? options.threads : omp_get_max_threads();
   if (want("cpu-all") && all > 1)
-    engines.push_back(BenchEngine{"cpu-" + std::to_string(all) + "t", false, false, all, cpu_engine(all)});
-  if (!want("cuda")) {
+    engines.push_back(BenchEngine{"cpu-" + std::to_string(all) + "t", false, false, all, cpu_engine(all), ""});
+  if (!want("cuda") && !want("cuda-global") && !want("cuda-shared")) {
     run.gpu_skipped = "not asked for (--engines)";
   } else if (options.no_gpu) {
     run.gpu_skipped = "--no-gpu";
@@ -90,7 +76,16 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
     if (!status.present) {
       run.gpu_skipped = status.reason;
     } else {
-      engines.push_back(BenchEngine{"cuda", true, false, 0, std::make_unique<CudaKernelEngine>(status.name)});
+      // Every kernel version, without the self-check: each case is verified against the
+      // reference before it is timed.
+      for (const CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
+        const std::string label = "cuda-" + cuda_kernel_name(kernel);
+        if (!want("cuda") && !want(label)) continue;
+        CudaEngineOptions cuda;
+        cuda.kernel = kernel;
+        cuda.self_check = false;
+        engines.push_back(BenchEngine{label, true, false, 0, make_cuda_engine(cuda), cuda_kernel_name(kernel)});
+      }
       run.gpu = gpu_properties();
     }
   }
@@ -230,7 +225,7 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
   if (!run.gpu_skipped.empty())
     std::printf("GPU half skipped: %s\n", run.gpu_skipped.c_str());
   else
-    std::printf("GPU: %s (sm_%d%d, %d SMs, %s), cuda engine = the straightforward kernel (run_group_on_gpu)\n",
+    std::printf("GPU: %s (sm_%d%d, %d SMs, %s), cuda engine = each kernel version (global, shared)\n",
                 run.gpu.name.c_str(), run.gpu.compute_major, run.gpu.compute_minor, run.gpu.sm_count,
                 bytes_text(double(run.gpu.memory_bytes)).c_str());
   std::printf("work: %llu real steps per agent, n planning updates each; alpha 0.1, gamma 0.95, epsilon 0.1; "
@@ -354,8 +349,10 @@ int main(int argc, char** argv) {
   app.add_option("--verify-agents", o.verify_agents, "first agents compared with the reference (default 4)")
       ->check(CLI::Range(1, 64));
   app.add_option("--threads", o.threads, "threads of the all-threads cpu engine (default: all OpenMP sees)");
-  app.add_option("--engines", engine_names, "engines to run among reference,cpu-1t,cpu-all,cuda (default all)")
-      ->delimiter(',')->check(CLI::IsMember({"reference", "cpu-1t", "cpu-all", "cuda"}));
+  app.add_option("--engines", engine_names,
+                 "engines to run among reference,cpu-1t,cpu-all,cuda-global,cuda-shared; cuda = both kernel versions "
+                 "(default all)")
+      ->delimiter(',')->check(CLI::IsMember({"reference", "cpu-1t", "cpu-all", "cuda", "cuda-global", "cuda-shared"}));
   app.add_option("--seed", o.seed, "sweep seed (default 12345)");
   app.add_option("--json", o.json, "write every measurement to this JSON file");
   app.add_option("--baselines-dir", o.baselines_dir, "folder of the NumPy baseline scripts (default: the source tree's)");

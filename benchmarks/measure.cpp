@@ -315,7 +315,7 @@ EndToEnd run_end_to_end(const std::string& dynaq_binary, const BenchEngine& engi
   if (engine.oracle) {
     args.insert(args.end(), {"--backend", "reference"});
   } else if (engine.gpu) {
-    args.insert(args.end(), {"--backend", "cuda"});
+    args.insert(args.end(), {"--backend", "cuda", "--cuda-kernel", engine.cuda_kernel});
   } else {
     args.insert(args.end(), {"--backend", "cpu", "--threads", std::to_string(engine.threads)});
   }

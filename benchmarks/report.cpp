@@ -61,8 +61,14 @@ std::string cpu_all_label(const BenchRun& run) {
   return "";
 }
 
+// "cuda" stands for every kernel version (cuda-global, cuda-shared), here and in
+// best_measurement: the summaries take the best of them.
+bool is_engine(const std::string& engine, const std::string& label) {
+  return label == "cuda" ? engine.rfind("cuda-", 0) == 0 : engine == label;
+}
+
 bool has_engine(const BenchRun& run, const std::string& label) {
-  return std::find(run.engines.begin(), run.engines.end(), label) != run.engines.end();
+  return std::any_of(run.engines.begin(), run.engines.end(), [&](const std::string& e) { return is_engine(e, label); });
 }
 
 std::uint32_t target_n(const Options& o) {
@@ -91,7 +97,7 @@ const Measurement* best_measurement(const BenchRun& run, const std::string& engi
                                     std::uint32_t n, std::uint32_t min_agents) {
   const Measurement* best = nullptr;
   for (const Measurement& m : run.measurements) {
-    if (m.engine != engine || m.env != env || m.n != n || m.runs.empty() || m.agents < min_agents) continue;
+    if (!is_engine(m.engine, engine) || m.env != env || m.n != n || m.runs.empty() || m.agents < min_agents) continue;
     if (best == nullptr || rate_of(m) > rate_of(*best)) best = &m;
   }
   return best;
@@ -105,12 +111,12 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
   std::printf("%s, n=%u: %llu real steps per agent; %s of tables + %s of metrics per agent\n", env.c_str(), n,
               static_cast<unsigned long long>(any->steps), bytes_text(double(any->table_bytes_per_agent)).c_str(),
               bytes_text(double(any->metric_bytes_per_agent)).c_str());
-  std::printf("  %-10s %8s  %-28s %-22s %-24s %-10s %-20s\n", "engine", "agents", "planning updates/s [min,max]",
+  std::printf("  %-12s %8s  %-28s %-22s %-24s %-10s %-20s\n", "engine", "agents", "planning updates/s [min,max]",
               "real steps/s", "engine s [min,max]", "peak mem", "dynaq run s (peak RSS)");
   for (const Measurement& m : run.measurements) {
     if (m.env != env || m.n != n) continue;
     if (m.runs.empty()) {
-      std::printf("  %-10s %8u  skipped: %s\n", m.engine.c_str(), m.requested_agents, m.skipped.c_str());
+      std::printf("  %-12s %8u  skipped: %s\n", m.engine.c_str(), m.requested_agents, m.skipped.c_str());
       continue;
     }
     const Stats p = m.planning_updates_per_second(), r = m.real_steps_per_second(), t = m.engine_seconds();
@@ -118,7 +124,7 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
     const std::string e2e = m.end_to_end.ran ? si(m.end_to_end.seconds) + " (" +
                                                    bytes_text(double(m.end_to_end.peak_bytes)) + ")"
                                              : "- (" + m.end_to_end.note + ")";
-    std::printf("  %-10s %8u  %-28s %-22s %-24s %-10s %s%s\n", m.engine.c_str(), m.agents, planning.c_str(),
+    std::printf("  %-12s %8u  %-28s %-22s %-24s %-10s %s%s\n", m.engine.c_str(), m.agents, planning.c_str(),
                 (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
                 (si(t.median) + " [" + si(t.min, 2) + "," + si(t.max, 2) + "]").c_str(),
                 bytes_text(double(m.peak_bytes())).c_str(), e2e.c_str(),
@@ -180,7 +186,7 @@ void compute_napkins(BenchRun& run) {
       const double instructions = instructions_per_update(m->n_actions);
       const double lane_rate = double(g.sm_count) * g.sm_clock_hz * g.fp32_lanes_per_sm;
       const double issue_bound = lane_rate / instructions;
-      Napkin issue{"cuda", env, n, m->agents, rate, "", issue_bound > 0 ? rate / issue_bound : 0};
+      Napkin issue{m->engine, env, n, m->agents, rate, "", issue_bound > 0 ? rate / issue_bound : 0};
       issue.text = si(rate) + " planning updates/s vs. the issue bound " + std::to_string(g.sm_count) + " SMs x " +
                    fixed(g.sm_clock_hz / 1e9, 2) + " GHz x " + std::to_string(g.fp32_lanes_per_sm) + " lanes / " +
                    fixed(instructions, 0) + " SASS instructions per update (counted, " + std::to_string(m->n_actions) +
@@ -188,7 +194,7 @@ void compute_napkins(BenchRun& run) {
                    "% (its IMADs issue at " + std::to_string(g.int32_lanes_per_sm) + " lanes)";
       run.napkins.push_back(issue);
       const double useful = useful_bytes_per_update(m->n_actions), sectors = sector_bytes_per_update(m->n_actions);
-      Napkin memory{"cuda", env, n, m->agents, rate, "", g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0};
+      Napkin memory{m->engine, env, n, m->agents, rate, "", g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0};
       memory.text = "tables in global memory: " + fixed(useful, 0) + " B touched (" + fixed(sectors, 0) +
                     " B in 32-byte sectors) per update x " + si(rate) + "/s = " + si(rate * useful) + " (" +
                     si(rate * sectors) + ") B/s vs. " + si(g.memory_bandwidth) + " B/s DRAM (" + g.bandwidth_source +
@@ -202,7 +208,7 @@ void compute_napkins(BenchRun& run) {
 void print_napkins(const BenchRun& run) {
   std::printf("napkin math:\n");
   for (const Napkin& k : run.napkins)
-    std::printf("  %-6s %s n=%u (%u agents): %s\n", k.engine.c_str(), k.env.c_str(), k.n, k.agents, k.text.c_str());
+    std::printf("  %-12s %s n=%u (%u agents): %s\n", k.engine.c_str(), k.env.c_str(), k.n, k.agents, k.text.c_str());
   if (!has_engine(run, "cuda")) {
     const double lanes = double(kH100Sms) * kH100ClockHz * 128;
     std::printf("  cuda: not measured (%s). For scale, on one H100 SXM (%d SMs x %.2f GHz x 128 lanes = %s "
@@ -285,11 +291,12 @@ void evaluate_targets(BenchRun& run) {
 
   const Measurement* gpu = best_measurement(run, "cuda", "dyna-maze", n, kCudaTargetAgents);
   add("cuda: planning updates/s, dyna-maze, >= 65536 agents, " + nn, kCudaTargetDynaMaze, gpu,
-      gpu ? gpu->planning_updates_per_second().median : 0, gpu ? std::to_string(gpu->agents) + " agents" : "", no_gpu);
+      gpu ? gpu->planning_updates_per_second().median : 0, gpu ? gpu->engine + ", " + std::to_string(gpu->agents) + " agents" : "",
+      no_gpu);
 
   const Measurement* maze = best_measurement(run, "cuda", "random-maze:100x100:1", n);
   add("cuda: planning updates/s, random-maze:100x100:1, " + nn, kCudaTargetRandomMaze, maze,
-      maze ? maze->planning_updates_per_second().median : 0, maze ? std::to_string(maze->agents) + " agents" : "",
+      maze ? maze->planning_updates_per_second().median : 0, maze ? maze->engine + ", " + std::to_string(maze->agents) + " agents" : "",
       no_gpu);
 
   const BaselineResult* textbook = baseline(run, "textbook", n);
@@ -304,7 +311,7 @@ void evaluate_targets(BenchRun& run) {
   const Measurement* gpu_any = best_measurement(run, "cuda", "dyna-maze", n);
   add("cuda over the NumPy textbook transcription, dyna-maze " + nn, kNumpyTargetGpu, textbook ? gpu_any : nullptr,
       textbook && gpu_any ? gpu_any->planning_updates_per_second().median / textbook->planning_updates_per_second() : 0,
-      "ratio of planning updates/s", textbook ? no_gpu : no_baseline);
+      gpu_any ? "ratio of planning updates/s, " + gpu_any->engine : "", textbook ? no_gpu : no_baseline);
 }
 
 void print_targets(const BenchRun& run) {

@@ -102,7 +102,7 @@ for stage in "${stages[@]}"; do
       run timing timing.log "$tests_bin" --gtest_also_run_disabled_tests --gtest_filter='CudaTiming.*'
       ;;
     bench)
-      run bench bench.log "$build/benchmarks/dynaq-bench" --engines cpu-all,cuda --gpu-time-budget 60 --time-budget 4 \
+      run bench bench.log "$build/benchmarks/dynaq-bench" --engines cpu-all,cuda --gpu-time-budget 20 --time-budget 4 \
         --no-baselines --json "$out/bench.json"
       ;;
     *)

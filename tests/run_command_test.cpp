@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli_test_support.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
 
 namespace dynaq {
 namespace {
@@ -149,7 +150,7 @@ TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
   TempFolder dir;
   std::ofstream(dir / "ragged.txt") << "S...\n..\n...G\n";
   std::ofstream(dir / "bad.json") << "{\"name\": \"x\", \"n_states\": 2,\n \"n_actions\": }";
-  const std::vector<BadInput> cases = {
+  std::vector<BadInput> cases = {
       {"--alpha 0", "--alpha 0 is outside (0, 1]"},
       {"--alpha 0.1,1.5", "--alpha 1.5 is outside (0, 1]"},
       {"--gamma=-0.1", "--gamma -0.1 is outside [0, 1]"},
@@ -166,8 +167,8 @@ TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
       {"--env dyna-maz", "unknown environment 'dyna-maz'"},
       {"--env '" + dir / "ragged.txt" + "'", "ragged.txt:2:3: row 2 has 2 cells, but row 1 has 4"},
       {"--env '" + dir / "bad.json" + "'", "bad.json:2:15:"},
-      {"--backend cuda", "--backend cuda"},
       {"--backend gpu", "--backend: 'gpu' is not one of"},
+      {"--cuda-kernel fast", "--cuda-kernel: CUDA kernel 'fast' is not one of: auto, global, shared"},
       {"--env garnet:10:2:2:1 --max-episode-steps none", "episodes would never end"},
       {"--seeds 4000000000 --episodes 1000", "of memory"},
       {"--q-init nan", "--q-init: 'nan' is not a finite number"},
@@ -184,6 +185,8 @@ TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
       {"--config '" + dir / "missing.toml" + "'", "missing.toml: cannot open the file"},
       {"--resume '" + dir / "nothing-here" + "'", "not the folder of a stopped dynaq run"},
   };
+  // Without a GPU, asking for one is a mistake the user can correct (a GPU machine runs it).
+  if (!query_gpu().present) cases.push_back({"--backend cuda", "--backend cuda: no usable GPU"});
   for (std::size_t k = 0; k < cases.size(); ++k) {
     const BadInput& c = cases[k];
     const std::string out = dir / ("out" + std::to_string(k));

@@ -46,6 +46,10 @@ const std::vector<OtherOption>& other_options() {
        "Engine: auto (cuda when a GPU is present, going on with cpu if the GPU fails; else cpu), reference "
        "(plain, single-threaded oracle), cpu (multi-threaded), cuda (the GPU alone, with a self-check against "
        "cpu); all give identical results (default auto)", "NAME"},
+      {"cuda-kernel", nullptr, &RunOptions::cuda_kernel, nullptr, true,
+       "Kernel version of the cuda engine: auto (shared when a warp of agents fits a block's shared memory, "
+       "else global), global (tables in global memory), shared (tables in shared memory); for validation "
+       "and benchmarks, all give identical results (default auto)", "NAME"},
       {"threads", nullptr, &RunOptions::threads, nullptr, true, "CPU threads for the cpu engine (default 0: all cores)", "N"},
       {"batch", nullptr, &RunOptions::batch, nullptr, true,
        "Agents whose tables are held at once (default 0: as many as fit 1 GiB)", "N"},
@@ -285,7 +289,7 @@ std::string effective_config(const Sweep& sweep, const std::string& shard) {
   std::string text =
       "# The configuration of a dynaq run: every option that determines its results, resolved.\n"
       "# Repeat the run with: dynaq run --config config.toml --out NEW_FOLDER\n"
-      "# (--backend, --threads and --batch change how fast it runs, never its results.)\n"
+      "# (--backend, --cuda-kernel, --threads and --batch change how fast it runs, never its results.)\n"
       "# Written by dynaq " DYNAQ_VERSION ".\n"
       "[run]\n";
   const auto& axes = grid_axes();

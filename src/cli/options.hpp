@@ -25,6 +25,7 @@ struct RunOptions {
   std::string near_optimal_steps = "auto";
   std::string chunk_agents = "auto";
   std::string backend = "auto";
+  std::string cuda_kernel = "auto";
   std::string threads = "0";
   std::string batch = "0";
   std::string out;

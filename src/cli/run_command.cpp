@@ -107,15 +107,22 @@ void warn(const std::string& text) { std::cerr << "dynaq: warning: " << text << 
 // against the cpu engine before each group, and should it fail there (or any CUDA call fail),
 // the run goes on on the cpu engine with a warning: every engine gives the same bits, so the
 // choice changes only the speed. --backend cuda asks for the GPU alone and fails instead.
-std::unique_ptr<Engine> make_engine(const std::string& backend, int threads, std::uint32_t batch) {
+std::unique_ptr<Engine> make_engine(const std::string& backend, const std::string& kernel, int threads,
+                                    std::uint32_t batch) {
   const CpuEngineOptions cpu{threads, batch, 0};
+  CudaEngineOptions cuda_options;
+  try {
+    cuda_options.kernel = parse_cuda_kernel(kernel);
+  } catch (const InputError& e) {
+    throw InputError("--cuda-kernel: " + std::string(e.what()));
+  }
   if (backend == "reference") return make_reference_engine();
   if (backend == "cpu") return make_cpu_engine(cpu);
   if (backend == "auto") {
     if (!query_gpu().present) return make_cpu_engine(cpu);
     std::unique_ptr<Engine> cuda;
     try {
-      cuda = make_cuda_engine(CudaEngineOptions{});
+      cuda = make_cuda_engine(cuda_options);
     } catch (const std::runtime_error& e) {
       warn(std::string("a GPU is present but the cuda engine cannot use it (") + e.what() + "); running on the cpu engine");
       return make_cpu_engine(cpu);
@@ -124,7 +131,7 @@ std::unique_ptr<Engine> make_engine(const std::string& backend, int threads, std
   }
   if (backend == "cuda") {
     try {
-      return make_cuda_engine(CudaEngineOptions{});
+      return make_cuda_engine(cuda_options);
     } catch (const std::runtime_error& e) {
       throw InputError(std::string("--backend cuda: ") + e.what() + "; use --backend cpu (bit-identical results)");
     }
@@ -249,7 +256,7 @@ std::string execute(const RunOptions& o) {
       for (const std::string& warning : env.warnings) std::cerr << "dynaq: warning: " << warning << "\n";
   // Under mpirun, each rank takes its own GPU before any engine could touch one.
   const std::string binding = mpi.size() > 1 ? bind_rank_to_gpu(mpi) : std::string();
-  std::unique_ptr<Engine> engine = make_engine(o.backend, static_cast<int>(threads), static_cast<std::uint32_t>(batch));
+  std::unique_ptr<Engine> engine = make_engine(o.backend, o.cuda_kernel, static_cast<int>(threads), static_cast<std::uint32_t>(batch));
 
   const std::string shard_text = shard_count > 1 ? std::to_string(shard_index) + "/" + std::to_string(shard_count) : "";
   const std::string config_text = effective_config(sweep, shard_text);
