@@ -684,9 +684,68 @@ ChunkFiles collect_chunk_files(const Sweep& sweep, const std::vector<std::string
 
 namespace {
 
+// The states an episode can visit under a policy with action probabilities `pi` ([state][action]):
+// from the start states, along outcomes of actions with pi > 0 that do not end the episode. In
+// increasing order.
+std::vector<std::uint32_t> states_on_policy(const TabularMdp& mdp, const std::vector<double>& pi) {
+  const std::uint32_t S = mdp.n_states, A = mdp.n_actions;
+  std::vector<std::uint8_t> seen(S, 0);
+  std::vector<std::uint32_t> frontier;
+  for (std::uint32_t s = 0; s < S; ++s)
+    if (mdp.initial_distribution[s] > 0.0) {
+      seen[s] = 1;
+      frontier.push_back(s);
+    }
+  while (!frontier.empty()) {
+    const std::uint32_t s = frontier.back();
+    frontier.pop_back();
+    for (std::uint32_t a = 0; a < A; ++a) {
+      const std::uint32_t pair = s * A + a;
+      if (!(pi[pair] > 0.0)) continue;
+      for (std::uint32_t i = mdp.pair_begin[pair]; i < mdp.pair_begin[pair + 1]; ++i)
+        if (!mdp.terminated[i] && mdp.probability[i] > 0.0 && !seen[mdp.next_state[i]]) {
+          seen[mdp.next_state[i]] = 1;
+          frontier.push_back(mdp.next_state[i]);
+        }
+    }
+  }
+  std::vector<std::uint32_t> states;
+  for (std::uint32_t s = 0; s < S; ++s)
+    if (seen[s]) states.push_back(s);
+  return states;
+}
+
+// Whether every state of `states` (closed under the policy) can end an episode under it.
+bool every_state_can_end(const TabularMdp& mdp, const std::vector<double>& pi, const std::vector<std::uint32_t>& states) {
+  const std::uint32_t A = mdp.n_actions;
+  std::vector<std::uint8_t> ends(mdp.n_states, 0);
+  // Backward: a state can end when one of its policy's outcomes ends or leads to one that can.
+  // Sweeps over the (few) states on the policy until nothing changes; each sweep settles at least
+  // one more state or stops.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const std::uint32_t s : states) {
+      if (ends[s]) continue;
+      for (std::uint32_t a = 0; a < A && !ends[s]; ++a) {
+        const std::uint32_t pair = s * A + a;
+        if (!(pi[pair] > 0.0)) continue;
+        for (std::uint32_t i = mdp.pair_begin[pair]; i < mdp.pair_begin[pair + 1]; ++i)
+          if (mdp.probability[i] > 0.0 && (mdp.terminated[i] || ends[mdp.next_state[i]])) {
+            ends[s] = 1;
+            changed = true;
+            break;
+          }
+      }
+    }
+  }
+  return std::all_of(states.begin(), states.end(), [&](std::uint32_t s) { return ends[s] != 0; });
+}
+
 // Expected episode length of the epsilon-greedy policy on Q* (ties among maximal actions
 // broken uniformly, as the agents break them), on the true MDP: by backward induction over a
-// step limit, or iterated to a fixed point without one. NaN when it does not settle.
+// step limit, or iterated to a fixed point without one. Only the states an episode can visit
+// take part. NaN without a step limit when some episode may never end, or when the iteration
+// does not settle.
 double epsilon_greedy_steps(const TabularMdp& mdp, const std::vector<double>& q_star, double epsilon,
                             std::uint32_t step_limit) {
   const std::uint32_t S = mdp.n_states, A = mdp.n_actions;
@@ -702,15 +761,18 @@ double epsilon_greedy_steps(const TabularMdp& mdp, const std::vector<double>& q_
     for (std::uint32_t a = 0; a < A; ++a)
       pi[std::uint64_t{s} * A + a] = epsilon / A + (row[a] >= best - slack ? (1.0 - epsilon) / ties : 0.0);
   }
+  const std::vector<std::uint32_t> states = states_on_policy(mdp, pi);
+  if (step_limit == 0 && !every_state_can_end(mdp, pi, states)) return kNaN;  // infinitely long on average
   std::vector<double> steps(S, 0.0), next(S, 0.0);
-  // Without a step limit, sweeps go on until nothing changes; a state that cannot reach the
-  // goal makes that never happen, so the work is bounded (about 2e9 outcome visits).
-  const std::uint64_t work_per_sweep = std::uint64_t{S} * A + mdp.n_outcomes();
+  // Without a step limit, sweeps go on until nothing changes, bounded (about 2e9 outcome visits)
+  // for chains that mix too slowly.
+  std::uint64_t work_per_sweep = 1;
+  for (const std::uint32_t s : states) work_per_sweep += A + mdp.pair_begin[(s + 1) * A] - mdp.pair_begin[s * A];
   const std::uint64_t limit =
       step_limit != 0 ? step_limit : std::max<std::uint64_t>(1000, std::min<std::uint64_t>(100000, 2'000'000'000 / work_per_sweep));
   for (std::uint64_t h = 0; h < limit; ++h) {
     double change = 0.0;
-    for (std::uint32_t s = 0; s < S; ++s) {
+    for (const std::uint32_t s : states) {
       double value = 1.0;
       for (std::uint32_t a = 0; a < A; ++a) {
         const std::uint32_t pair = s * A + a;
@@ -727,7 +789,7 @@ double epsilon_greedy_steps(const TabularMdp& mdp, const std::vector<double>& q_
     if (step_limit == 0 && h + 1 == limit) return kNaN;
   }
   double start = 0.0;
-  for (std::uint32_t s = 0; s < S; ++s) start += mdp.initial_distribution[s] * steps[s];
+  for (const std::uint32_t s : states) start += mdp.initial_distribution[s] * steps[s];
   return start;
 }
 
@@ -805,7 +867,9 @@ SweepAnalysis::Optimal SweepAnalysis::optimal_for(const GridPoint& point) {
     optimal.value_steps = best.expected_steps;
     // 20% above what the best epsilon-greedy agent achieves: an agent whose Q is near Q* but not
     // at it (ties broken differently, values still moving) lands a few percent above.
-    optimal.threshold = 1.2 * epsilon_greedy_steps(mdp, solution.q, point.settings.epsilon, point.max_episode_steps);
+    // Only episode budgets use it, and only when --near-optimal-steps does not set it.
+    if (sweep_.budget.kind == BudgetKind::kEpisodes && !sweep_.spec.near_optimal_steps)
+      optimal.threshold = 1.2 * epsilon_greedy_steps(mdp, solution.q, point.settings.epsilon, point.max_episode_steps);
   } catch (const ConvergenceError&) {
     // gamma = 1 with reward on a never-ending cycle has no optimal value: the columns stay empty.
   }
