@@ -491,10 +491,14 @@ Sweep plan_sweep(const SweepSpec& spec) {
                                             (per_agent_values * 8 * 2 + 2 * largest_agent));
   const std::uint64_t batch_bytes = std::max<std::uint64_t>(largest_agent, std::min<std::uint64_t>(largest_agent * sweep.chunk_agents, std::uint64_t{1} << 30));
   const std::uint64_t point_bytes = std::uint64_t{seeds} * (per_agent_values * 8 + 16);
+  // The agent_*.npy arrays are gathered point by point and q.npy after them, both held until
+  // written, while one chunk at a time is read into them.
   std::uint64_t array_bytes = 0;
-  if (spec.save_tables)
-    array_bytes = sweep.n_agents() * sweep.environments.front().n_states() * sweep.environments.front().n_actions() * 4;
-  if (spec.save_agent_metrics) array_bytes = std::max(array_bytes, sweep.n_agents() * time_length(budget) * 8 * 2);
+  const std::uint64_t q_bytes_per_agent =
+      spec.save_tables ? std::uint64_t{sweep.environments.front().n_states()} * sweep.environments.front().n_actions() * 4 : 0;
+  if (spec.save_tables) array_bytes += sweep.n_agents() * q_bytes_per_agent;
+  if (spec.save_agent_metrics) array_bytes += sweep.n_agents() * per_agent_values * 8;
+  if (array_bytes > 0) array_bytes += std::uint64_t{sweep.chunk_agents} * (per_agent_values * 8 + q_bytes_per_agent);
   const std::uint64_t needed = std::max({chunk_bytes + batch_bytes, point_bytes, array_bytes});
   const std::uint64_t available = available_memory_bytes();
   if (needed > available)
@@ -841,6 +845,7 @@ std::vector<float> SweepAnalysis::q_tables(std::uint64_t first, std::uint64_t co
   for (std::uint32_t c : sweep_.chunks_holding(first, count)) {
     const ChunkRecord& record = load(c);
     const std::uint64_t pairs = record.agents > 0 ? record.q.size() / record.agents : 0;
+    if (q.capacity() == 0) q.reserve(count * pairs);  // no regrowth: plan_sweep counts this array once
     const std::uint64_t begin = std::max(first, record.first_agent);
     const std::uint64_t end = std::min(first + count, record.first_agent + record.agents);
     q.insert(q.end(), record.q.begin() + (begin - record.first_agent) * pairs,
