@@ -23,7 +23,12 @@ namespace {
 using testing_support::CudaCase;
 using testing_support::CudaCases;
 using testing_support::episode_budget;
+using testing_support::describe;
+using testing_support::every_version;
+using testing_support::expect_same;
+using testing_support::expect_every_version_matches_the_reference;
 using testing_support::group_of;
+using testing_support::kernel_options;
 using testing_support::point;
 using testing_support::run_group;
 using testing_support::step_budget;
@@ -50,17 +55,6 @@ DeviceLimits small_device() {
   return l;
 }
 
-CudaEngineOptions options(CudaKernel kernel, std::uint32_t per_block = 0, std::uint32_t chunk = 0,
-                          std::uint64_t steps = 0) {
-  CudaEngineOptions o;
-  o.kernel = kernel;
-  if (kernel == CudaKernel::kShared) o.agents_per_block = per_block;
-  else o.threads_per_block = per_block;
-  o.max_chunk_agents = chunk;
-  o.steps_per_launch = steps;
-  o.self_check = false;
-  return o;
-}
 
 std::unique_ptr<Engine> emulated(const CudaEngineOptions& o, const DeviceLimits& limits = small_device()) {
   EmulationOptions e;
@@ -68,16 +62,7 @@ std::unique_ptr<Engine> emulated(const CudaEngineOptions& o, const DeviceLimits&
   return make_device_engine(make_emulated_device(e), o, "cuda-emulated");
 }
 
-std::string describe(const CudaEngineOptions& o) {
-  return cuda_kernel_name(o.kernel) + " kernel, " + std::to_string(o.agents_per_block + o.threads_per_block) +
-         " per block, chunks of " + std::to_string(o.max_chunk_agents) + ", " + std::to_string(o.steps_per_launch) +
-         " steps per launch";
-}
 
-void expect_same(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
-  testing_support::expect_identical(expected, actual, group);
-  EXPECT_EQ(first_difference(expected, actual), "");
-}
 
 // ---- The plan --------------------------------------------------------------------------------
 
@@ -118,14 +103,14 @@ TEST(CudaPlan, ALargeMazeRunsTheGlobalKernelAndRefusesTheSharedOne) {
   EXPECT_EQ(plan.kernel, CudaKernel::kGlobal) << plan.why;
   EXPECT_EQ(plan.threads_per_block, 128u);
   try {
-    plan_kernels(group, options(CudaKernel::kShared), h100());
+    plan_kernels(group, kernel_options(CudaKernel::kShared), h100());
     ADD_FAILURE() << "the shared kernel was planned for tables of 640 KB";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("CUDA kernel shared: the tables of one agent of --env random-maze:100x100:1"),
               std::string::npos)
         << e.what();
   }
-  EXPECT_THROW(plan_kernels(group, options(CudaKernel::kGlobal, 2048), h100()), InputError);
+  EXPECT_THROW(plan_kernels(group, kernel_options(CudaKernel::kGlobal, 2048), h100()), InputError);
 }
 
 TEST(CudaPlan, AgentsPerBlockBeyondWhatFitsIsRefused) {
@@ -140,12 +125,12 @@ TEST(CudaPlan, AgentsPerBlockBeyondWhatFitsIsRefused) {
   while (shared_layout(group, with_env + 1, true).bytes <= limit) ++with_env;
   while (shared_layout(group, without_env + 1, false).bytes <= limit) ++without_env;
   ASSERT_GT(without_env, with_env);
-  EXPECT_TRUE(plan_kernels(group, options(CudaKernel::kShared, with_env), h100()).shared.stage_environment);
+  EXPECT_TRUE(plan_kernels(group, kernel_options(CudaKernel::kShared, with_env), h100()).shared.stage_environment);
   // More agents than fit beside the environment: the environment stays in global memory.
-  const KernelPlan more = plan_kernels(group, options(CudaKernel::kShared, without_env), h100());
+  const KernelPlan more = plan_kernels(group, kernel_options(CudaKernel::kShared, without_env), h100());
   EXPECT_EQ(more.agents_per_block, without_env);
   EXPECT_FALSE(more.shared.stage_environment);
-  EXPECT_THROW(plan_kernels(group, options(CudaKernel::kShared, without_env + 1), h100()), InputError);
+  EXPECT_THROW(plan_kernels(group, kernel_options(CudaKernel::kShared, without_env + 1), h100()), InputError);
 }
 
 TEST(CudaPlan, ChunksFollowTheFreeDeviceMemory) {
@@ -358,30 +343,8 @@ TEST(SharedStaging, EveryElementLandsInItsPlaceAndNothingElseChanges) {
 
 // ---- Whole runs of the emulation against the reference ----------------------------------------
 
-std::vector<CudaEngineOptions> every_version() {
-  return {options(CudaKernel::kAuto),
-          options(CudaKernel::kGlobal),
-          options(CudaKernel::kGlobal, 32, 7, 13),
-          options(CudaKernel::kGlobal, 1, 5, 1000),
-          options(CudaKernel::kShared),
-          options(CudaKernel::kShared, 1, 5, 7),
-          options(CudaKernel::kShared, 3, 0, 13),
-          options(CudaKernel::kShared, 5, 11, 100),
-          options(CudaKernel::kShared, 33, 0, 0)};
-}
-
 TEST(CudaEmulation, EveryKernelVersionMatchesTheReferenceOnEveryShape) {
-  const CudaCases all(true);
-  for (const CudaCase& c : all.cases) {
-    SCOPED_TRACE(c.label);
-    const AgentGroup group = group_of(c);
-    const GroupResults expected = run_group(*make_reference_engine(), group);
-    for (const CudaEngineOptions& o : every_version()) {
-      if (o.kernel == CudaKernel::kShared && !c.fits_shared) continue;
-      SCOPED_TRACE(describe(o));
-      expect_same(expected, run_group(*emulated(o), group), group);
-    }
-  }
+  expect_every_version_matches_the_reference([](const CudaEngineOptions& o) { return emulated(o); });
 }
 
 TEST(CudaEmulation, OneLaunchStepAtATimeAndOneAgentPerChunk) {
@@ -389,8 +352,8 @@ TEST(CudaEmulation, OneLaunchStepAtATimeAndOneAgentPerChunk) {
   const CudaCase& c = all.cases[2];  // the schedule switch, by steps
   const AgentGroup group = group_of(c);
   const GroupResults expected = run_group(*make_reference_engine(), group);
-  expect_same(expected, run_group(*emulated(options(CudaKernel::kShared, 2, 1, 1)), group), group);
-  expect_same(expected, run_group(*emulated(options(CudaKernel::kGlobal, 2, 1, 1)), group), group);
+  expect_same(expected, run_group(*emulated(kernel_options(CudaKernel::kShared, 2, 1, 1)), group), group);
+  expect_same(expected, run_group(*emulated(kernel_options(CudaKernel::kGlobal, 2, 1, 1)), group), group);
 }
 
 TEST(CudaEmulation, ChunksChosenByFreeMemoryGiveTheUnsplitResults) {
@@ -406,7 +369,7 @@ TEST(CudaEmulation, ChunksChosenByFreeMemoryGiveTheUnsplitResults) {
       double(plan_one.environment.bytes + 256 + kArenaOverheadBytes + 3 * per_agent + per_agent / 2) / 0.9);
   const KernelPlan plan = plan_kernels(group, CudaEngineOptions{}, tight);
   EXPECT_EQ(plan.chunk_agents, 3u);
-  expect_same(expected, run_group(*emulated(options(CudaKernel::kAuto), tight), group), group);
+  expect_same(expected, run_group(*emulated(kernel_options(CudaKernel::kAuto), tight), group), group);
 }
 
 TEST(CudaEmulation, WithoutKeptTablesTheMetricsAreTheSame) {
@@ -414,7 +377,7 @@ TEST(CudaEmulation, WithoutKeptTablesTheMetricsAreTheSame) {
   const CudaCase& c = all.cases[5];
   const AgentGroup group = group_of(c, 3, false);
   const GroupResults expected = run_group(*make_reference_engine(), group);
-  const GroupResults actual = run_group(*emulated(options(CudaKernel::kShared, 4, 5, 50)), group);
+  const GroupResults actual = run_group(*emulated(kernel_options(CudaKernel::kShared, 4, 5, 50)), group);
   EXPECT_TRUE(actual.q.empty());
   expect_same(expected, actual, group);
 }
@@ -440,7 +403,7 @@ TEST(CudaEmulation, AnOffByOneInTheSharedLayoutIsCaught) {
     EmulationOptions e;
     e.limits = small_device();
     e.tamper_shared_layout = tamper;
-    const auto engine = make_device_engine(make_emulated_device(e), options(CudaKernel::kShared, 4), "cuda-emulated");
+    const auto engine = make_device_engine(make_emulated_device(e), kernel_options(CudaKernel::kShared, 4), "cuda-emulated");
     GroupResults actual;
     try {
       engine->run(group, actual, nullptr);
@@ -459,7 +422,7 @@ TEST(CudaEmulation, TheSelfCheckRefusesADeviceThatComputesWrongBits) {
   e.limits = small_device();
   const std::uint32_t pairs = group.environment->n_states() * group.environment->n_actions();
   e.tamper_shared_layout = [pairs](SharedLayout& l) { l.strides.pairs = pairs - 1; };
-  CudaEngineOptions o = options(CudaKernel::kShared, 4);
+  CudaEngineOptions o = kernel_options(CudaKernel::kShared, 4);
   o.self_check = true;
   GroupResults results;
   try {
@@ -483,7 +446,7 @@ TEST(CudaEmulation, AutoFallsBackToTheCpuEngineWhenTheDeviceFailsItsSelfCheck) {
   const CudaCases all(false);
   const AgentGroup group = group_of(all.cases[1]);
   const GroupResults expected = run_group(*make_reference_engine(), group);
-  CudaEngineOptions o = options(CudaKernel::kShared, 4);
+  CudaEngineOptions o = kernel_options(CudaKernel::kShared, 4);
   o.self_check = true;
   EmulationOptions e;
   e.limits = small_device();
@@ -534,14 +497,14 @@ TEST(CudaEmulation, ProgressCountsFinishedAgentsAndAnInterruptedRunWritesNothing
   const AgentGroup group = group_of(all.cases[0]);
   std::vector<std::uint64_t> reports;
   GroupResults results;
-  emulated(options(CudaKernel::kShared, 2, 4, 10))->run(group, results, [&](std::uint64_t done) { reports.push_back(done); });
+  emulated(kernel_options(CudaKernel::kShared, 2, 4, 10))->run(group, results, [&](std::uint64_t done) { reports.push_back(done); });
   ASSERT_FALSE(reports.empty());
   EXPECT_TRUE(std::is_sorted(reports.begin(), reports.end()));
   EXPECT_EQ(reports.back(), group.n_agents());
 
   GroupResults untouched;
   untouched.total_steps = {42};
-  EXPECT_THROW(emulated(options(CudaKernel::kGlobal, 32, 4, 10))
+  EXPECT_THROW(emulated(kernel_options(CudaKernel::kGlobal, 32, 4, 10))
                    ->run(group, untouched, [](std::uint64_t done) {
                      if (done >= 4) throw std::runtime_error("interrupted");
                    }),
@@ -557,7 +520,7 @@ TEST(CudaEmulation, InvalidGroupsAreRefusedBeforeAnythingRuns) {
   group.seeds_per_point = 1;
   group.budget = step_budget(10, 10);
   group.points = {testing_support::with_counts(point(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 2)};
-  EXPECT_THROW(run_group(*emulated(options(CudaKernel::kAuto)), group), InputError);
+  EXPECT_THROW(run_group(*emulated(kernel_options(CudaKernel::kAuto)), group), InputError);
 }
 
 TEST(CudaKernelNames, ParseAndPrint) {

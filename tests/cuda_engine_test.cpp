@@ -28,7 +28,12 @@ namespace {
 
 using testing_support::CudaCase;
 using testing_support::CudaCases;
+using testing_support::describe;
+using testing_support::every_version;
+using testing_support::expect_same;
+using testing_support::expect_every_version_matches_the_reference;
 using testing_support::group_of;
+using testing_support::kernel_options;
 using testing_support::point;
 using testing_support::run_group;
 
@@ -38,28 +43,8 @@ using testing_support::run_group;
     if (!gpu_.present) GTEST_SKIP() << "no GPU: " << gpu_.reason;      \
   } while (0)
 
-CudaEngineOptions version(CudaKernel kernel, std::uint32_t per_block = 0, std::uint32_t chunk = 0,
-                          std::uint64_t steps = 0) {
-  CudaEngineOptions o;
-  o.kernel = kernel;
-  if (kernel == CudaKernel::kShared) o.agents_per_block = per_block;
-  else o.threads_per_block = per_block;
-  o.max_chunk_agents = chunk;
-  o.steps_per_launch = steps;
-  o.self_check = false;
-  return o;
-}
 
-std::string describe(const CudaEngineOptions& o) {
-  return cuda_kernel_name(o.kernel) + " kernel, " + std::to_string(o.agents_per_block + o.threads_per_block) +
-         " per block, chunks of " + std::to_string(o.max_chunk_agents) + ", " + std::to_string(o.steps_per_launch) +
-         " steps per launch";
-}
 
-void expect_same(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
-  testing_support::expect_identical(expected, actual, group);
-  EXPECT_EQ(first_difference(expected, actual), "");
-}
 
 // ---- Without a GPU: clear errors ----------------------------------------------------------------
 
@@ -85,31 +70,9 @@ TEST(CudaEngineWithoutGpu, MakingTheEngineSaysWhy) {
 
 // ---- The engine on a GPU ----------------------------------------------------------------------
 
-std::vector<CudaEngineOptions> every_version() {
-  return {version(CudaKernel::kAuto),
-          version(CudaKernel::kGlobal),
-          version(CudaKernel::kGlobal, 32, 7, 13),
-          version(CudaKernel::kGlobal, 1, 5, 1000),
-          version(CudaKernel::kShared),
-          version(CudaKernel::kShared, 1, 5, 7),
-          version(CudaKernel::kShared, 3, 0, 13),
-          version(CudaKernel::kShared, 5, 11, 100),
-          version(CudaKernel::kShared, 33, 0, 0)};
-}
-
 TEST(CudaEngine, EveryKernelVersionMatchesTheReferenceOnEveryShape) {
   DYNAQ_REQUIRE_GPU();
-  const CudaCases all(true);
-  for (const CudaCase& c : all.cases) {
-    SCOPED_TRACE(c.label);
-    const AgentGroup group = group_of(c);
-    const GroupResults expected = run_group(*make_reference_engine(), group);
-    for (const CudaEngineOptions& o : every_version()) {
-      if (o.kernel == CudaKernel::kShared && !c.fits_shared) continue;
-      SCOPED_TRACE(describe(o));
-      expect_same(expected, run_group(*make_cuda_engine(o), group), group);
-    }
-  }
+  expect_every_version_matches_the_reference([](const CudaEngineOptions& o) { return make_cuda_engine(o); });
 }
 
 // Many agents per block and many blocks: the cpu engine is the (faster) oracle here, itself
@@ -123,8 +86,8 @@ TEST(CudaEngine, ThousandsOfAgentsMatchTheCpuEngineWithAndWithoutChunks) {
     SCOPED_TRACE(c.label);
     const AgentGroup group = group_of(c, 99);
     const GroupResults expected = run_group(*make_cpu_engine(CpuEngineOptions{0, 0, 0}), group);
-    for (const CudaEngineOptions& o : {version(CudaKernel::kAuto), version(CudaKernel::kGlobal, 0, 333),
-                                       version(CudaKernel::kShared, 0, 1000), version(CudaKernel::kShared, 64)}) {
+    for (const CudaEngineOptions& o : {kernel_options(CudaKernel::kAuto), kernel_options(CudaKernel::kGlobal, 0, 333),
+                                       kernel_options(CudaKernel::kShared, 0, 1000), kernel_options(CudaKernel::kShared, 64)}) {
       SCOPED_TRACE(describe(o));
       expect_same(expected, run_group(*make_cuda_engine(o), group), group);
     }
@@ -157,13 +120,13 @@ TEST(CudaEngine, ProgressReachesEveryAgentAndImpossibleOptionsAreRefused) {
   const AgentGroup group = group_of(all.cases[0]);
   std::uint64_t last = 0;
   GroupResults results;
-  make_cuda_engine(version(CudaKernel::kShared, 2, 4, 10))->run(group, results, [&](std::uint64_t done) { last = done; });
+  make_cuda_engine(kernel_options(CudaKernel::kShared, 2, 4, 10))->run(group, results, [&](std::uint64_t done) { last = done; });
   EXPECT_EQ(last, group.n_agents());
-  EXPECT_THROW(run_group(*make_cuda_engine(version(CudaKernel::kShared, 100000)), group), InputError);
+  EXPECT_THROW(run_group(*make_cuda_engine(kernel_options(CudaKernel::kShared, 100000)), group), InputError);
   const Environment big = load_environment("random-maze:100x100:1");
   AgentGroup large = group;
   large.environment = &big;
-  EXPECT_THROW(run_group(*make_cuda_engine(version(CudaKernel::kShared)), large), InputError);
+  EXPECT_THROW(run_group(*make_cuda_engine(kernel_options(CudaKernel::kShared)), large), InputError);
 }
 
 // ---- Value iteration on a GPU -----------------------------------------------------------------
@@ -276,8 +239,8 @@ TEST(CudaSanitizer, EveryKernelOnSmallGroups) {
     SCOPED_TRACE(c.label);
     const AgentGroup group = group_of(c);
     const GroupResults expected = run_group(*make_reference_engine(), group);
-    for (const CudaEngineOptions& o : {version(CudaKernel::kGlobal, 32, 3, 50), version(CudaKernel::kShared, 4, 5, 50),
-                                       version(CudaKernel::kShared, 0, 0, 0)}) {
+    for (const CudaEngineOptions& o : {kernel_options(CudaKernel::kGlobal, 32, 3, 50), kernel_options(CudaKernel::kShared, 4, 5, 50),
+                                       kernel_options(CudaKernel::kShared, 0, 0, 0)}) {
       SCOPED_TRACE(describe(o));
       expect_same(expected, run_group(*make_cuda_engine(o), group), group);
     }
@@ -300,7 +263,7 @@ TEST(CudaTiming, DISABLED_KernelVersionsOnTheDynaMaze) {
       group.seeds_per_point = agents;
       group.budget = testing_support::step_budget(2000, 200);
       for (CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
-        const auto engine = make_cuda_engine(version(kernel));
+        const auto engine = make_cuda_engine(kernel_options(kernel));
         GroupResults results;
         engine->run(group, results, nullptr);  // warm-up
         const auto start = std::chrono::steady_clock::now();

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/random.hpp"
@@ -131,6 +133,63 @@ inline AgentGroup group_of(const CudaCase& c, std::uint64_t seed = 20261125, boo
   group.budget = c.budget;
   group.keep_tables = keep_tables;
   return group;
+}
+
+// A kernel version with its launch shape, self-check off (the tests compare with the reference).
+inline CudaEngineOptions kernel_options(CudaKernel kernel, std::uint32_t per_block = 0, std::uint32_t chunk = 0,
+                                        std::uint64_t steps = 0) {
+  CudaEngineOptions o;
+  o.kernel = kernel;
+  if (kernel == CudaKernel::kShared) o.agents_per_block = per_block;
+  else o.threads_per_block = per_block;
+  o.max_chunk_agents = chunk;
+  o.steps_per_launch = steps;
+  o.self_check = false;
+  return o;
+}
+
+inline std::string describe(const CudaEngineOptions& o) {
+  return cuda_kernel_name(o.kernel) + " kernel, " + std::to_string(o.agents_per_block + o.threads_per_block) +
+         " per block, chunks of " + std::to_string(o.max_chunk_agents) + ", " + std::to_string(o.steps_per_launch) +
+         " steps per launch";
+}
+
+// Every kernel version the cases run on: auto, and each version with odd block sizes, chunks
+// and launch lengths.
+inline std::vector<CudaEngineOptions> every_version() {
+  return {kernel_options(CudaKernel::kAuto),
+          kernel_options(CudaKernel::kGlobal),
+          kernel_options(CudaKernel::kGlobal, 32, 7, 13),
+          kernel_options(CudaKernel::kGlobal, 1, 5, 1000),
+          kernel_options(CudaKernel::kShared),
+          kernel_options(CudaKernel::kShared, 1, 5, 7),
+          kernel_options(CudaKernel::kShared, 3, 0, 13),
+          kernel_options(CudaKernel::kShared, 5, 11, 100),
+          kernel_options(CudaKernel::kShared, 33, 0, 0)};
+}
+
+// Every bit, with expect_identical's detail and first_difference's verdict.
+inline void expect_same(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
+  testing_support::expect_identical(expected, actual, group);
+  EXPECT_EQ(first_difference(expected, actual), "");
+}
+
+
+// Every case (CudaCases(true)) on every kernel version (every_version) that fits it, against the
+// reference engine, on the engines `make` returns.
+inline void expect_every_version_matches_the_reference(
+    const std::function<std::unique_ptr<Engine>(const CudaEngineOptions&)>& make) {
+  const CudaCases all(true);
+  for (const CudaCase& c : all.cases) {
+    SCOPED_TRACE(c.label);
+    const AgentGroup group = group_of(c);
+    const GroupResults expected = run_group(*make_reference_engine(), group);
+    for (const CudaEngineOptions& o : every_version()) {
+      if (o.kernel == CudaKernel::kShared && !c.fits_shared) continue;
+      SCOPED_TRACE(describe(o));
+      expect_same(expected, run_group(*make(o), group), group);
+    }
+  }
 }
 
 }  // namespace dynaq::testing_support
