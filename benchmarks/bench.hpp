@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,8 @@ struct BenchEngine {
   int threads = 1;
   std::unique_ptr<Engine> engine;
   std::string cuda_kernel;  // for `dynaq run --cuda-kernel`, on the GPU
+  // A fresh engine, made before each case so that its warm-up starts from no memory held.
+  std::function<std::unique_ptr<Engine>()> make;
 };
 
 // One case: an environment, n and an agent count, every agent taking `steps` real steps.
@@ -96,6 +99,9 @@ struct Measurement {
   std::uint32_t n = 0, agents = 0, requested_agents = 0;
   std::uint64_t steps = 0;
   std::vector<Timing> runs;
+  // The warm-up: the first run on a fresh engine, which allocates (and faults in) the tables
+  // that the timed runs reuse, as the chunks of a sweep reuse them.
+  Timing warm_up;
   EndToEnd end_to_end;
   std::uint32_t n_states = 0, n_actions = 0;
   std::uint64_t table_bytes_per_agent = 0, metric_bytes_per_agent = 0;

@@ -9,8 +9,10 @@
 //      pairs, metrics). An agent's results do not depend on its neighbours, so the first agents of
 //      any group are those agents. Nothing is timed before every engine has passed.
 //   2. time: for every (environment, n, engine), agent counts from --agents in increasing order.
-//      Each count gets one warm-up run and --repeats timed runs of Engine::run, the first agents'
-//      metrics of every run checked against the reference again; then `dynaq run` runs the same
+//      Each count gets a fresh engine, one warm-up run (which allocates the tables: its peak
+//      memory is the case's) and --repeats timed runs of Engine::run that reuse them, as the
+//      chunks of a sweep do; the first agents' metrics of every run are checked against the
+//      reference again; then `dynaq run` runs the same
 //      case in a child process, for the end-to-end time of a whole sweep. A count whose estimated
 //      time (from the previous count, or the verification run) exceeds what is left of
 //      --time-budget (--gpu-time-budget for cuda) is skipped with its reason; when the first
@@ -62,11 +64,11 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
     return make_cpu_engine(cpu);
   };
   std::vector<BenchEngine> engines;
-  if (want("reference")) engines.push_back(BenchEngine{"reference", false, true, 1, make_reference_engine(), ""});
-  if (want("cpu-1t")) engines.push_back(BenchEngine{"cpu-1t", false, false, 1, cpu_engine(1), ""});
+  if (want("reference")) engines.push_back(BenchEngine{"reference", false, true, 1, nullptr, "", make_reference_engine});
+  if (want("cpu-1t")) engines.push_back(BenchEngine{"cpu-1t", false, false, 1, nullptr, "", [=] { return cpu_engine(1); }});
   const int all = options.threads > 0 ? options.threads : omp_get_max_threads();
   if (want("cpu-all") && all > 1)
-    engines.push_back(BenchEngine{"cpu-" + std::to_string(all) + "t", false, false, all, cpu_engine(all), ""});
+    engines.push_back(BenchEngine{"cpu-" + std::to_string(all) + "t", false, false, all, nullptr, "", [=] { return cpu_engine(all); }});
   if (!want("cuda") && !want("cuda-global") && !want("cuda-shared")) {
     run.gpu_skipped = "not asked for (--engines)";
   } else if (options.no_gpu) {
@@ -84,7 +86,9 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
         CudaEngineOptions cuda;
         cuda.kernel = kernel;
         cuda.self_check = false;
-        engines.push_back(BenchEngine{label, true, false, 0, make_cuda_engine(cuda), cuda_kernel_name(kernel)});
+        make_cuda_engine(cuda);  // fails here, before any case, when the GPU cannot be used
+        engines.push_back(BenchEngine{label, true, false, 0, nullptr, cuda_kernel_name(kernel),
+                                      [cuda] { return make_cuda_engine(cuda); }});
       }
       run.gpu = gpu_properties();
     }
@@ -177,7 +181,9 @@ void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& referen
     const Case c = make_case(o, reference.env, reference.n, m.agents);
     const auto start = Clock::now();
     try {
-      run_case(engine, c, reference, false);  // warm-up
+      engine.engine.reset();  // the previous case's tables go before the new engine's come
+      engine.engine = engine.make();
+      m.warm_up = run_case(engine, c, reference, false);
       for (int r = 0; r < o.repeats; ++r) m.runs.push_back(run_case(engine, c, reference, false));
     } catch (const std::bad_alloc&) {
       m.runs.clear();
@@ -250,6 +256,8 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
           k, std::min<std::uint64_t>({first, kMaxVerifyGroup, kVerifyTableBytes / std::max<std::uint64_t>(1, bytes)})));
       for (BenchEngine& engine : engines) {
         if (engine.oracle) continue;
+        engine.engine.reset();
+        engine.engine = engine.make();
         const Timing t = run_case(engine, make_case(o, env, n, group_agents), reference, true);
         seconds_per_agent[{engine.label, key}] = t.engine_seconds / group_agents;
         run.verifications.push_back(Verification{engine.label, env, n, group_agents, k, t.engine_seconds});

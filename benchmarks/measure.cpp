@@ -160,7 +160,7 @@ double Measurement::planning_updates_per_cpu_second() const {
 }
 
 std::int64_t Measurement::peak_bytes() const {
-  std::int64_t peak = -1;
+  std::int64_t peak = warm_up.peak_bytes;
   for (const Timing& t : runs) peak = std::max(peak, t.peak_bytes);
   return peak;
 }

@@ -390,8 +390,10 @@ std::string to_json(const BenchRun& run) {
           << ", \"cpu_seconds\": " << num(x.runs[r].cpu_seconds)
           << ", \"peak_bytes\": "
           << x.runs[r].peak_bytes << "}";
+      j << "], \"warm_up\": {\"engine_seconds\": " << num(x.warm_up.engine_seconds)
+        << ", \"cpu_seconds\": " << num(x.warm_up.cpu_seconds) << ", \"peak_bytes\": " << x.warm_up.peak_bytes << "}";
       const EndToEnd& e = x.end_to_end;
-      j << "], \"end_to_end\": {\"ran\": " << (e.ran ? "true" : "false") << ", \"seconds\": "
+      j << ", \"end_to_end\": {\"ran\": " << (e.ran ? "true" : "false") << ", \"seconds\": "
         << (e.ran ? num(e.seconds) : "null") << ", \"peak_rss_bytes\": " << (e.ran && e.peak_bytes >= 0 ? std::to_string(e.peak_bytes) : "null")
         << ", \"note\": " << (e.note.empty() ? "null" : str(e.note)) << ", \"command\": " << str(e.command) << "}}";
     }

@@ -123,6 +123,22 @@ TEST(EngineParity, CpuMatchesReferenceForEveryThreadCountAndBatchSize) {
   }
 }
 
+// One engine runs a sweep's chunks one after another, reusing its tables: whatever ran before
+// (another environment, other variants, more agents) must not show in the next result.
+TEST(EngineParity, AnEngineReusedAcrossGroupsGivesEachGroupsOwnBits) {
+  const std::vector<ParityCase> cases = parity_cases();
+  const auto engine = make_cpu_engine(CpuEngineOptions{2, 5, 0});
+  // Every case, then every case again in reverse order: tables shrink and grow between runs.
+  std::vector<std::size_t> order;
+  for (std::size_t k = 0; k < cases.size(); ++k) order.push_back(k);
+  for (std::size_t k = cases.size(); k-- > 0;) order.push_back(k);
+  for (const std::size_t k : order) {
+    SCOPED_TRACE(cases[k].label);
+    const AgentGroup group = group_of(cases[k], 4 + static_cast<std::uint32_t>(k), 99);
+    expect_identical(run_group(*make_reference_engine(), group), run_group(*engine, group), group);
+  }
+}
+
 // The shared core run by the straightforward CUDA kernel gives the reference's bits.
 TEST(EngineParity, GpuKernelMatchesReference) {
   const GpuStatus gpu = query_gpu();

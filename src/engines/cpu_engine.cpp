@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "dynaq/agent_core.hpp"
@@ -31,13 +32,34 @@ std::string cpu_model_name() {
   return "unknown CPU";
 }
 
-// One batch's tables, owned on the host.
+// Host memory for a table, left uninitialized: agent_init writes every entry an agent reads,
+// from the thread that runs the agent, so the pages are first touched in parallel (the CUDA
+// emulation runs the same code on garbage-filled memory and matches the reference). It only
+// grows, so an engine running chunk after chunk pays for its page faults once.
+template <typename T>
+class TableBuffer {
+ public:
+  T* reserve(std::uint64_t length) {
+    if (length > capacity_) {
+      data_.reset();  // give the old pages back before taking new ones
+      data_.reset(new T[length]);  // default-initialised: trivial types stay untouched
+      capacity_ = length;
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  std::uint64_t capacity_ = 0;
+};
+
+// One batch's tables, reused from batch to batch and from run to run.
 struct BatchTables {
-  std::vector<float> q, model_reward, heap_priority;
-  std::vector<std::uint32_t> model_next, model_count, observed_pairs, observed_states, state_actions,
+  TableBuffer<float> q, model_reward, heap_priority;
+  TableBuffer<std::uint32_t> model_next, model_count, observed_pairs, observed_states, state_actions,
       state_action_count, last_tried, heap_pair, heap_position, predecessor_head, predecessor_next,
       predecessor_prev, predecessor_of;
-  std::vector<AgentCounters> counters;
+  TableBuffer<AgentCounters> counters;
 
   AgentTablesView allocate(std::uint32_t agents, const AgentGroup& group) {
     const std::uint32_t n_states = group.environment->n_states(), n_actions = group.environment->n_actions();
@@ -45,11 +67,9 @@ struct BatchTables {
     const std::uint64_t pairs = states * n_actions;
     const std::uint64_t slots = pairs * group.model_slots();
     const auto sized = [](auto& table, std::uint64_t length, bool needed) {
-      table.resize(needed ? length : 0);
-      return needed ? table.data() : nullptr;
+      return needed ? table.reserve(length) : nullptr;
     };
     const bool lists = group.needs_state_lists(), queue = group.needs_queue();
-    counters.resize(agents);
     return AgentTablesView{n_states,
                            n_actions,
                            group.model_slots(),
@@ -69,7 +89,7 @@ struct BatchTables {
                            sized(predecessor_next, pairs, queue),
                            sized(predecessor_prev, pairs, queue),
                            sized(predecessor_of, pairs, queue),
-                           counters.data()};
+                           counters.reserve(agents)};
   }
 };
 
@@ -93,7 +113,7 @@ class CpuEngine final : public Engine {
     const RunBudget budget = group.budget;
     const std::uint32_t batch = batch_size(group);
     std::atomic<std::uint64_t> agents_done{0};
-    BatchTables tables;
+    BatchTables& tables = tables_;
 
     for (std::uint32_t first = 0; first < group.n_agents(); first += batch) {
       const std::uint32_t count = std::min(batch, group.n_agents() - first);
@@ -113,7 +133,7 @@ class CpuEngine final : public Engine {
         agents_done.fetch_add(1, std::memory_order_relaxed);
         if (progress && omp_get_thread_num() == 0) progress(agents_done.load(std::memory_order_relaxed));
       }
-      for (std::uint32_t k = 0; k < count; ++k) check_agent(tables.counters[k], group, first + k);
+      for (std::uint32_t k = 0; k < count; ++k) check_agent(view.counters[k], group, first + k);
     }
     if (progress) progress(group.n_agents());
   }
@@ -141,6 +161,7 @@ class CpuEngine final : public Engine {
 
   CpuEngineOptions options_;
   int threads_;
+  BatchTables tables_;
 };
 
 }  // namespace
