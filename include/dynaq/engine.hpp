@@ -98,6 +98,10 @@ class Engine {
   virtual std::string device() const = 0;  // e.g. the CPU model and thread count
   virtual void run(const AgentGroup& group, GroupResults& results,
                    const ProgressCallback& progress) = 0;
+  // How many agents this engine would take in one run: a sweep hands it consecutive chunks
+  // together, up to this many agents (0: one chunk at a time). A GPU needs far more agents than
+  // a chunk holds to fill its multiprocessors; the cpu engine fills its cores from one chunk.
+  virtual std::uint64_t preferred_group_agents() const { return 0; }
 };
 
 std::unique_ptr<Engine> make_reference_engine();

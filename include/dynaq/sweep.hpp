@@ -180,7 +180,9 @@ std::vector<std::uint32_t> chunks_in_folder(const Sweep& sweep, const std::strin
                                             const ChunkIdentity& identity);
 
 // Runs every chunk of the shard that is not yet in the chunk folder, writing each as it
-// finishes.
+// finishes. Consecutive chunks that form one block of agents (one point's seeds, or whole points
+// of one environment) go to the engine together, up to Engine::preferred_group_agents() agents
+// and 1 GiB of final tables; each chunk file has the same bits either way.
 SweepRunReport run_sweep(const Sweep& sweep, Engine& engine, const SweepRunControl& control);
 
 // ---- Results -------------------------------------------------------------------------------

@@ -563,6 +563,9 @@ class DeviceEngine final : public Engine {
 
   std::string name() const override { return name_; }
   std::string device() const override { return device_->describe(); }
+  // Enough agents for many waves of blocks on an H100 (132 multiprocessors x 2048 threads is
+  // 270,336): the device splits a group that does not fit its memory into chunks itself.
+  std::uint64_t preferred_group_agents() const override { return std::uint64_t{1} << 20; }
 
   void run(const AgentGroup& group, GroupResults& results, const ProgressCallback& progress) override {
     if (options_.self_check && group.n_agents() > 0) self_check(group);

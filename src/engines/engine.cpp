@@ -156,6 +156,9 @@ class FallbackEngine final : public Engine {
       : primary_(std::move(primary)), fallback_(std::move(fallback)), warn_(std::move(warn)) {}
 
   std::string name() const override { return failure_.empty() ? primary_->name() : fallback_->name(); }
+  std::uint64_t preferred_group_agents() const override {
+    return failure_.empty() ? primary_->preferred_group_agents() : fallback_->preferred_group_agents();
+  }
   std::string device() const override {
     if (failure_.empty()) return primary_->device();
     return fallback_->device() + "; the " + primary_->name() + " engine (" + primary_->device() + ") ran " +

@@ -538,38 +538,58 @@ PolicyEvaluation evaluate_greedy(const TabularMdp& mdp, const float* q, std::uin
   }
 }
 
-ChunkRecord run_chunk(const Sweep& sweep, const Chunk& chunk, Engine& engine, const SweepRunControl& control,
-                      const std::function<void(std::uint64_t)>& agents_done) {
+// Extends `block` (chunk-shaped: one point's consecutive seeds, or whole points of one
+// environment) by the chunk that follows it, when the two still form such a block.
+bool extend_block(const Sweep& sweep, Chunk& block, const Chunk& next) {
+  if (next.environment != block.environment || sweep.first_agent(next) != sweep.first_agent(block) + sweep.n_agents(block))
+    return false;
+  if (block.n_points == 1 && next.n_points == 1 && next.first_point == block.first_point) {
+    block.n_seeds += next.n_seeds;
+    return true;
+  }
+  const std::uint32_t seeds = sweep.spec.seeds;
+  if (block.first_seed == 0 && block.n_seeds == seeds && next.first_seed == 0 && next.n_seeds == seeds) {
+    block.n_points += next.n_points;
+    return true;
+  }
+  return false;
+}
+
+// Host memory one engine run of merged chunks may fill with final tables: as much as the cpu
+// engine's batch of tables (plan_sweep's memory check counts one of those).
+constexpr std::uint64_t kBlockTableBytes = std::uint64_t{1} << 30;
+
+// Runs `chunks` (consecutive, together forming `block`) in one engine run, and returns one record
+// per chunk. Agents never depend on their neighbours, so each record has the bits it would have
+// had from a run of its chunk alone.
+std::vector<ChunkRecord> run_chunks(const Sweep& sweep, const Chunk& block, const std::vector<const Chunk*>& chunks,
+                                    Engine& engine, const SweepRunControl& control,
+                                    const std::function<void(std::uint64_t)>& agents_done) {
   const auto start = std::chrono::steady_clock::now();
-  const AgentGroup group = sweep.group_for(chunk);
+  const AgentGroup group = sweep.group_for(block);
   GroupResults results;
   engine.run(group, results, [&](std::uint64_t done) {
     if (agents_done) agents_done(done);
   });
 
   const std::uint32_t agents = group.n_agents();
-  const Environment& env = sweep.environments[chunk.environment];
+  const Environment& env = sweep.environments[block.environment];
   const TabularMdp& final_mdp = *env.phases.back().mdp;
   const std::uint64_t pairs = std::uint64_t{env.n_states()} * env.n_actions();
   const std::uint64_t length = time_length(sweep.budget);
 
-  ChunkRecord record;
-  record.chunk = chunk.index;
-  record.first_agent = sweep.first_agent(chunk);
-  record.agents = agents;
-  record.identity = control.identity;
-  record.engine = engine.name() + ": " + engine.device();
-  for (const AgentMetric& metric : agent_metrics(sweep.budget.kind)) {
-    record.names.push_back(metric.name);
-    record.arrays.emplace_back();
-    if (metric.extract != nullptr) metric.extract(results, record.arrays.back());
-    else record.arrays.back().assign(agents, 0.0);
-    if (record.arrays.back().size() != std::uint64_t{agents} * (metric.curve ? length : 1))
-      throw std::logic_error(std::string("the engine returned the wrong number of values of ") + metric.name);
+  // Every metric of every agent of the block, then each chunk's slice of them.
+  const std::vector<AgentMetric> metrics = agent_metrics(sweep.budget.kind);
+  std::vector<std::vector<double>> arrays(metrics.size());
+  for (std::size_t m = 0; m < metrics.size(); ++m) {
+    if (metrics[m].extract != nullptr) metrics[m].extract(results, arrays[m]);
+    else arrays[m].assign(agents, 0.0);
+    if (arrays[m].size() != std::uint64_t{agents} * (metrics[m].curve ? length : 1))
+      throw std::logic_error(std::string("the engine returned the wrong number of values of ") + metrics[m].name);
   }
-  auto array = [&record](const char* name) -> std::vector<double>& {
-    for (std::size_t k = 0; k < record.names.size(); ++k)
-      if (record.names[k] == name) return record.arrays[k];
+  const auto array = [&](const char* name) -> std::vector<double>& {
+    for (std::size_t m = 0; m < metrics.size(); ++m)
+      if (std::string(metrics[m].name) == name) return arrays[m];
     throw std::logic_error(std::string("no metric ") + name);
   };
   std::vector<double>& greedy_return = array("greedy_return");
@@ -579,14 +599,34 @@ ChunkRecord run_chunk(const Sweep& sweep, const Chunk& chunk, Engine& engine, co
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(agents); ++i) {
     const std::uint32_t local = static_cast<std::uint32_t>(i);
-    const std::uint32_t limit = sweep.points[chunk.first_point + local / chunk.n_seeds].max_episode_steps;
+    const std::uint32_t limit = sweep.points[block.first_point + local / block.n_seeds].max_episode_steps;
     const PolicyEvaluation value = evaluate_greedy(final_mdp, results.q.data() + local * pairs, limit);
     greedy_return[local] = value.expected_return;
     greedy_steps[local] = value.expected_steps;
   }
-  if (sweep.spec.save_tables) record.q = std::move(results.q);
-  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return record;
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<ChunkRecord> records;
+  for (const Chunk* chunk : chunks) {
+    const std::uint64_t offset = sweep.first_agent(*chunk) - sweep.first_agent(block);
+    const std::uint64_t count = sweep.n_agents(*chunk);
+    ChunkRecord record;
+    record.chunk = chunk->index;
+    record.first_agent = sweep.first_agent(*chunk);
+    record.agents = static_cast<std::uint32_t>(count);
+    record.identity = control.identity;
+    record.engine = engine.name() + ": " + engine.device();
+    for (std::size_t m = 0; m < metrics.size(); ++m) {
+      const std::uint64_t per_agent = metrics[m].curve ? length : 1;
+      record.names.push_back(metrics[m].name);
+      record.arrays.emplace_back(arrays[m].begin() + offset * per_agent, arrays[m].begin() + (offset + count) * per_agent);
+    }
+    if (sweep.spec.save_tables) record.q.assign(results.q.begin() + offset * pairs, results.q.begin() + (offset + count) * pairs);
+    // The block's time, shared by agents.
+    record.seconds = seconds * double(count) / double(agents);
+    records.push_back(std::move(record));
+  }
+  return records;
 }
 
 }  // namespace
@@ -643,16 +683,32 @@ SweepRunReport run_sweep(const Sweep& sweep, Engine& engine, const SweepRunContr
   }
   std::uint64_t agents_before = 0;
   if (control.progress) control.progress(0, agents_todo);
-  for (const Chunk* chunk : todo) {
-    const ChunkRecord record = run_chunk(sweep, *chunk, engine, control, [&](std::uint64_t done_in_chunk) {
-      if (control.progress) control.progress(agents_before + done_in_chunk, agents_todo);
+  const std::uint64_t preferred = engine.preferred_group_agents();
+  for (std::size_t first = 0; first < todo.size();) {
+    // As many consecutive chunks as the engine would take and the host can hold the results of.
+    Chunk block = *todo[first];
+    std::vector<const Chunk*> chunks{todo[first]};
+    const std::uint64_t bytes_per_agent = std::max<std::uint64_t>(1, sweep.group_for(block).table_bytes_per_agent());
+    const std::uint64_t most = std::min(preferred, std::max<std::uint64_t>(1, kBlockTableBytes / bytes_per_agent));
+    for (std::size_t next = first + 1; next < todo.size(); ++next) {
+      Chunk wider = block;
+      if (std::uint64_t{sweep.n_agents(block)} + sweep.n_agents(*todo[next]) > most || !extend_block(sweep, wider, *todo[next]))
+        break;
+      block = wider;
+      chunks.push_back(todo[next]);
+    }
+    const std::vector<ChunkRecord> records = run_chunks(sweep, block, chunks, engine, control, [&](std::uint64_t done) {
+      if (control.progress) control.progress(agents_before + done, agents_todo);
     });
-    write_chunk_file(control.chunk_folder, record);
-    agents_before += record.agents;
-    ++report.chunks_run;
-    report.agents_run += record.agents;
-    if (control.progress) control.progress(agents_before, agents_todo);
-    if (control.chunk_stored) control.chunk_stored(report.chunks_run);
+    for (const ChunkRecord& record : records) {
+      write_chunk_file(control.chunk_folder, record);
+      agents_before += record.agents;
+      ++report.chunks_run;
+      report.agents_run += record.agents;
+      if (control.progress) control.progress(agents_before, agents_todo);
+      if (control.chunk_stored) control.chunk_stored(report.chunks_run);
+    }
+    first += chunks.size();
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
