@@ -555,8 +555,8 @@ bool extend_block(const Sweep& sweep, Chunk& block, const Chunk& next) {
   return false;
 }
 
-// Host memory one engine run of merged chunks may fill with final tables: as much as the cpu
-// engine's batch of tables (plan_sweep's memory check counts one of those).
+// Host memory one engine run of merged chunks may fill with final tables and metrics: as much as
+// the cpu engine's batch of tables (plan_sweep's memory check counts one of those).
 constexpr std::uint64_t kBlockTableBytes = std::uint64_t{1} << 30;
 
 // Runs `chunks` (consecutive, together forming `block`) in one engine run, and returns one record
@@ -688,7 +688,10 @@ SweepRunReport run_sweep(const Sweep& sweep, Engine& engine, const SweepRunContr
     // As many consecutive chunks as the engine would take and the host can hold the results of.
     Chunk block = *todo[first];
     std::vector<const Chunk*> chunks{todo[first]};
-    const std::uint64_t bytes_per_agent = std::max<std::uint64_t>(1, sweep.group_for(block).table_bytes_per_agent());
+    // Per agent: its final tables, and its metrics three times (the engine's results, the
+    // block's arrays, the chunk records).
+    const std::uint64_t bytes_per_agent =
+        sweep.group_for(block).table_bytes_per_agent() + (time_length(sweep.budget) * 2 + 3) * sizeof(double) * 3;
     const std::uint64_t most = std::min(preferred, std::max<std::uint64_t>(1, kBlockTableBytes / bytes_per_agent));
     for (std::size_t next = first + 1; next < todo.size(); ++next) {
       Chunk wider = block;
