@@ -472,22 +472,42 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
 // what planning_update does for this case, with the random words made first in batches (host
 // code vectorizes them) and the variant checks left out of the loop. Same draws, same updates in
 // the same order, so the same bits.
-DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
-                                           const AgentRandom& rng, std::uint32_t t) {
+// The loop of plain_dyna_q_planning. kActions and kOneSlot, when set, are the action count and a
+// model of one slot per pair known at compile time (mazes), which spares index arithmetic.
+// Everything the loop reads is copied into locals first: the stores to Q could otherwise alias
+// alpha and gamma and force them to be read again at every update.
+template <std::uint32_t kActions, bool kOneSlot>
+DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::uint32_t n_actions_at_run_time,
+                                                  const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
   constexpr std::uint32_t kBatch = 64;
   std::uint32_t words[kBatch];
+  const std::uint32_t n_actions = kActions != 0 ? kActions : n_actions_at_run_time;
+  const std::uint32_t slots = kOneSlot ? 1 : agent.model_slots;
   const std::uint32_t observed = agent.counters->n_observed_pairs;
-  for (std::uint32_t first = 0; first < params.planning_steps; first += kBatch) {
-    const std::uint32_t count = params.planning_steps - first < kBatch ? params.planning_steps - first : kBatch;
+  const std::uint32_t steps = params.planning_steps;
+  const float alpha = params.alpha, gamma = params.gamma;
+  float* const q = agent.q;
+  const std::uint32_t* const observed_pairs = agent.observed_pairs;
+  const std::uint32_t* const model_next = agent.model_next;
+  const float* const model_reward = agent.model_reward;
+  for (std::uint32_t first = 0; first < steps; first += kBatch) {
+    const std::uint32_t count = steps - first < kBatch ? steps - first : kBatch;
     rng.first_words(t, kPurposePlan, first, count, words);
     for (std::uint32_t k = 0; k < count; ++k) {
-      const std::uint32_t pair = agent.observed_pairs[uniform_index(words[k], observed)];
-      const std::uint64_t slot = static_cast<std::uint64_t>(pair) * agent.model_slots;
-      const std::uint32_t entry = agent.model_next[slot];
-      q_backup(agent.q, n_actions, pair, agent.model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0,
-               params.alpha, params.gamma);
+      const std::uint32_t pair = observed_pairs[uniform_index(words[k], observed)];
+      const std::uint64_t slot = static_cast<std::uint64_t>(pair) * slots;
+      const std::uint32_t entry = model_next[slot];
+      q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha, gamma);
     }
   }
+}
+
+DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
+                                           const AgentRandom& rng, std::uint32_t t) {
+  if (n_actions == 4 && agent.model_slots == 1)
+    plain_dyna_q_loop<4, true>(agent, n_actions, params, rng, t);
+  else
+    plain_dyna_q_loop<0, false>(agent, n_actions, params, rng, t);
   agent.counters->planning_updates += params.planning_steps;
 }
 
