@@ -62,5 +62,19 @@ TEST(UnitFloat, UsesTheTop24Bits) {
   EXPECT_EQ(unit_float(0xff), 0.0f);
 }
 
+// The host's batches of planning words are the first words of the draws they stand for, keys and
+// counters with high bits set included, the draw index wrapping past 2^32 - 1.
+TEST(AgentRandom, FirstWordsAreTheFirstWordsOfTheDraws) {
+  for (const AgentRandom rng : {AgentRandom::make(0, 0), AgentRandom::make(0xFEDCBA9876543210ull, 0xFFFFFFFFu),
+                                AgentRandom::make(12345, 77)}) {
+    for (const std::uint32_t first : {0u, 5u, 0xFFFFFFF0u}) {
+      std::uint32_t words[40];
+      rng.first_words(0xDEADBEEFu, kPurposePlan, first, 40, words);
+      for (std::uint32_t k = 0; k < 40; ++k)
+        EXPECT_EQ(words[k], rng.draw(0xDEADBEEFu, kPurposePlan, first + k).word[0]) << "draw " << first + k;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dynaq

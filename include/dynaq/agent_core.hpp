@@ -469,9 +469,9 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
 }
 
 // The n planning updates of plain Dyna-Q (last-outcome model, uniform over observed pairs):
-// what planning_update does for this case, with the random words made first in batches (host
-// code vectorizes them) and the variant checks left out of the loop. Same draws, same updates in
-// the same order, so the same bits.
+// what planning_update does for this case, with the variant checks left out of the loop (and on
+// the host the random words made first, in batches). Same draws, same updates in the same order,
+// so the same bits.
 // The loop of plain_dyna_q_planning. kActions and kOneSlot, when set, are the action count and a
 // model of one slot per pair known at compile time (mazes), which spares index arithmetic.
 // Everything the loop reads is copied into locals first: the stores to Q could otherwise alias
@@ -479,8 +479,6 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
 template <std::uint32_t kActions, bool kOneSlot>
 DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::uint32_t n_actions_at_run_time,
                                                   const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
-  constexpr std::uint32_t kBatch = 64;
-  std::uint32_t words[kBatch];
   const std::uint32_t n_actions = kActions != 0 ? kActions : n_actions_at_run_time;
   const std::uint32_t slots = kOneSlot ? 1 : agent.model_slots;
   const std::uint32_t observed = agent.counters->n_observed_pairs;
@@ -490,16 +488,26 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::ui
   const std::uint32_t* const observed_pairs = agent.observed_pairs;
   const std::uint32_t* const model_next = agent.model_next;
   const float* const model_reward = agent.model_reward;
+  const auto update = [&](std::uint32_t word) {
+    const std::uint32_t pair = observed_pairs[uniform_index(word, observed)];
+    const std::uint64_t slot = static_cast<std::uint64_t>(pair) * slots;
+    const std::uint32_t entry = model_next[slot];
+    q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha, gamma);
+  };
+#if defined(__CUDA_ARCH__)
+  // A thread is one agent: one draw per update, kept in registers (a batch of words would sit in
+  // local memory, and 64-bit lanes cost two instructions per operation on a GPU).
+  for (std::uint32_t j = 0; j < steps; ++j) update(rng.draw(t, kPurposePlan, j).word[0]);
+#else
+  // The host makes the words first, in batches its compiler vectorizes.
+  constexpr std::uint32_t kBatch = 64;
+  std::uint32_t words[kBatch];
   for (std::uint32_t first = 0; first < steps; first += kBatch) {
     const std::uint32_t count = steps - first < kBatch ? steps - first : kBatch;
     rng.first_words(t, kPurposePlan, first, count, words);
-    for (std::uint32_t k = 0; k < count; ++k) {
-      const std::uint32_t pair = observed_pairs[uniform_index(words[k], observed)];
-      const std::uint64_t slot = static_cast<std::uint64_t>(pair) * slots;
-      const std::uint32_t entry = model_next[slot];
-      q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha, gamma);
-    }
+    for (std::uint32_t k = 0; k < count; ++k) update(words[k]);
   }
+#endif
 }
 
 DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,

@@ -110,8 +110,9 @@ struct AgentRandom {
   }
 
   // Word 0 of draws first_draw, ..., first_draw + count - 1: the same words as draw(), made in a
-  // loop the host compiler vectorizes, since the draws are independent.
-  DYNAQ_HD void first_words(std::uint32_t time_step, RandomPurpose purpose, std::uint32_t first_draw,
+  // loop the host compiler vectorizes, since the draws are independent. Host only: on a GPU the
+  // 64-bit lanes would cost two instructions per operation.
+  void first_words(std::uint32_t time_step, RandomPurpose purpose, std::uint32_t first_draw,
                             std::uint32_t count, std::uint32_t* out) const {
     for (std::uint32_t k = 0; k < count; ++k) {
       std::uint64_t c0 = agent, c1 = time_step, c2 = static_cast<std::uint32_t>(purpose),
