@@ -15,8 +15,10 @@
 #   timing    every kernel version on the Dyna maze (CudaTiming.*: Q backups per second)
 #   bench     dynaq-bench with the cuda engine beside the cpu engine
 # Everything is logged under benchmarks/results/gpu-check-DEVICE/ (DEVICE from nvidia-smi, e.g.
-# nvidia-h100-80gb-hbm3), one file per stage plus summary.txt; commit that folder. The script
-# exits non-zero when any stage failed, after running every stage asked for.
+# nvidia-h100-80gb-hbm3), one file per stage plus summary.txt; commit that folder. With $OUT set
+# to a folder (a lent machine whose files come back from there), the folder is also archived
+# into $OUT. A machine without Debian's packages builds with what scripts/gpu_bundle.sh put in
+# .deps/. The script exits non-zero when any stage failed, after running every stage asked for.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root=$(pwd)
@@ -79,7 +81,14 @@ sanitize() {  # TOOL FILTER [extra compute-sanitizer options]
 for stage in "${stages[@]}"; do
   case $stage in
     build)
-      run configure configure.log cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_FLAGS=-Xptxas=-v
+      # Libraries carried from a machine with Debian's packages (scripts/gpu_bundle.sh), if any.
+      deps=()
+      if [[ -d $root/.deps/usr ]]; then
+        deps=(-DGTest_DIR="$root/.deps/usr/lib/x86_64-linux-gnu/cmake/GTest"
+              -DCLI11_DIR="$root/.deps/usr/share/cmake/CLI11")
+      fi
+      run configure configure.log cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_FLAGS=-Xptxas=-v \
+        "${deps[@]}"
       run build build.log cmake --build "$build" -j"$(nproc)"
       # Registers, stack and spills of every kernel (kernels/agent_kernels.cu's napkin math).
       grep -E "Compiling entry|registers|spill" "$out/build.log" >"$out/ptxas.txt" || true
@@ -102,7 +111,7 @@ for stage in "${stages[@]}"; do
       run timing timing.log "$tests_bin" --gtest_also_run_disabled_tests --gtest_filter='CudaTiming.*'
       ;;
     bench)
-      run bench bench.log "$build/benchmarks/dynaq-bench" --engines cpu-all,cuda --gpu-time-budget 20 --time-budget 4 \
+      run bench bench.log "$build/benchmarks/dynaq-bench" --engines cpu-all,cuda --gpu-time-budget 10 --time-budget 4 \
         --no-baselines --json "$out/bench.json"
       ;;
     *)
@@ -113,4 +122,9 @@ for stage in "${stages[@]}"; do
 done
 
 echo "results in ${out#"$root"/}" | tee -a "$summary"
+# On a lent machine whose files come back only from $OUT (a few files at most): one archive.
+if [[ -n ${OUT:-} && -d ${OUT:-} ]]; then
+  tar -czf "$OUT/gpu-check-$slug.tar.gz" -C "$root/benchmarks/results" "gpu-check-$slug"
+  echo "archived in \$OUT/gpu-check-$slug.tar.gz"
+fi
 exit "$failed"
