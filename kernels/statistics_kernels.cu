@@ -79,7 +79,8 @@ std::vector<SampleSummary> summarize_columns_cuda(const double* values, std::uin
   DYNAQ_CUDA_TRY(cub::DeviceSegmentedRadixSort::SortKeys(nullptr, temp_bytes, transposed.data(), sorted.data(),
                                                          static_cast<int>(rows * per_batch), static_cast<int>(per_batch),
                                                          offsets.data(), offsets.data() + 1));
-  DeviceBuffer<unsigned char> temp(temp_bytes);
+  // Never a null pointer: CUB takes a null temporary storage as a request for its size alone.
+  DeviceBuffer<unsigned char> temp(std::max<std::size_t>(temp_bytes, 16));
 
   for (std::uint64_t first = 0; first < columns; first += per_batch) {
     const ColumnBatch batch{rows, first, std::min(per_batch, columns - first)};
