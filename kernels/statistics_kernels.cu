@@ -94,7 +94,7 @@ std::vector<SampleSummary> summarize_columns_cuda(const double* values, std::uin
     DYNAQ_CUDA_TRY(cudaGetLastError());
     segment_offsets_kernel<<<blocks_for(batch.batch_columns + 1), kThreads>>>(batch, offsets.data());
     DYNAQ_CUDA_TRY(cudaGetLastError());
-    std::size_t bytes = temp_bytes;
+    std::size_t bytes = temp.size();
     DYNAQ_CUDA_TRY(cub::DeviceSegmentedRadixSort::SortKeys(
         temp.data(), bytes, transposed.data(), sorted.data(), static_cast<int>(batch.items()),
         static_cast<int>(batch.batch_columns), offsets.data(), offsets.data() + 1));
