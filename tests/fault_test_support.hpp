@@ -50,6 +50,9 @@ struct ChildOptions {
   uid_t run_as = 0;                        // a user to switch to (root only); 0 keeps this one
   std::string stdout_path = "/dev/null";
   std::string stderr_path = "/dev/null";
+  // false: no LeakSanitizer scan at exit (sanitizer builds). For a child that may be killed while
+  // it exits: the scan, interrupted, reports that it could not stop the process's threads.
+  bool leak_check = true;
 };
 
 // Starts `argv` as a child process and returns its id. Between fork and exec the child only
@@ -59,6 +62,22 @@ inline pid_t start_child(const std::vector<std::string>& argv, const ChildOption
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // The child's environment, made before fork: this one, with detect_leaks=0 appended to
+  // ASAN_OPTIONS when asked (a later option wins).
+  std::vector<std::string> variables;
+  for (char** e = environ; *e != nullptr; ++e) variables.emplace_back(*e);
+  if (!options.leak_check) {
+    bool found = false;
+    for (std::string& v : variables)
+      if (v.rfind("ASAN_OPTIONS=", 0) == 0) {
+        v += ":detect_leaks=0";
+        found = true;
+      }
+    if (!found) variables.emplace_back("ASAN_OPTIONS=detect_leaks=0");
+  }
+  std::vector<char*> environment;
+  for (std::string& v : variables) environment.push_back(v.data());
+  environment.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid != 0) return pid;
   // In the child.
@@ -74,7 +93,7 @@ inline pid_t start_child(const std::vector<std::string>& argv, const ChildOption
   if (options.run_as != 0 && (::setgroups(0, nullptr) != 0 || ::setgid(options.run_as) != 0 ||
                               ::setuid(options.run_as) != 0))
     ::_exit(126);
-  ::execv(args[0], args.data());
+  ::execve(args[0], args.data(), environment.data());
   ::_exit(127);
 }
 
