@@ -126,6 +126,25 @@ TEST(RunSweep, AnEngineTakingManyChunksPerRunWritesEachChunksOwnBits) {
   }
 }
 
+// Shards take runs of consecutive chunks in turn: long runs in a large sweep (for a GPU to take
+// together), single chunks in turn when a shard would otherwise get fewer than four runs.
+TEST(RunSweep, ShardsTakeRunsOfConsecutiveChunksInTurn) {
+  SweepSpec large;
+  large.set("env", {"dyna-maze"});
+  large.set("planning-steps", {"0", "5", "50"});
+  large.seeds = 200000;
+  const Sweep sweep = plan_sweep(large);
+  ASSERT_EQ(sweep.chunk_agents, 4096u);
+  ASSERT_EQ(sweep.chunks.size(), 147u);  // 49 per point
+  // Two shards: runs of 16 chunks (65,536 agents); 147 / 8 would allow 18.
+  for (std::uint32_t c = 0; c < sweep.chunks.size(); ++c) EXPECT_EQ(sweep.shard_of(c, 2), (c / 16) % 2) << c;
+  // Eight shards: 147 / 32 = 4 chunks per run, so that each shard has four or five runs.
+  for (std::uint32_t c = 0; c < sweep.chunks.size(); ++c) EXPECT_EQ(sweep.shard_of(c, 8), (c / 4) % 8) << c;
+  // A small sweep: chunk c goes to shard c mod N.
+  const Sweep small = plan_sweep(layouts().front().spec);
+  for (std::uint32_t c = 0; c < small.chunks.size(); ++c) EXPECT_EQ(small.shard_of(c, 3), c % 3) << c;
+}
+
 // The cuda engine takes many chunks per run; through the host emulation of the device, its
 // chunk files are the cpu engine's.
 TEST(RunSweep, TheEmulatedCudaEngineRunsChunksTogetherWithTheSameBits) {

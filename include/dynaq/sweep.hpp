@@ -130,6 +130,12 @@ struct Sweep {
   AgentGroup group_for(const Chunk& chunk) const;
   // The chunks holding global agents [first, first + count), in order.
   std::vector<std::uint32_t> chunks_holding(std::uint64_t first, std::uint64_t count) const;
+  // The shard (of `shard_count`) that runs `chunk`. Shards take runs of consecutive chunks in
+  // turn: run j, chunks [jS, (j+1)S), goes to shard j mod shard_count, S being the chunks of
+  // 65,536 agents but at most chunks / (4 shard_count), and at least 1. Runs are long enough for
+  // a GPU to take together (run_sweep), and a shard has several of them, which spreads
+  // environments of unequal cost over the shards.
+  std::uint32_t shard_of(std::uint32_t chunk, std::uint32_t shard_count) const;
 };
 
 // Loads the environments, builds the grid and the chunks, and checks everything that can be
@@ -157,7 +163,7 @@ std::vector<AgentMetric> agent_metrics(BudgetKind budget);
 struct SweepRunControl {
   std::string chunk_folder;
   ChunkIdentity identity;
-  std::uint32_t shard_index = 0;  // run the chunks c with c % shard_count == shard_index
+  std::uint32_t shard_index = 0;  // run the chunks c with Sweep::shard_of(c, shard_count) == shard_index
   std::uint32_t shard_count = 1;
   int threads = 0;  // for the greedy policies' evaluation; 0: all cores
   // Called with (agents done, agents this run will do) now and then, from the calling thread.

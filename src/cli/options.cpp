@@ -59,8 +59,8 @@ const std::vector<OtherOption>& other_options() {
       {"quiet", "-q", nullptr, &RunOptions::quiet, true,
        "Print nothing but errors: no table, no progress bar (default off; the bar is shown only on a terminal)"},
       {"shard", nullptr, &RunOptions::shard, nullptr, true,
-       "Run shard K of N (K from 0): the chunks c with c mod N = K, kept in --out for `dynaq merge` "
-       "(default: the whole sweep)", "K/N"},
+       "Run shard K of N (K from 0): every Nth run of consecutive chunks from run K (README \"Shards\"), "
+       "kept in --out for `dynaq merge` (default: the whole sweep)", "K/N"},
       {"config", nullptr, &RunOptions::config, nullptr, false,
        "Read options from a TOML file (key = value, keys named as these options); options on the command line "
        "win (default: none)", "FILE"},

@@ -347,6 +347,13 @@ AgentGroup Sweep::group_for(const Chunk& chunk) const {
   return group;
 }
 
+std::uint32_t Sweep::shard_of(std::uint32_t chunk, std::uint32_t shard_count) const {
+  const std::uint64_t by_agents = 65536 / std::max<std::uint32_t>(1, chunk_agents);
+  const std::uint64_t by_spread = chunks.size() / (std::uint64_t{4} * shard_count);
+  const std::uint64_t run = std::max<std::uint64_t>(1, std::min(by_agents, by_spread));
+  return static_cast<std::uint32_t>((chunk / run) % shard_count);
+}
+
 std::vector<std::uint32_t> Sweep::chunks_holding(std::uint64_t first, std::uint64_t count) const {
   std::vector<std::uint32_t> found;
   // Chunks are in agent order: find the last chunk starting at or before `first`.
@@ -673,7 +680,7 @@ SweepRunReport run_sweep(const Sweep& sweep, Engine& engine, const SweepRunContr
   std::vector<const Chunk*> todo;
   std::uint64_t agents_todo = 0;
   for (const Chunk& chunk : sweep.chunks) {
-    if (chunk.index % control.shard_count != control.shard_index) continue;
+    if (sweep.shard_of(chunk.index, control.shard_count) != control.shard_index) continue;
     if (done[chunk.index]) {
       ++report.chunks_present;
       continue;
@@ -733,7 +740,8 @@ ChunkFiles collect_chunk_files(const Sweep& sweep, const std::vector<std::string
     std::string list;
     for (std::size_t k = 0; k < missing.size() && k < 8; ++k) {
       list += (k ? ", " : "") + std::to_string(missing[k]);
-      if (shard_count > 1) list += " (shard " + std::to_string(missing[k] % shard_count) + "/" + std::to_string(shard_count) + ")";
+      if (shard_count > 1)
+        list += " (shard " + std::to_string(sweep.shard_of(missing[k], shard_count)) + "/" + std::to_string(shard_count) + ")";
     }
     if (missing.size() > 8) list += ", ...";
     throw InputError(std::to_string(missing.size()) + " of the sweep's " + std::to_string(sweep.chunks.size()) +
