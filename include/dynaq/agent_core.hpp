@@ -245,7 +245,26 @@ struct BonusValue {
   }
 };
 
+// greedy_by on four values without branches on the data: the same maximum (max_q: '>' in
+// action order), the same ties ('==' to it, -0 tying with +0), the same k-th tied action, and
+// action 0 when Q[s][0] is NaN (nothing then compares equal to the maximum). Ties are common
+// (every row starts tied) and their branches were mispredicted at nearly every real step.
+DYNAQ_HD inline std::uint32_t greedy_action_of_4(const float* q_row, std::uint32_t tie_word) {
+  const float best = max_q(q_row, 4);
+  std::uint32_t ties = 0;
+  for (std::uint32_t a = 0; a < 4; ++a) ties += q_row[a] == best ? 1u : 0u;
+  const std::uint32_t k = uniform_index(tie_word, ties);
+  std::uint32_t chosen = 0, seen = 0;
+  for (std::uint32_t a = 0; a < 4; ++a) {
+    const bool tied = q_row[a] == best;
+    chosen = tied && seen == k ? a : chosen;
+    seen += tied ? 1u : 0u;
+  }
+  return chosen;
+}
+
 DYNAQ_HD inline std::uint32_t greedy_action(const float* q_row, std::uint32_t n_actions, std::uint32_t tie_word) {
+  if (n_actions == 4) return greedy_action_of_4(q_row, tie_word);
   return greedy_by(n_actions, tie_word, QRowValue{q_row});
 }
 
