@@ -29,21 +29,9 @@ done
 
 # clang, libFuzzer (libclang-rt-N-dev is only recommended by clang, so name it) and what the
 # configure step of dynaq needs.
-install_missing() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  echo "dynaq fuzz: installing ${missing[*]}" >&2
-  local sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-install_missing cmake make clang libomp-dev libcli11-dev
+scripts/install_missing.sh cmake make clang libomp-dev libcli11-dev
 clang_major=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
-install_missing "libclang-rt-${clang_major}-dev"
+scripts/install_missing.sh "libclang-rt-${clang_major}-dev"
 
 build="build-fuzz"
 mkdir -p "$build"

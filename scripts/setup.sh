@@ -6,18 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # python3-matplotlib draws `dynaq plot`; Open MPI lets `mpirun` split a sweep (both optional
 # for the build, used by the tests when present).
-packages=(cmake g++ make libgtest-dev libcli11-dev python3 python3-matplotlib python3-numpy libopenmpi-dev openmpi-bin)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "dynaq setup: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/install_missing.sh cmake g++ make libgtest-dev libcli11-dev python3 python3-matplotlib python3-numpy \
+  libopenmpi-dev openmpi-bin
 
 # The CUDA toolkit is optional: when nvcc is there (on PATH or in /usr/local/cuda), the CUDA
 # targets are built too.
