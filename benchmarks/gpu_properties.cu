@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "dynaq/cuda_runtime_checks.hpp"
 #include "gpu_properties.hpp"
 
 namespace dynaq::bench {
@@ -39,12 +40,10 @@ std::string cuda_build_version() {
 
 GpuProperties gpu_properties() {
   GpuProperties p;
-  int count = 0;
-  const cudaError_t error = cudaGetDeviceCount(&count);
-  if (error != cudaSuccess || count == 0) {
-    p.reason = error != cudaSuccess ? std::string("the CUDA runtime reports no usable GPU (") + cudaGetErrorString(error) + ")"
-                                    : std::string("no CUDA device is present");
-    cudaGetLastError();
+  // Whether there is a device, and what every part of dynaq says when there is none: query_gpu.
+  const GpuStatus gpu = query_gpu();
+  if (!gpu.present) {
+    p.reason = gpu.reason;
     return p;
   }
   cudaDeviceProp prop{};
@@ -54,11 +53,11 @@ GpuProperties gpu_properties() {
     return p;
   }
   p.present = true;
-  p.name = prop.name;
-  p.compute_major = prop.major;
-  p.compute_minor = prop.minor;
+  p.name = gpu.name;
+  p.compute_major = gpu.compute_major;
+  p.compute_minor = gpu.compute_minor;
+  p.memory_bytes = gpu.memory_bytes;
   p.sm_count = prop.multiProcessorCount;
-  p.memory_bytes = prop.totalGlobalMem;
   p.l2_bytes = static_cast<std::uint64_t>(prop.l2CacheSize);
   p.sm_clock_hz = 1e3 * attribute(cudaDevAttrClockRate, 0);
   const double memory_clock_hz = 1e3 * attribute(cudaDevAttrMemoryClockRate, 0);
