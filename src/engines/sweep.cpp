@@ -786,28 +786,44 @@ std::vector<std::uint32_t> states_on_policy(const TabularMdp& mdp, const std::ve
   return states;
 }
 
-// Whether every state of `states` (closed under the policy) can end an episode under it.
+// Whether every state of `states` (closed under the policy) can end an episode under it: a
+// search backwards from the states with an ending outcome, along the policy's outcomes reversed,
+// linear in the outcomes of `states`.
 bool every_state_can_end(const TabularMdp& mdp, const std::vector<double>& pi, const std::vector<std::uint32_t>& states) {
   const std::uint32_t A = mdp.n_actions;
-  std::vector<std::uint8_t> ends(mdp.n_states, 0);
-  // Backward: a state can end when one of its policy's outcomes ends or leads to one that can.
-  // Sweeps over the (few) states on the policy until nothing changes; each sweep settles at least
-  // one more state or stops.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const std::uint32_t s : states) {
-      if (ends[s]) continue;
-      for (std::uint32_t a = 0; a < A && !ends[s]; ++a) {
-        const std::uint32_t pair = s * A + a;
-        if (!(pi[pair] > 0.0)) continue;
-        for (std::uint32_t i = mdp.pair_begin[pair]; i < mdp.pair_begin[pair + 1]; ++i)
-          if (mdp.probability[i] > 0.0 && (mdp.terminated[i] || ends[mdp.next_state[i]])) {
-            ends[s] = 1;
-            changed = true;
-            break;
-          }
-      }
+  const auto each_outcome = [&](std::uint32_t s, const auto& visit) {
+    for (std::uint32_t a = 0; a < A; ++a) {
+      const std::uint32_t pair = s * A + a;
+      if (!(pi[pair] > 0.0)) continue;
+      for (std::uint32_t i = mdp.pair_begin[pair]; i < mdp.pair_begin[pair + 1]; ++i)
+        if (mdp.probability[i] > 0.0) visit(i);
     }
+  };
+  // Predecessors among `states`, as lists in one array (by next state).
+  std::vector<std::uint32_t> begin(std::uint64_t{mdp.n_states} + 1, 0);
+  for (const std::uint32_t s : states)
+    each_outcome(s, [&](std::uint32_t i) { if (!mdp.terminated[i]) ++begin[mdp.next_state[i] + 1]; });
+  for (std::uint32_t s = 0; s < mdp.n_states; ++s) begin[s + 1] += begin[s];
+  std::vector<std::uint32_t> predecessors(begin.back()), filled(begin.begin(), begin.end() - 1);
+  std::vector<std::uint8_t> ends(mdp.n_states, 0);
+  std::vector<std::uint32_t> frontier;
+  for (const std::uint32_t s : states)
+    each_outcome(s, [&](std::uint32_t i) {
+      if (!mdp.terminated[i]) {
+        predecessors[filled[mdp.next_state[i]]++] = s;
+      } else if (!ends[s]) {
+        ends[s] = 1;
+        frontier.push_back(s);
+      }
+    });
+  while (!frontier.empty()) {
+    const std::uint32_t s = frontier.back();
+    frontier.pop_back();
+    for (std::uint32_t k = begin[s]; k < begin[s + 1]; ++k)
+      if (!ends[predecessors[k]]) {
+        ends[predecessors[k]] = 1;
+        frontier.push_back(predecessors[k]);
+      }
   }
   return std::all_of(states.begin(), states.end(), [&](std::uint32_t s) { return ends[s] != 0; });
 }
