@@ -623,12 +623,22 @@ std::vector<ChunkRecord> run_chunks(const Sweep& sweep, const Chunk& block, cons
     record.agents = static_cast<std::uint32_t>(count);
     record.identity = control.identity;
     record.engine = engine.name() + ": " + engine.device();
+    // A chunk that is the whole block (every chunk, on the cpu engine) takes the arrays as they are.
+    const bool whole = chunks.size() == 1;
     for (std::size_t m = 0; m < metrics.size(); ++m) {
       const std::uint64_t per_agent = metrics[m].curve ? length : 1;
       record.names.push_back(metrics[m].name);
-      record.arrays.emplace_back(arrays[m].begin() + offset * per_agent, arrays[m].begin() + (offset + count) * per_agent);
+      if (whole)
+        record.arrays.push_back(std::move(arrays[m]));
+      else
+        record.arrays.emplace_back(arrays[m].begin() + offset * per_agent, arrays[m].begin() + (offset + count) * per_agent);
     }
-    if (sweep.spec.save_tables) record.q.assign(results.q.begin() + offset * pairs, results.q.begin() + (offset + count) * pairs);
+    if (sweep.spec.save_tables) {
+      if (whole)
+        record.q = std::move(results.q);
+      else
+        record.q.assign(results.q.begin() + offset * pairs, results.q.begin() + (offset + count) * pairs);
+    }
     // The block's time, shared by agents.
     record.seconds = seconds * double(count) / double(agents);
     records.push_back(std::move(record));
