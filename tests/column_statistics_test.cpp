@@ -133,6 +133,26 @@ TEST(ColumnStatisticsSelfCheck, ADeviceThatDiffersInOneBitIsCaught) {
   }
 }
 
+// --backend auto on a GPU: a device that fails hands this call and every later one to the host,
+// once, with the same bits.
+TEST(ColumnStatisticsFallback, AFailingDeviceHandsEveryLaterCallToTheHost) {
+  int device_calls = 0;
+  std::vector<std::string> failures;
+  const ColumnSummarizer summarize = with_host_fallback(
+      [&device_calls](const double* values, std::uint64_t rows, std::uint64_t columns) {
+        if (++device_calls == 2) throw std::runtime_error("the device fell over");
+        return summarize_columns(values, rows, columns);
+      },
+      [&failures](const std::string& failure) { failures.push_back(failure); });
+  for (int call = 0; call < 4; ++call) {
+    const Matrix m = awkward_matrix(9, 5, 100 + call);
+    expect_host_bits(m, summarize(m.values.data(), m.rows, m.columns));
+  }
+  EXPECT_EQ(device_calls, 2) << "the device is not asked again after it failed";
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0], "the device fell over");
+}
+
 TEST(CudaColumnStatistics, TheGpuHasTheHostsBitsInOneBatchAndInMany) {
   const GpuStatus gpu = query_gpu();
   if (!gpu.present) {

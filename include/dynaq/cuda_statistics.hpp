@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ ColumnSummarizer make_cuda_column_summarizer();
 
 // `device` with that self-check; the error names `device_name`.
 ColumnSummarizer with_self_check(ColumnSummarizer device, std::string device_name);
+
+// `device` until a call of it throws; then `on_failure` (with what it threw) once, and the host's
+// summarize_columns for that call and every later one, which gives the same bits. What
+// `dynaq run --backend auto` summarises with on a GPU.
+ColumnSummarizer with_host_fallback(ColumnSummarizer device, std::function<void(const std::string&)> on_failure);
 
 }  // namespace dynaq

@@ -345,18 +345,11 @@ std::string execute(const RunOptions& o) {
     execution.statistics_backend = "cuda";
     execution.summarize_columns = make_cuda_column_summarizer();
     if (o.backend == "auto")
-      execution.summarize_columns = [gpu = execution.summarize_columns, &execution](
-                                        const double* values, std::uint64_t rows, std::uint64_t columns) {
-        if (execution.statistics_backend == "cuda") {
-          try {
-            return gpu(values, rows, columns);
-          } catch (const std::exception& e) {
-            warn(std::string("statistics on the GPU failed (") + e.what() + "); computing them on the host");
-            execution.statistics_backend = "cpu";
-          }
-        }
-        return summarize_columns(values, rows, columns);
-      };
+      execution.summarize_columns =
+          with_host_fallback(execution.summarize_columns, [&execution](const std::string& failure) {
+            warn("statistics on the GPU failed (" + failure + "); computing them on the host");
+            execution.statistics_backend = "cpu";  // summary.json is written after every point
+          });
   }
   execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Chunks found done (a resumed run) and run now, by this process or, under mpirun, by all.

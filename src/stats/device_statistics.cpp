@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -62,6 +63,22 @@ ColumnSummarizer with_self_check(ColumnSummarizer device, std::string device_nam
       }
     }
     return summaries;
+  };
+}
+
+ColumnSummarizer with_host_fallback(ColumnSummarizer device, std::function<void(const std::string&)> on_failure) {
+  auto failed = std::make_shared<bool>(false);
+  return [device = std::move(device), on_failure = std::move(on_failure), failed](
+             const double* values, std::uint64_t rows, std::uint64_t columns) {
+    if (!*failed) {
+      try {
+        return device(values, rows, columns);
+      } catch (const std::exception& e) {
+        *failed = true;
+        if (on_failure) on_failure(e.what());
+      }
+    }
+    return summarize_columns(values, rows, columns);
   };
 }
 
