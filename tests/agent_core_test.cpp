@@ -1,8 +1,10 @@
-// Pieces of the shared per-agent core (agent_core.hpp) that have a faster twin: the twin must
-// give the same answer on every input, not only on the inputs a run happens to produce.
+// Pieces of the shared per-agent core (agent_core.hpp) that have a faster twin, or a twin that
+// only the GPU compiles: each must give the same answer, and here both run on the host.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <random>
 #include <limits>
 #include <vector>
 
@@ -31,6 +33,50 @@ TEST(AgentCore, TheBranchFreeGreedyActionOfFourIsGreedyBy) {
           ++rows;
         }
   EXPECT_EQ(rows, 2401);
+}
+
+// The GPU's planning loop draws one word per update; the host's makes them in batches. Both run
+// here, with the maze-shaped and the general loop, from the same tables: every Q bit the same.
+TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
+  constexpr std::uint32_t kStates = 6, kActions = 4, kPairs = kStates * kActions;
+  struct Tables {
+    std::vector<float> q = std::vector<float>(kPairs);
+    std::vector<std::uint32_t> model_next = std::vector<std::uint32_t>(kPairs);
+    std::vector<float> model_reward = std::vector<float>(kPairs);
+    std::vector<std::uint32_t> observed = std::vector<std::uint32_t>(kPairs);
+    AgentCounters counters{};
+    AgentRef ref() {
+      AgentRef a{};
+      a.q = q.data();
+      a.model_next = model_next.data();
+      a.model_reward = model_reward.data();
+      a.model_slots = 1;
+      a.observed_pairs = observed.data();
+      a.counters = &counters;
+      return a;
+    }
+  };
+  Tables start;
+  std::mt19937 random(3);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  for (std::uint32_t p = 0; p < kPairs; ++p) {
+    start.q[p] = value(random);
+    const std::uint32_t next = random() % kStates;
+    start.model_next[p] = p % 7 == 0 ? (next | kTerminatedBit) : next;  // some outcomes end
+    start.model_reward[p] = value(random);
+    start.observed[p] = (p * 5) % kPairs;
+  }
+  start.counters.n_observed_pairs = 17;
+  const AgentParams params{0.3f, 0.9f, 0.0f, 0, 150, 0, PlanningDraw::kPairs};  // 150: three batches
+  const AgentRandom rng = AgentRandom::make(2026, 41);
+
+  Tables batched = start, one = start, general = start;
+  plain_dyna_q_loop<kActions, true, PlanningWords::kBatched>(batched.ref(), kActions, params, rng, 77);
+  plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime>(one.ref(), kActions, params, rng, 77);
+  plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(general.ref(), kActions, params, rng, 77);
+  EXPECT_NE(std::memcmp(batched.q.data(), start.q.data(), kPairs * sizeof(float)), 0) << "the loop updated Q";
+  EXPECT_EQ(std::memcmp(batched.q.data(), one.q.data(), kPairs * sizeof(float)), 0);
+  EXPECT_EQ(std::memcmp(batched.q.data(), general.q.data(), kPairs * sizeof(float)), 0);
 }
 
 }  // namespace

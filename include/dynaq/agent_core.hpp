@@ -491,11 +491,23 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
 // what planning_update does for this case, with the variant checks left out of the loop (and on
 // the host the random words made first, in batches). Same draws, same updates in the same order,
 // so the same bits.
+// How plain_dyna_q_loop makes its random words: in batches, which the host's compiler
+// vectorizes, or one per update, which a GPU thread keeps in registers (a batch would sit in its
+// local memory, and the batches' 64-bit lanes cost two instructions per operation there).
+enum class PlanningWords { kBatched, kOneAtATime };
+
+#if defined(__CUDA_ARCH__)
+constexpr PlanningWords kPlanningWordsHere = PlanningWords::kOneAtATime;
+#else
+constexpr PlanningWords kPlanningWordsHere = PlanningWords::kBatched;
+#endif
+
 // The loop of plain_dyna_q_planning. kActions and kOneSlot, when set, are the action count and a
 // model of one slot per pair known at compile time (mazes), which spares index arithmetic.
 // Everything the loop reads is copied into locals first: the stores to Q could otherwise alias
-// alpha and gamma and force them to be read again at every update.
-template <std::uint32_t kActions, bool kOneSlot>
+// alpha and gamma and force them to be read again at every update. Both ways of making the words
+// give the same words (tests/agent_core_test.cpp runs both on the host).
+template <std::uint32_t kActions, bool kOneSlot, PlanningWords kWords = kPlanningWordsHere>
 DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::uint32_t n_actions_at_run_time,
                                                   const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
   const std::uint32_t n_actions = kActions != 0 ? kActions : n_actions_at_run_time;
@@ -513,20 +525,17 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::ui
     const std::uint32_t entry = model_next[slot];
     q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha, gamma);
   };
-#if defined(__CUDA_ARCH__)
-  // A thread is one agent: one draw per update, kept in registers (a batch of words would sit in
-  // local memory, and 64-bit lanes cost two instructions per operation on a GPU).
-  for (std::uint32_t j = 0; j < steps; ++j) update(rng.draw(t, kPurposePlan, j).word[0]);
-#else
-  // The host makes the words first, in batches its compiler vectorizes.
-  constexpr std::uint32_t kBatch = 64;
-  std::uint32_t words[kBatch];
-  for (std::uint32_t first = 0; first < steps; first += kBatch) {
-    const std::uint32_t count = steps - first < kBatch ? steps - first : kBatch;
-    rng.first_words(t, kPurposePlan, first, count, words);
-    for (std::uint32_t k = 0; k < count; ++k) update(words[k]);
+  if constexpr (kWords == PlanningWords::kOneAtATime) {
+    for (std::uint32_t j = 0; j < steps; ++j) update(rng.draw(t, kPurposePlan, j).word[0]);
+  } else {
+    constexpr std::uint32_t kBatch = 64;
+    std::uint32_t words[kBatch];
+    for (std::uint32_t first = 0; first < steps; first += kBatch) {
+      const std::uint32_t count = steps - first < kBatch ? steps - first : kBatch;
+      rng.first_words(t, kPurposePlan, first, count, words);
+      for (std::uint32_t k = 0; k < count; ++k) update(words[k]);
+    }
   }
-#endif
 }
 
 DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
