@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "bench.hpp"
+#include "dynaq/messages.hpp"
 
 namespace dynaq::bench {
 
@@ -96,14 +97,6 @@ std::string si(double value, int digits) {
   return mantissa + "e" + (negative ? "-" : "") + exponent;
 }
 
-std::string bytes_text(double bytes) {
-  char buffer[64];
-  if (bytes < 0) return "n/a";
-  if (bytes >= 1073741824.0) std::snprintf(buffer, sizeof buffer, "%.2f GiB", bytes / 1073741824.0);
-  else if (bytes >= 1048576.0) std::snprintf(buffer, sizeof buffer, "%.1f MiB", bytes / 1048576.0);
-  else if (bytes >= 1024.0) std::snprintf(buffer, sizeof buffer, "%.1f KiB", bytes / 1024.0);
-  else std::snprintf(buffer, sizeof buffer, "%.0f B", bytes);
-  return buffer;
-}
+std::string bytes_text(double bytes) { return bytes < 0 ? "n/a" : format_bytes(static_cast<std::uint64_t>(bytes)); }
 
 }  // namespace dynaq::bench

@@ -6,6 +6,7 @@
 
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/messages.hpp"
 
 namespace dynaq::cli {
 
@@ -95,22 +96,6 @@ bool sets_option(const std::vector<std::string>& given, const std::string& key, 
     if (short_flag != nullptr && arg.rfind(short_flag, 0) == 0) return true;
   }
   return false;
-}
-
-// Edit distance, for suggesting the key a typo meant.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string closest_key(const std::string& key) {

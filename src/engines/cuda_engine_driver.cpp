@@ -12,6 +12,7 @@
 #include "dynaq/agent_core.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/messages.hpp"
 
 namespace dynaq {
 
@@ -31,16 +32,6 @@ constexpr std::uint32_t kSelfCheckEpisodeSteps = 500;
 constexpr std::uint64_t kSelfCheckSteps = 2000;
 
 std::uint64_t align_up(std::uint64_t x, std::uint64_t alignment) { return (x + alignment - 1) / alignment * alignment; }
-
-std::string bytes_text(std::uint64_t bytes) {
-  std::ostringstream out;
-  out.precision(3);
-  if (bytes >= (std::uint64_t{1} << 30)) out << double(bytes) / double(std::uint64_t{1} << 30) << " GiB";
-  else if (bytes >= (std::uint64_t{1} << 20)) out << double(bytes) / double(std::uint64_t{1} << 20) << " MiB";
-  else if (bytes >= 1024) out << double(bytes) / 1024.0 << " KiB";
-  else out << bytes << " bytes";
-  return out.str();
-}
 
 bool table_needed(const AgentGroup& group, std::uint32_t id) {
   switch (id) {
@@ -262,9 +253,9 @@ KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& option
   const std::uint64_t fixed = plan.environment.bytes + params_bytes + kArenaOverheadBytes;
   if (budget < fixed + per_agent)
     throw std::runtime_error("not even one agent fits the GPU's memory: an agent of --env " + group.environment->name +
-                             " needs " + bytes_text(per_agent) + " (tables and metrics), the environment and settings " +
-                             bytes_text(fixed) + ", and " + bytes_text(budget) + " of the device's " +
-                             bytes_text(limits.free_bytes) + " free may be used");
+                             " needs " + format_bytes(per_agent) + " (tables and metrics), the environment and settings " +
+                             format_bytes(fixed) + ", and " + format_bytes(budget) + " of the device's " +
+                             format_bytes(limits.free_bytes) + " free may be used");
   std::uint64_t chunk = std::min<std::uint64_t>(n, (budget - fixed) / per_agent);
   if (options.max_chunk_agents > 0) chunk = std::min<std::uint64_t>(chunk, options.max_chunk_agents);
   plan.chunk_agents = static_cast<std::uint32_t>(chunk);
@@ -285,7 +276,7 @@ KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& option
       plan.why = "auto: the tables of " + std::to_string(fit_tables) + " agents fit a block's shared memory";
     } else {
       kernel = CudaKernel::kGlobal;
-      plan.why = "auto: a block's shared memory (" + bytes_text(limit) + ") holds the tables of " +
+      plan.why = "auto: a block's shared memory (" + format_bytes(limit) + ") holds the tables of " +
                  std::to_string(fit_tables) + " agents, fewer than " + std::to_string(floor_agents);
     }
   } else {
@@ -308,15 +299,15 @@ KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& option
 
   if (fit_tables == 0)
     throw InputError("CUDA kernel shared: the tables of one agent of --env " + group.environment->name + " need " +
-                     bytes_text(shared_layout(group, 1, false).bytes) + " of shared memory, and a block has at most " +
-                     bytes_text(limit) + "; use the global or auto kernel");
+                     format_bytes(shared_layout(group, 1, false).bytes) + " of shared memory, and a block has at most " +
+                     format_bytes(limit) + "; use the global or auto kernel");
   std::uint32_t agents = 0;
   if (options.agents_per_block > 0) {
     agents = options.agents_per_block;
     if (agents > fit_tables)
       throw InputError("CUDA agents per block " + std::to_string(agents) + ": at most " + std::to_string(fit_tables) +
                        " agents' tables of --env " + group.environment->name + " fit a block's shared memory (" +
-                       bytes_text(limit) + ")");
+                       format_bytes(limit) + ")");
   } else {
     // Spread the agents over every multiprocessor, as many per block as fit (with the
     // environment staged as long as a warp of agents still fits beside it).

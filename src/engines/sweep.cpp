@@ -20,6 +20,7 @@
 #include "dynaq/config_file.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/messages.hpp"
 #include "dynaq/npy.hpp"
 #include "dynaq/option_values.hpp"
 #include "dynaq/random.hpp"
@@ -195,26 +196,6 @@ std::vector<GridAxis> make_grid_axes() {
 }
 
 // ---- Helpers -------------------------------------------------------------------------------
-
-std::string format_bytes(std::uint64_t bytes) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(bytes >= (std::uint64_t{1} << 30) ? 2 : 1);
-  if (bytes >= (std::uint64_t{1} << 30)) out << bytes / 1073741824.0 << " GiB";
-  else if (bytes >= (std::uint64_t{1} << 20)) out << bytes / 1048576.0 << " MiB";
-  else out << bytes / 1024.0 << " KiB";
-  return out.str();
-}
-
-std::uint64_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
-  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? std::uint64_t(pages) * std::uint64_t(page) : ~std::uint64_t{0};
-}
 
 // True when a terminating outcome can be reached from the start distribution.
 bool can_terminate(const TabularMdp& mdp) {

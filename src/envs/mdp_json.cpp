@@ -25,6 +25,7 @@
 
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/messages.hpp"
 
 namespace dynaq {
 namespace {
@@ -993,28 +994,9 @@ TabularMdp parse_mdp_json(std::string_view text, const std::string& source) {
 
 namespace {
 
-// MemAvailable from /proc/meminfo: what can be allocated without swapping or reclaiming more
-// than caches; the largest value when it cannot be read.
-std::uint64_t available_memory_bytes() {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> meminfo(std::fopen("/proc/meminfo", "r"),
-                                                                &std::fclose);
-  if (!meminfo) return std::numeric_limits<std::uint64_t>::max();
-  char key[64];
-  unsigned long long kib = 0;
-  while (std::fscanf(meminfo.get(), "%63s %llu kB", key, &kib) == 2)
-    if (std::strcmp(key, "MemAvailable:") == 0) return std::uint64_t{kib} * 1024;
-  return std::numeric_limits<std::uint64_t>::max();
-}
-
-std::string gib(std::uint64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1u << 30));
-  return text;
-}
-
 [[noreturn]] void fail_too_large(const std::string& path, const std::string& size) {
   throw InputError(path + ": the file is " + size + "; MDP JSON files are limited to " +
-                   gib(kMaxMdpJsonBytes) + " (kMaxMdpJsonBytes)");
+                   format_bytes(kMaxMdpJsonBytes) + " (kMaxMdpJsonBytes)");
 }
 
 }  // namespace
@@ -1030,10 +1012,10 @@ TabularMdp load_mdp_json_file(const std::string& path) {
   struct stat info {};
   if (::fstat(::fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode)) {
     const auto size = static_cast<std::uint64_t>(info.st_size);
-    if (size > kMaxMdpJsonBytes) fail_too_large(path, gib(size));
+    if (size > kMaxMdpJsonBytes) fail_too_large(path, format_bytes(size));
     const std::uint64_t available = available_memory_bytes();
     if (size > available)
-      throw InputError(path + ": the file is " + gib(size) + ", but only " + gib(available) +
+      throw InputError(path + ": the file is " + format_bytes(size) + ", but only " + format_bytes(available) +
                        " of memory is available (loading an MDP JSON file takes more than its "
                        "size)");
     text.reserve(static_cast<std::size_t>(size));

@@ -12,6 +12,7 @@
 #include "dynaq/errors.hpp"
 #include "dynaq/generators.hpp"
 #include "dynaq/mdp_json.hpp"
+#include "dynaq/messages.hpp"
 #include "dynaq/toy_text.hpp"
 
 namespace dynaq {
@@ -275,20 +276,6 @@ Resolved resolve_file(const std::string& path) {
   Resolved resolved;
   add_maze(resolved, 0, load_maze_file(path), path, path);
   return resolved;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t substitute = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitute});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
 }
 
 [[noreturn]] void throw_unknown(const std::string& spec) {
