@@ -90,6 +90,19 @@ ValueIterationResult value_iteration(const TabularMdp& mdp, const ValueIteration
 
 // The greedy policy of a Q-table: in each state the FIRST action (lowest index) whose Q is
 // maximal, compared exactly (no tolerance), so the result is deterministic.
+// The same for a table of any value type (an agent's float Q), `n_states` x `n_actions` values.
+template <typename Value>
+std::vector<std::uint32_t> greedy_policy(const Value* q, std::uint32_t n_states, std::uint32_t n_actions) {
+  std::vector<std::uint32_t> policy(n_states, 0);
+  for (std::uint32_t s = 0; s < n_states; ++s) {
+    const Value* row = q + std::size_t{s} * n_actions;
+    std::uint32_t best = 0;
+    for (std::uint32_t a = 1; a < n_actions; ++a)
+      if (row[a] > row[best]) best = a;
+    policy[s] = best;
+  }
+  return policy;
+}
 std::vector<std::uint32_t> greedy_policy(const std::vector<double>& q, std::uint32_t n_states,
                                          std::uint32_t n_actions);
 inline std::vector<std::uint32_t> greedy_policy(const ValueIterationResult& result) {

@@ -505,18 +505,10 @@ namespace {
 // The greedy policy of one agent's final Q (first maximal action, as greedy_policy), evaluated
 // exactly on the environment's final phase with the point's step limit.
 PolicyEvaluation evaluate_greedy(const TabularMdp& mdp, const float* q, std::uint32_t step_limit) {
-  std::vector<std::uint32_t> policy(mdp.n_states);
-  for (std::uint32_t s = 0; s < mdp.n_states; ++s) {
-    const float* row = q + std::uint64_t{s} * mdp.n_actions;
-    std::uint32_t best = 0;
-    for (std::uint32_t a = 1; a < mdp.n_actions; ++a)
-      if (row[a] > row[best]) best = a;
-    policy[s] = best;
-  }
   PolicyEvaluationOptions options;
   options.horizon = step_limit;
   try {
-    return policy_evaluation(mdp, policy, options);
+    return policy_evaluation(mdp, greedy_policy(q, mdp.n_states, mdp.n_actions), options);
   } catch (const ConvergenceError&) {
     // Only a stochastic environment without a step limit can get here; the value is unknown.
     PolicyEvaluation unknown;

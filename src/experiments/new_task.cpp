@@ -8,6 +8,7 @@
 #include "dynaq/environment.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/experiments.hpp"
+#include "dynaq/statistics.hpp"
 #include "dynaq/value_iteration.hpp"
 
 namespace dynaq {
@@ -20,23 +21,23 @@ struct GreedyEvaluation {
 };
 
 GreedyEvaluation evaluate_greedy(const float* q, const TabularMdp& mdp) {
-  const std::uint64_t pairs = std::uint64_t{mdp.n_states} * mdp.n_actions;
-  const std::vector<double> q_double(q, q + pairs);
-  const PolicyEvaluation evaluation = policy_evaluation(mdp, greedy_policy(q_double, mdp.n_states, mdp.n_actions));
+  const PolicyEvaluation evaluation = policy_evaluation(mdp, greedy_policy(q, mdp.n_states, mdp.n_actions));
   return GreedyEvaluation{evaluation.expected_return, evaluation.expected_steps};
 }
 
+// Over agents, as statistics over seeds everywhere (statistics.hpp).
 GreedyOutcome summarise(const std::vector<GreedyEvaluation>& agents) {
+  std::vector<double> returns, steps;
   GreedyOutcome outcome{0.0, 0.0, 0.0, 0};
-  const double n = static_cast<double>(agents.size());
   for (const GreedyEvaluation& e : agents) {
-    outcome.mean_return += e.expected_return / n;
-    outcome.mean_steps += e.expected_steps / n;
+    returns.push_back(e.expected_return);
+    steps.push_back(e.expected_steps);
     if (e.expected_return > 0.0) ++outcome.solved;
   }
-  double squares = 0.0;
-  for (const GreedyEvaluation& e : agents) squares += (e.expected_return - outcome.mean_return) * (e.expected_return - outcome.mean_return);
-  outcome.stderr_return = agents.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0;
+  const MeanStderr r = mean_and_stderr(returns.data(), returns.size());
+  outcome.mean_return = r.mean;
+  outcome.stderr_return = r.stderr_;
+  outcome.mean_steps = mean_and_stderr(steps.data(), steps.size()).mean;
   return outcome;
 }
 

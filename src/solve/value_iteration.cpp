@@ -350,15 +350,7 @@ std::vector<std::uint32_t> greedy_policy(const std::vector<double>& q, std::uint
                                          std::uint32_t n_actions) {
   DYNAQ_EXPECTS(q.size() == std::size_t{n_states} * n_actions && n_actions > 0,
                 "greedy_policy: Q-table size does not match states x actions");
-  std::vector<std::uint32_t> policy(n_states, 0);
-  for (std::uint32_t s = 0; s < n_states; ++s) {
-    const double* row = q.data() + std::size_t{s} * n_actions;
-    std::uint32_t best = 0;
-    for (std::uint32_t a = 1; a < n_actions; ++a)
-      if (row[a] > row[best]) best = a;
-    policy[s] = best;
-  }
-  return policy;
+  return greedy_policy(q.data(), n_states, n_actions);
 }
 
 PolicyEvaluation policy_evaluation(const TabularMdp& mdp, const std::vector<std::uint32_t>& policy,
