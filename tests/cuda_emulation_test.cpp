@@ -62,17 +62,22 @@ std::unique_ptr<Engine> emulated(const CudaEngineOptions& o, const DeviceLimits&
   return make_device_engine(make_emulated_device(e), o, "cuda-emulated");
 }
 
-
+// A group of `seeds` agents per grid point on `env`, the points differing only in n.
+AgentGroup group_on(const Environment& env, std::vector<std::uint32_t> planning_steps, std::uint32_t seeds,
+                    RunBudget budget) {
+  AgentGroup group;
+  group.environment = &env;
+  for (const std::uint32_t n : planning_steps) group.points.push_back(point(0.1f, 0.95f, 0.1, n));
+  group.seeds_per_point = seeds;
+  group.budget = budget;
+  return group;
+}
 
 // ---- The plan --------------------------------------------------------------------------------
 
 TEST(CudaPlan, TheDynaMazeRunsTheSharedKernelWithItsEnvironmentStaged) {
   const Environment env = load_environment("dyna-maze");
-  AgentGroup group;
-  group.environment = &env;
-  group.points = {point(0.1f, 0.95f, 0.1, 50)};
-  group.seeds_per_point = 100000;
-  group.budget = episode_budget(50);
+  AgentGroup group = group_on(env, {50}, 100000, episode_budget(50));
   const KernelPlan plan = plan_kernels(group, CudaEngineOptions{}, h100());
   EXPECT_EQ(plan.kernel, CudaKernel::kShared) << plan.why;
   EXPECT_TRUE(plan.shared.stage_environment);
@@ -94,11 +99,7 @@ TEST(CudaPlan, TheDynaMazeRunsTheSharedKernelWithItsEnvironmentStaged) {
 
 TEST(CudaPlan, ALargeMazeRunsTheGlobalKernelAndRefusesTheSharedOne) {
   const Environment env = load_environment("random-maze:100x100:1");
-  AgentGroup group;
-  group.environment = &env;
-  group.points = {point(0.1f, 0.95f, 0.1, 5)};
-  group.seeds_per_point = 1000;
-  group.budget = step_budget(1000, 100);
+  const AgentGroup group = group_on(env, {5}, 1000, step_budget(1000, 100));
   const KernelPlan plan = plan_kernels(group, CudaEngineOptions{}, h100());
   EXPECT_EQ(plan.kernel, CudaKernel::kGlobal) << plan.why;
   EXPECT_EQ(plan.threads_per_block, 128u);
@@ -115,11 +116,7 @@ TEST(CudaPlan, ALargeMazeRunsTheGlobalKernelAndRefusesTheSharedOne) {
 
 TEST(CudaPlan, AgentsPerBlockBeyondWhatFitsIsRefused) {
   const Environment env = load_environment("dyna-maze");
-  AgentGroup group;
-  group.environment = &env;
-  group.points = {point(0.1f, 0.95f, 0.1, 5)};
-  group.seeds_per_point = 10;
-  group.budget = episode_budget(5);
+  const AgentGroup group = group_on(env, {5}, 10, episode_budget(5));
   const std::uint32_t limit = h100().shared_bytes_per_block;
   std::uint32_t with_env = 1, without_env = 1;
   while (shared_layout(group, with_env + 1, true).bytes <= limit) ++with_env;
@@ -135,11 +132,7 @@ TEST(CudaPlan, AgentsPerBlockBeyondWhatFitsIsRefused) {
 
 TEST(CudaPlan, ChunksFollowTheFreeDeviceMemory) {
   const Environment env = load_environment("dyna-maze");
-  AgentGroup group;
-  group.environment = &env;
-  group.points = {point(0.1f, 0.95f, 0.1, 5), point(0.1f, 0.95f, 0.1, 50)};
-  group.seeds_per_point = 5000;
-  group.budget = episode_budget(50, 100);
+  const AgentGroup group = group_on(env, {5, 50}, 5000, episode_budget(50, 100));
   DeviceLimits limits = h100();
   limits.free_bytes = 8u << 20;  // 8 MiB
   const KernelPlan plan = plan_kernels(group, CudaEngineOptions{}, limits);
