@@ -46,13 +46,14 @@
 // shared memory and run the global version.
 #include <cuda_runtime.h>
 
-#include <sstream>
+#include <string>
 #include <stdexcept>
 
 #include "cuda_check.cuh"
 #include "dynaq/agent_kernels.hpp"
 #include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/messages.hpp"
 
 namespace dynaq {
 
@@ -107,11 +108,8 @@ class CudaAgentDevice final : public AgentDevice {
   explicit CudaAgentDevice(GpuStatus gpu) : gpu_(std::move(gpu)) {}
 
   std::string describe() const override {
-    std::ostringstream out;
-    out.precision(3);
-    out << gpu_.name << " (sm_" << gpu_.compute_major << gpu_.compute_minor << ", "
-        << double(gpu_.memory_bytes) / double(std::uint64_t{1} << 30) << " GiB)";
-    return out.str();
+    return gpu_.name + " (sm_" + std::to_string(gpu_.compute_major) + std::to_string(gpu_.compute_minor) + ", " +
+           format_bytes(gpu_.memory_bytes) + ")";
   }
 
   DeviceLimits limits() override {
