@@ -34,10 +34,12 @@ namespace {
 constexpr unsigned kThreads = 256;
 
 // What a sweep tells the host: the largest change (the bits of a non-negative double, which order
-// as the values do) and whether some value left the range of double.
+// as the values do), whether some value left the range of double and whether some value arrived
+// (state_sweep_change, value_iteration.hpp).
 struct SweepStatus {
   unsigned long long largest_change_bits;
   unsigned int non_finite;
+  unsigned int arrived;
 };
 
 __global__ void jacobi_sweep_kernel(MdpView mdp, const double* probability, const double* v_old, double* v_new,
@@ -45,19 +47,19 @@ __global__ void jacobi_sweep_kernel(MdpView mdp, const double* probability, cons
   using BlockMax = cub::BlockReduce<double, kThreads>;
   __shared__ typename BlockMax::TempStorage temp;
   const std::uint32_t s = blockIdx.x * blockDim.x + threadIdx.x;
-  double change = 0.0;
-  int non_finite = 0;
+  StateSweepChange change{0.0, true, false};
   if (s < mdp.n_states) {
     const double value = bellman_backup(mdp, probability, v_old, s, gamma, nullptr);
     v_new[s] = value;
-    non_finite = isfinite(value) ? 0 : 1;
-    change = non_finite ? 0.0 : fabs(value - v_old[s]);
+    change = state_sweep_change(v_old[s], value);
   }
-  const double largest = BlockMax(temp).Reduce(change, cuda::maximum<double>{});
-  const int any_non_finite = __syncthreads_or(non_finite);
+  const double largest = BlockMax(temp).Reduce(change.change, cuda::maximum<double>{});
+  const int any_non_finite = __syncthreads_or(change.finite ? 0 : 1);
+  const int any_arrived = __syncthreads_or(change.arrived ? 1 : 0);
   if (threadIdx.x == 0) {
     atomicMax(&status->largest_change_bits, static_cast<unsigned long long>(__double_as_longlong(largest)));
     if (any_non_finite) atomicOr(&status->non_finite, 1u);
+    if (any_arrived) atomicOr(&status->arrived, 1u);
   }
 }
 
@@ -71,22 +73,6 @@ DeviceBuffer<T> uploaded(const std::vector<T>& host) {
   DeviceBuffer<T> buffer(host.size());
   buffer.upload(host.data(), host.size());
   return buffer;
-}
-
-// The messages of value_iteration() (src/solve/value_iteration.cpp), so that a user sees the same
-// words whichever backend solved.
-void check_options(const ValueIterationOptions& options) {
-  if (!(options.gamma >= 0.0 && options.gamma <= 1.0))
-    throw InputError("gamma " + format_double(options.gamma) + " is not in [0, 1]");
-  if (!(options.tolerance > 0.0)) throw InputError("tolerance " + format_double(options.tolerance) + " is not > 0");
-  if (options.max_iterations == 0) throw InputError("the sweep limit must be at least 1");
-}
-
-std::string discount_hint(double gamma) {
-  if (gamma >= 1.0)
-    return "With gamma = 1 the values diverge when a policy can collect nonzero reward forever "
-           "without terminating; use gamma < 1.";
-  return "Values this slow to settle need more sweeps (or a smaller gamma).";
 }
 
 // V_1 on the host, as value_iteration's first sweep computes it.
@@ -103,7 +89,7 @@ std::vector<double> host_first_sweep(const TabularMdp& mdp, double gamma) {
 
 ValueIterationResult value_iteration_cuda(const TabularMdp& mdp, const ValueIterationOptions& options,
                                           const CudaValueIterationOptions& cuda) {
-  check_options(options);
+  check_value_iteration_options(options);
   const GpuStatus gpu = query_gpu();
   if (!gpu.present) throw std::runtime_error("no usable GPU: " + gpu.reason);
   const std::string what = mdp.name + ": value iteration";
@@ -136,6 +122,7 @@ ValueIterationResult value_iteration_cuda(const TabularMdp& mdp, const ValueIter
   ValueIterationResult result;
   result.n_states = mdp.n_states;
   result.n_actions = mdp.n_actions;
+  bool arrived = false;
   for (std::uint64_t k = 1; k <= options.max_iterations; ++k) {
     DYNAQ_CUDA_TRY(cudaMemset(status.data(), 0, sizeof(SweepStatus)));
     jacobi_sweep_kernel<<<blocks, kThreads>>>(view, probability.data(), v_old.data(), v_new.data(), options.gamma,
@@ -144,9 +131,7 @@ ValueIterationResult value_iteration_cuda(const TabularMdp& mdp, const ValueIter
     SweepStatus sweep{};
     status.download(&sweep, 1);
     result.iterations = k;
-    if (sweep.non_finite)
-      throw ConvergenceError(what + " diverged: a value left the range of double after " + std::to_string(k) +
-                             " sweeps" + (options.gamma >= 1.0 ? " (gamma = 1 with reward on a cycle)" : ""));
+    if (sweep.non_finite) throw value_iteration_diverged(what, k, options.gamma);
     if (k == 1 && cuda.self_check) {
       std::vector<double> v1(states);
       v_new.download(v1.data(), states);
@@ -160,7 +145,8 @@ ValueIterationResult value_iteration_cuda(const TabularMdp& mdp, const ValueIter
     double largest = 0.0;
     std::memcpy(&largest, &sweep.largest_change_bits, sizeof(double));
     result.residual = largest;
-    if (largest < options.tolerance) {
+    arrived = sweep.arrived != 0;
+    if (largest < options.tolerance && !arrived) {
       q_rows_kernel<<<blocks, kThreads>>>(view, probability.data(), v_old.data(), options.gamma, q.data());
       DYNAQ_CUDA_TRY(cudaGetLastError());
       result.v.resize(states);
@@ -173,10 +159,7 @@ ValueIterationResult value_iteration_cuda(const TabularMdp& mdp, const ValueIter
     }
     std::swap(v_old, v_new);
   }
-  throw ConvergenceError(what + " did not converge: after " + std::to_string(options.max_iterations) +
-                         " sweeps the largest change of a value in a sweep is " + format_double(result.residual) +
-                         ", not below the tolerance " + format_double(options.tolerance) + ". " +
-                         discount_hint(options.gamma));
+  throw value_iteration_not_converged(what, options, result.residual, arrived);
 }
 
 }  // namespace dynaq

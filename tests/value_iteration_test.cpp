@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "dynaq/generators.hpp"
+#include "dynaq/maze.hpp"
 #include "dynaq/mdp.hpp"
 
 namespace dynaq {
@@ -160,6 +163,105 @@ TEST(ValueIteration, DivergenceIsReportedAsNotConverged) {
   ValueIterationOptions slow = with_gamma(0.999);
   slow.max_iterations = 10;
   EXPECT_THROW(value_iteration(play_or_quit(), slow), ConvergenceError);
+}
+
+TEST(ValueIteration, FarRewardsArriveBeforeTheSweepsStop) {
+  // 700 states from the goal, gamma^699 is about 2.8e-16: every change of a sweep is far below
+  // the tolerance long before the goal's value reaches the start. The sweeps go on until it has
+  // (701 sweeps: 700 to carry it back, one that changes nothing), so the greedy policy walks to
+  // the goal from everywhere.
+  const double gamma = 0.95;
+  const ValueIterationResult result = value_iteration(chain(700), with_gamma(gamma));
+  EXPECT_EQ(result.iterations, 701u);
+  double expected = 1.0;
+  for (int k = 0; k < 699; ++k) expected = gamma * expected;
+  EXPECT_EQ(result.v_start, expected);
+  EXPECT_GT(result.v_start, 0.0);
+  EXPECT_EQ(greedy_policy(result), std::vector<std::uint32_t>(700, 0));
+  const PolicyEvaluation walk = policy_evaluation(chain(700), greedy_policy(result));
+  EXPECT_TRUE(walk.terminates);
+  EXPECT_EQ(walk.expected_steps, 700.0);
+}
+
+TEST(ValueIteration, ArrivalsPastTheSweepLimitAreNotConverged) {
+  ValueIterationOptions options = with_gamma(0.95);
+  options.max_iterations = 600;  // the start's value arrives in sweep 700
+  try {
+    value_iteration(chain(700), options);
+    FAIL() << "expected a ConvergenceError";
+  } catch (const ConvergenceError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("600 sweeps"), std::string::npos) << message;
+    EXPECT_NE(message.find("first nonzero value"), std::string::npos) << message;
+  }
+}
+
+TEST(ValueIterationStoppingRule, ArrivalIsTheFirstNonzeroValue) {
+  EXPECT_TRUE(state_sweep_change(0.0, 1e-300).arrived);
+  EXPECT_TRUE(state_sweep_change(-0.0, -2.0).arrived);
+  EXPECT_FALSE(state_sweep_change(0.0, -0.0).arrived);
+  EXPECT_FALSE(state_sweep_change(0.5, 0.25).arrived);
+  EXPECT_FALSE(state_sweep_change(0.5, 0.0).arrived);  // leaving 0 is arriving, reaching it is not
+  EXPECT_EQ(state_sweep_change(0.5, 0.25).change, 0.25);
+  EXPECT_EQ(state_sweep_change(-1.0, 2.0).change, 3.0);
+  const StateSweepChange overflow = state_sweep_change(1.0, std::numeric_limits<double>::infinity());
+  EXPECT_FALSE(overflow.finite);
+  EXPECT_EQ(overflow.change, 0.0);
+  EXPECT_FALSE(state_sweep_change(1.0, std::nan("")).finite);
+}
+
+// Value iteration as value_iteration.hpp defines it, one full Jacobi sweep of every state at a
+// time: what the solver's sweeps over changed states only must reproduce bit for bit.
+ValueIterationResult full_sweeps(const TabularMdp& mdp, const ValueIterationOptions& options) {
+  const MdpView view = mdp.view();
+  ValueIterationResult result;
+  result.q.assign(std::size_t{mdp.n_states} * mdp.n_actions, 0.0);
+  std::vector<double> v_old(mdp.n_states, 0.0), v(mdp.n_states, 0.0);
+  for (std::uint64_t k = 1; k <= options.max_iterations; ++k) {
+    double largest = 0.0;
+    bool arrived = false;
+    for (std::uint32_t s = 0; s < mdp.n_states; ++s) {
+      v[s] = bellman_backup(view, mdp.probability.data(), v_old.data(), s, options.gamma,
+                            result.q.data() + std::size_t{s} * mdp.n_actions);
+      const StateSweepChange change = state_sweep_change(v_old[s], v[s]);
+      largest = std::max(largest, change.change);
+      arrived = arrived || change.arrived;
+    }
+    result.iterations = k;
+    result.residual = largest;
+    if (largest < options.tolerance && !arrived) break;
+    std::swap(v, v_old);
+  }
+  result.v = v;
+  return result;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+TEST(ValueIteration, SweepsOfChangedStatesGiveTheBitsOfFullSweeps) {
+  struct Case {
+    TabularMdp mdp;
+    double gamma;
+  };
+  std::vector<Case> cases;
+  cases.push_back({garnet(300, 4, 3, 7), 0.95});                              // all states change
+  cases.push_back({garnet(300, 4, 3, 8), 0.999});                             // slowly
+  cases.push_back({maze_to_mdp(random_maze(40, 40, 3), "random-maze"), 0.95});  // a front
+  cases.push_back({maze_to_mdp(random_maze(40, 40, 3), "random-maze"), 1.0});
+  cases.push_back({chain(50, 0, 0.25), 0.9});  // staying pays: values grow everywhere at once
+  cases.push_back({play_or_quit(), 0.97});
+  for (const Case& c : cases) {
+    const ValueIterationOptions options = with_gamma(c.gamma);
+    const ValueIterationResult expected = full_sweeps(c.mdp, options);
+    const ValueIterationResult result = value_iteration(c.mdp, options);
+    SCOPED_TRACE(c.mdp.name + " gamma " + std::to_string(c.gamma));
+    EXPECT_EQ(result.iterations, expected.iterations);
+    EXPECT_EQ(std::memcmp(&result.residual, &expected.residual, sizeof(double)), 0);
+    EXPECT_TRUE(same_bits(result.v, expected.v));
+    EXPECT_TRUE(same_bits(result.q, expected.q));
+  }
 }
 
 TEST(ValueIteration, RejectsBadOptions) {

@@ -6,8 +6,10 @@
 // All arithmetic is in double; rewards are widened from the tables' float32.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "dynaq/errors.hpp"
@@ -49,6 +51,28 @@ DYNAQ_HD inline double bellman_backup(const MdpView& mdp, const double* probabil
   return best;
 }
 
+// ---- The stopping rule of a Jacobi sweep, shared by the host and device solvers ------------
+//
+// What sweep k says of one state, from V_{k-1}(s) = `previous` and V_k(s) = `value`.
+// A state counts as arrived when its value is nonzero for the first time: starting from V_0 = 0,
+// a state whose only rewards lie d steps away keeps the value 0 for d sweeps and then takes a
+// value near gamma^d, which on a large maze (d in the thousands) is far below any tolerance. A
+// rule on the size of the changes alone would stop before such values arrive and leave their
+// states with a greedy policy that never reaches the reward.
+struct StateSweepChange {
+  double change;  // |V_k(s) - V_{k-1}(s)|; 0 when V_k(s) is not finite
+  bool finite;    // V_k(s) is finite
+  bool arrived;   // V_{k-1}(s) == 0 and V_k(s) != 0
+};
+
+DYNAQ_HD inline StateSweepChange state_sweep_change(double previous, double value) {
+  StateSweepChange result;
+  result.finite = std::isfinite(value);
+  result.change = result.finite ? std::fabs(value - previous) : 0.0;
+  result.arrived = previous == 0.0 && value != 0.0;
+  return result;
+}
+
 // ---- Value iteration ----------------------------------------------------------------------
 
 // Thrown when an iterative solver stops at its sweep limit without meeting its tolerance.
@@ -79,14 +103,26 @@ struct ValueIterationResult {
 // independent of the order of states, so a parallel (e.g. CUDA) version using bellman_backup
 // gives the same bits.
 // Stopping rule: stop after the first sweep k whose residual max_s |V_k(s) - V_{k-1}(s)| is
-// strictly below `tolerance`; the result holds Q_k and V_k. For gamma < 1 the error is then at
-// most gamma * tolerance / (1 - gamma) in every state.
+// strictly below `tolerance` and in which no state's value arrived (became nonzero for the first
+// time; state_sweep_change above says why); the result holds Q_k and V_k. For gamma < 1 the
+// error is then at most gamma * tolerance / (1 - gamma) in every state, and every state whose
+// value can be told from 0 in double (gamma^d above about 1e-308) has its nonzero value.
 // If max_iterations sweeps pass without that, throws ConvergenceError. That happens when the
 // values diverge: with gamma = 1, as soon as some policy can collect nonzero reward forever
 // without terminating (a reward on a cycle); and it can happen when gamma is so close to 1
-// that the contraction is too slow for the sweep limit.
+// that the contraction is too slow for the sweep limit, or when rewards lie farther than the
+// sweep limit from some state.
 // Throws InputError for gamma outside [0, 1], a tolerance that is not > 0, or a zero limit.
 ValueIterationResult value_iteration(const TabularMdp& mdp, const ValueIterationOptions& options);
+
+// The checks and errors of value_iteration, for every backend to say the same words.
+void check_value_iteration_options(const ValueIterationOptions& options);  // throws InputError
+// `what` diverged: some value left the range of double in sweep `sweeps`.
+ConvergenceError value_iteration_diverged(const std::string& what, std::uint64_t sweeps, double gamma);
+// `what` met no stopping rule in options.max_iterations sweeps; the last sweep's residual and
+// whether a value arrived in it.
+ConvergenceError value_iteration_not_converged(const std::string& what, const ValueIterationOptions& options,
+                                               double residual, bool arrived);
 
 // The greedy policy of a Q-table: in each state the FIRST action (lowest index) whose Q is
 // maximal, compared exactly (no tolerance), so the result is deterministic.

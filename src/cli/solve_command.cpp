@@ -215,8 +215,9 @@ void register_solve_command(CLI::App& app) {
       ->type_name("G");
   solve->add_option("--tolerance", options->tolerance,
                     "Stop value iteration after the first sweep that changes no state's value by "
-                    "as much as this; also the tolerance of the greedy policy's evaluation "
-                    "without a step limit (default 1e-10)");
+                    "as much as this and gives no state its first nonzero value (a state d steps "
+                    "from any reward holds about gamma^d, often far below the tolerance); also the "
+                    "tolerance of the greedy policy's evaluation without a step limit (default 1e-10)");
   solve->add_option("--max-iterations", options->max_iterations,
                     "Give up (exit code 2) after this many sweeps without convergence, as with "
                     "gamma = 1 and reward on a never-ending cycle (default 1000000)")
