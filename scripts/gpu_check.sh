@@ -44,6 +44,14 @@ stages=("$@")
 tests_bin=$build/tests/dynaq_tests
 failed=0
 
+# On a lent machine whose files come back only from $OUT (a few files at most): one archive of
+# the log folder, made anew after every stage, so that a command stopped at its time limit still
+# brings back the stages it finished.
+archive() {
+  [[ -n ${OUT:-} && -d ${OUT:-} ]] || return 0
+  tar -czf "$OUT/gpu-check-$slug.tar.gz" -C "$root/benchmarks/results" "gpu-check-$slug"
+}
+
 # run NAME LOG COMMAND...: runs COMMAND with its output in LOG (and on the terminal), records
 # PASS or FAIL with the time taken in summary.txt, and carries on.
 run() {
@@ -56,6 +64,7 @@ run() {
   local verdict=PASS
   ((status == 0)) || { verdict="FAIL (exit $status)"; failed=1; }
   printf '%-28s %-16s %5ss  %s\n' "$name" "$verdict" "$((SECONDS - start))" "$log" | tee -a "$summary"
+  archive
 }
 
 {
@@ -122,9 +131,5 @@ for stage in "${stages[@]}"; do
 done
 
 echo "results in ${out#"$root"/}" | tee -a "$summary"
-# On a lent machine whose files come back only from $OUT (a few files at most): one archive.
-if [[ -n ${OUT:-} && -d ${OUT:-} ]]; then
-  tar -czf "$OUT/gpu-check-$slug.tar.gz" -C "$root/benchmarks/results" "gpu-check-$slug"
-  echo "archived in \$OUT/gpu-check-$slug.tar.gz"
-fi
+archive && [[ -n ${OUT:-} ]] && echo "archived in \$OUT/gpu-check-$slug.tar.gz"
 exit "$failed"
