@@ -18,6 +18,7 @@
 #include "dynaq/agent_core.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/random.hpp"
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq::bench {
 
@@ -216,7 +217,7 @@ void compare_array(const char* what, const std::vector<T>& want, std::uint32_t w
     return;
   }
   for (std::size_t i = 0; i < agents * stride; ++i) {
-    if (std::memcmp(&want[i], &got[i], sizeof(T)) == 0) continue;
+    if (same_bits(want[i], got[i])) continue;
     std::ostringstream out;
     out.precision(9);
     out << "agent " << i / stride << ", " << describe(i % stride) << ": " << what << " " << +want[i]

@@ -26,6 +26,7 @@
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_value_iteration.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq {
 
@@ -137,7 +138,7 @@ ValueIterationResult value_iteration_cuda(const TabularMdp& mdp, const ValueIter
       v_new.download(v1.data(), states);
       const std::vector<double> expected = host_first_sweep(mdp, options.gamma);
       for (std::uint64_t s = 0; s < states; ++s)
-        if (std::memcmp(&v1[s], &expected[s], sizeof(double)) != 0)
+        if (!same_bits(v1[s], expected[s]))
           throw CudaSelfCheckError(what + " on " + gpu.name + " disagrees with the host in its first sweep: V_1(" +
                                    std::to_string(s) + ") is " + format_double(v1[s]) + ", expected " +
                                    format_double(expected[s]) + ". Its results cannot be trusted here; use --backend cpu");

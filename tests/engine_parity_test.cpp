@@ -19,6 +19,7 @@ namespace {
 using testing_support::chain_with_slip;
 using testing_support::corridor;
 using testing_support::expect_identical;
+using testing_support::overflowing_corridor;
 using testing_support::run_group;
 
 struct ParityCase {
@@ -94,6 +95,12 @@ std::vector<ParityCase> parity_cases() {
                     counts(variant(params(0.1f, 0.9f, 0.2, 3), Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3),
                     params(0.1f, 0.9f, 0.2, 6)},
                    steps(700, 70)});
+  // Kept last: the tests above take earlier cases by index.
+  cases.push_back({"rewards near the float maximum: Q overflows to infinity, then NaN",
+                   single_phase(std::make_shared<TabularMdp>(overflowing_corridor(6)), "overflowing"),
+                   {params(0.5f, 0.99f, 0.1, 5), variant(params(0.5f, 0.99f, 0.1, 5), Algorithm::kPrioritized, 0.0f),
+                    counts(params(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1)},
+                   steps(200, 50)});
   return cases;
 }
 
@@ -239,6 +246,19 @@ TEST(EngineParity, AnAgentsResultsDoNotDependOnItsNeighbours) {
   EXPECT_EQ(0, std::memcmp(one.q.data(), all.q.data() + 6 * pairs, pairs * sizeof(float)));
   for (std::uint32_t e = 0; e < c.budget.episodes; ++e)
     EXPECT_EQ(one.episode_steps[e], all.episode_steps[6 * c.budget.episodes + e]);
+}
+
+// The overflow case is worth its place only if its tables hold what it is named for.
+TEST(EngineParity, TheOverflowCaseMakesInfinitiesAndNaNs) {
+  const ParityCase c = parity_cases().back();
+  const GroupResults r = run_group(*make_reference_engine(), group_of(c, 3, 7));
+  std::size_t infinite = 0, nan = 0;
+  for (const float q : r.q) {
+    infinite += std::isinf(q) ? 1 : 0;
+    nan += std::isnan(q) ? 1 : 0;
+  }
+  EXPECT_GT(infinite, 0u);
+  EXPECT_GT(nan, 0u);
 }
 
 TEST(EngineParity, ReportsMismatchesWithAgentStateActionAndUlps) {

@@ -10,6 +10,7 @@
 
 #include "dynaq/engine.hpp"
 #include "dynaq/mdp.hpp"
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq::testing_support {
 
@@ -53,6 +54,20 @@ inline TabularMdp chain_with_slip(std::uint32_t n) {
   return b.build();
 }
 
+// corridor(n) with a reward near the float maximum (3e38) on every move and no end: an agent's
+// backups overflow Q to +infinity within a few steps, and then infinity - infinity makes NaN.
+inline TabularMdp overflowing_corridor(std::uint32_t n) {
+  MdpBuilder b("overflowing", n, 3);
+  for (std::uint32_t s = 0; s < n; ++s) {
+    const std::uint32_t left = s == 0 ? 0 : s - 1, right = s + 1 < n ? s + 1 : s;
+    b.add_outcome(s, 0, 1.0, left, 3e38, false);
+    b.add_outcome(s, 1, 1.0, right, 3e38, false);
+    b.add_outcome(s, 2, 1.0, s, 3e38, false);
+  }
+  b.set_initial_state(0);
+  return b.build();
+}
+
 inline GroupResults run_group(Engine& engine, const AgentGroup& group) {
   GroupResults results;
   engine.run(group, results, nullptr);
@@ -89,7 +104,7 @@ inline std::string describe_q_mismatches(const GroupResults& expected, const Gro
   int shown = 0;
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < expected.q.size() && i < actual.q.size(); ++i) {
-    if (bits(expected.q[i]) == bits(actual.q[i])) continue;
+    if (same_bits(expected.q[i], actual.q[i])) continue;
     ++total;
     if (shown++ >= limit) continue;
     const std::uint64_t agent = i / pairs, pair = i % pairs;
@@ -102,7 +117,7 @@ inline std::string describe_q_mismatches(const GroupResults& expected, const Gro
   return std::to_string(total) + " Q values differ; the first ones:\n" + out.str();
 }
 
-// Every result array bit for bit.
+// Every result array bit for bit (any two NaNs alike: same_bits.hpp).
 inline void expect_identical(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
   EXPECT_EQ(expected.q.size(), actual.q.size());
   const std::string q_report = describe_q_mismatches(expected, actual, group);
@@ -112,15 +127,14 @@ inline void expect_identical(const GroupResults& expected, const GroupResults& a
   EXPECT_EQ(expected.episode_steps, actual.episode_steps);
   EXPECT_EQ(expected.bucket_episodes, actual.bucket_episodes);
   EXPECT_EQ(expected.total_steps, actual.total_steps);
-  const auto same_floats = [](const std::vector<float>& x, const std::vector<float>& y) {
-    return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0);
-  };
-  const auto same_doubles = [](const std::vector<double>& x, const std::vector<double>& y) {
-    return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0);
-  };
-  EXPECT_TRUE(same_floats(expected.model_reward, actual.model_reward)) << "model rewards differ";
-  EXPECT_TRUE(same_doubles(expected.episode_return, actual.episode_return)) << "episode returns differ";
-  EXPECT_TRUE(same_doubles(expected.bucket_cumulative_reward, actual.bucket_cumulative_reward))
+  EXPECT_EQ(expected.model_count, actual.model_count);
+  EXPECT_EQ(expected.episode_planning_updates, actual.episode_planning_updates);
+  EXPECT_EQ(expected.episode_greedy_steps, actual.episode_greedy_steps);
+  EXPECT_EQ(expected.planning_updates, actual.planning_updates);
+  EXPECT_TRUE(same_bits(expected.model_reward, actual.model_reward)) << "model rewards differ";
+  EXPECT_TRUE(same_bits(expected.bucket_model_error, actual.bucket_model_error)) << "model errors differ";
+  EXPECT_TRUE(same_bits(expected.episode_return, actual.episode_return)) << "episode returns differ";
+  EXPECT_TRUE(same_bits(expected.bucket_cumulative_reward, actual.bucket_cumulative_reward))
       << "cumulative rewards differ";
 }
 

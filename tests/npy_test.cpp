@@ -52,6 +52,30 @@ TEST(Npy, FloatMatrixHeaderAndBits) {
   EXPECT_EQ(std::memcmp(file.data() + 128, data.data(), data.size() * sizeof(float)), 0);
 }
 
+// Results made on different processors hold NaNs of different signs and payloads: the file holds
+// one, the positive quiet NaN, so that the same results are the same bytes.
+TEST(Npy, EveryNanIsWrittenAsThePositiveQuietNan) {
+  std::vector<float> floats(70000, 1.25f);  // more than one piece of the writer
+  const std::uint32_t x86_nan = 0xFFC00000u, gpu_nan = 0x7FFFFFFFu;
+  std::memcpy(&floats[3], &x86_nan, 4);
+  std::memcpy(&floats[69999], &gpu_nan, 4);
+  const std::string file = npy_bytes(floats, {floats.size()});
+  ASSERT_EQ(file.size(), 128 + floats.size() * sizeof(float));
+  std::vector<std::uint32_t> written(floats.size());
+  std::memcpy(written.data(), file.data() + 128, written.size() * 4);
+  EXPECT_EQ(written[3], 0x7FC00000u);
+  EXPECT_EQ(written[69999], 0x7FC00000u);
+  EXPECT_EQ(written[4], 0x3FA00000u);  // 1.25f, untouched
+  const std::uint64_t x86_nan_double = 0xFFF8000000000000ull;
+  std::vector<double> doubles = {-0.0, 0.0};
+  std::memcpy(&doubles[1], &x86_nan_double, 8);
+  const std::string doubles_file = npy_bytes(doubles, {2});
+  std::uint64_t bits[2];
+  std::memcpy(bits, doubles_file.data() + 128, 16);
+  EXPECT_EQ(bits[0], 0x8000000000000000ull);  // -0 stays -0
+  EXPECT_EQ(bits[1], 0x7FF8000000000000ull);
+}
+
 TEST(Npy, OneDimensionalShapeIsAOneTuple) {
   const std::vector<double> data = {1.0, 2.0, 3.0, 4.0, 5.0};
   const std::string file = npy_bytes(data, {5});

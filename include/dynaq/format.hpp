@@ -9,13 +9,16 @@
 
 namespace dynaq {
 
+// A NaN is written "nan" whatever its sign and payload (same_bits.hpp says why they vary).
 inline std::string format_float(float value) {
+  if (std::isnan(value)) return "nan";
   char buffer[32];
   auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);
 }
 
 inline std::string format_double(double value) {
+  if (std::isnan(value)) return "nan";
   char buffer[32];
   auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);

@@ -12,7 +12,8 @@ namespace dynaq {
 // the header length as 2 bytes little-endian, then the header
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (a, b, c), }
 // ('<f8' for double; a 1-D shape is written "(n,)") padded with spaces and ended by '\n' so
-// that magic, version, length and header together are a multiple of 64 bytes, then the data.
+// that magic, version, length and header together are a multiple of 64 bytes, then the data,
+// each NaN written as canonical_nan (same_bits.hpp), the positive quiet NaN.
 // Throws std::runtime_error when the stream fails, std::invalid_argument when the shape's
 // element count overflows or the header would not fit version 1.0's 65535 bytes.
 void write_npy(std::ostream& out, const float* data, const std::vector<std::uint64_t>& shape);

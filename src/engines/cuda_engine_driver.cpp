@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/messages.hpp"
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq {
 
@@ -494,7 +494,7 @@ std::string differ(const char* name, const std::vector<T>& expected, const std::
     return std::string(name) + " has " + std::to_string(actual.size()) + " entries, expected " +
            std::to_string(expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
-    if (std::memcmp(&expected[i], &actual[i], sizeof(T)) == 0) continue;
+    if (same_bits(expected[i], actual[i])) continue;
     std::ostringstream out;
     out.precision(17);
     out << name << "[" << i << "] is " << +actual[i] << ", expected " << +expected[i];

@@ -181,6 +181,9 @@ class ReferenceAgent {
     std::vector<std::uint32_t> best_actions;
     for (std::uint32_t a = 0; a < n_actions_; ++a)
       if (value[a] == best) best_actions.push_back(a);
+    // A NaN first value is a maximum that nothing equals (rewards near the float maximum make Q
+    // overflow, then NaN): the first action, as the fast paths choose (agent_core.hpp).
+    if (best_actions.empty()) return 0;
     if (best_actions.size() == 1) return best_actions[0];
     return best_actions[uniform_index(draw.word[2], size32(best_actions.size()))];
   }

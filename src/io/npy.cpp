@@ -1,9 +1,14 @@
-// NumPy .npy writing: format version 1.0, C order, little-endian float32 and float64.
+// NumPy .npy writing: format version 1.0, C order, little-endian float32 and float64, NaNs in
+// one form.
 #include "dynaq/npy.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq {
 
@@ -61,15 +66,15 @@ void write_array(std::ostream& out, const T* data, const std::vector<std::uint64
       static_cast<char>(header.size() & 0xFF), static_cast<char>((header.size() >> 8) & 0xFF)};
   out.write(preamble, kPreambleLength);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  // Large tables go out in pieces that a std::streamsize surely holds.
-  const char* bytes = reinterpret_cast<const char*>(data);
-  std::uint64_t left = count * sizeof(T);
-  constexpr std::uint64_t kPiece = std::uint64_t{1} << 30;
-  while (left > 0 && out) {
-    const std::uint64_t piece = left < kPiece ? left : kPiece;
-    out.write(bytes, static_cast<std::streamsize>(piece));
-    bytes += piece;
-    left -= piece;
+  // In pieces, with every NaN in one form (same_bits.hpp: the processor that made it chose its
+  // sign and payload), so that the same results are the same bytes whichever engine made them.
+  constexpr std::uint64_t kPiece = std::uint64_t{1} << 16;  // values
+  std::vector<T> piece;
+  for (std::uint64_t first = 0; first < count && out; first += kPiece) {
+    const std::uint64_t length = std::min(kPiece, count - first);
+    piece.assign(data + first, data + first + length);
+    for (T& value : piece) value = canonical_nan(value);
+    out.write(reinterpret_cast<const char*>(piece.data()), static_cast<std::streamsize>(length * sizeof(T)));
   }
   if (!out) throw std::runtime_error("npy: writing the array failed");
 }

@@ -12,6 +12,7 @@
 #include "dynaq/column_statistics_kernels.hpp"
 #include "dynaq/cuda_statistics.hpp"
 #include "dynaq/engine.hpp"
+#include "dynaq/same_bits.hpp"
 #include "dynaq/statistics.hpp"
 
 namespace dynaq {
@@ -25,8 +26,6 @@ std::vector<T> garbage(std::uint64_t count) {
   std::memset(static_cast<void*>(buffer.data()), 0xA5, count * sizeof(T));
   return buffer;
 }
-
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 // The first statistic whose bits differ, or nullptr.
 const char* first_difference(const SampleSummary& a, const SampleSummary& b) {
