@@ -10,7 +10,7 @@
 #             set), with ptxas's register and spill report of every kernel
 #   tests     the GPU tests (cuda engine and value iteration against the reference, bit for bit;
 #             the host emulation tests too), then the whole suite with ctest
-#   sanitize  compute-sanitizer memcheck, racecheck and synccheck on the small GPU runs
+#   sanitize  compute-sanitizer memcheck, racecheck, synccheck and initcheck on the small GPU runs
 #             (CudaSanitizer.*), memcheck also on the straightforward kernel's parity test
 #   timing    every kernel version on the Dyna maze (CudaTiming.*: Q backups per second)
 #   bench     dynaq-bench with the cuda engine beside the cpu engine
@@ -115,6 +115,7 @@ for stage in "${stages[@]}"; do
       run memcheck memcheck.log sanitize memcheck 'CudaSanitizer.*:EngineParity.GpuKernelMatchesReference' --leak-check full
       run racecheck racecheck.log sanitize racecheck 'CudaSanitizer.*' --racecheck-report all
       run synccheck synccheck.log sanitize synccheck 'CudaSanitizer.*'
+      run initcheck initcheck.log sanitize initcheck 'CudaSanitizer.*'
       ;;
     timing)
       run timing timing.log "$tests_bin" --gtest_also_run_disabled_tests --gtest_filter='CudaTiming.*'

@@ -232,6 +232,26 @@ TEST(EngineParity, CountModelCapacityBelowTheEnvironmentsNeedIsRefusedNamingTheP
   EXPECT_THROW(run_group(*make_cpu_engine({1, 0, 0}), group), InputError);
 }
 
+TEST(EngineParity, AModelOfMoreThan32BitsOfSlotsPerAgentIsRefused) {
+  const auto env = single_phase(std::make_shared<TabularMdp>(corridor(12)), "corridor");  // 36 pairs
+  AgentGroup group;
+  group.environment = &env;
+  group.seeds_per_point = 1;
+  group.budget = steps(10, 10);
+  group.points = {counts(params(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 1u << 27)};  // 36 x 2^27 > 2^32
+  std::vector<std::unique_ptr<Engine>> engines;
+  engines.push_back(make_reference_engine());
+  engines.push_back(make_cpu_engine({1, 0, 0}));
+  for (const auto& engine : engines) {
+    try {
+      run_group(*engine, group);
+      ADD_FAILURE() << engine->name() << " accepted 4.8e9 model slots per agent";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("gives each agent 4831838208 model slots"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(EngineParity, AnAgentsResultsDoNotDependOnItsNeighbours) {
   const ParityCase c = parity_cases()[0];
   const AgentGroup whole = group_of(c, 4, 99);  // 3 points x 4 seeds, agents 17..28

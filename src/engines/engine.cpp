@@ -79,6 +79,12 @@ void AgentGroup::validate() const {
       throw InputError("--algo prioritized sweeping keeps the last-outcome model (Sutton & Barto section 8.4); "
                        "use --model last with it");
   if (!needs_counts()) return;
+  // Slot indices within one agent's model are 32-bit (the GPU's table strides).
+  const std::uint64_t slots = std::uint64_t{environment->n_states()} * environment->n_actions() * model_slots();
+  if (slots > 0xFFFFFFFFu)
+    throw InputError("--model-capacity " + std::to_string(model_slots()) + " with --env " + environment->name +
+                     " gives each agent " + std::to_string(slots) + " model slots (states x actions x capacity); " +
+                     "at most 4294967295 are supported");
   const OutcomeNeed need = distinct_outcomes_needed(*environment);
   for (const AgentParams& p : points)
     if (p.model == ModelKind::kCounts && p.model_capacity < need.outcomes)
