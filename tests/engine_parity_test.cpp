@@ -99,7 +99,9 @@ std::vector<ParityCase> parity_cases() {
   cases.push_back({"rewards near the float maximum: Q overflows to infinity, then NaN",
                    single_phase(std::make_shared<TabularMdp>(overflowing_corridor(6)), "overflowing"),
                    {params(0.5f, 0.99f, 0.1, 5), variant(params(0.5f, 0.99f, 0.1, 5), Algorithm::kPrioritized, 0.0f),
-                    counts(params(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1)},
+                    counts(params(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1),
+                    variant(params(0.5f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 1e38f),
+                    variant(params(0.5f, 0.99f, 0.1, 5), Algorithm::kDynaQPlusAction, 1e38f)},
                    steps(200, 50)});
   return cases;
 }
