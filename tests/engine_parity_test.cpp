@@ -1,12 +1,15 @@
 // The reference and cpu engines give bit-identical results: Q-tables, models, observed-pair
-// lists and per-episode metrics, for any thread count and batch size (DESIGN.md section 3).
+// lists and per-episode metrics, for any thread count and batch size (DESIGN.md section 3); and
+// on random MDPs and parameters, so does the host emulation of the cuda engine.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <sstream>
 
 #include "dynaq/agent_core.hpp"
+#include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/engine.hpp"
@@ -281,6 +284,108 @@ TEST(EngineParity, TheOverflowCaseMakesInfinitiesAndNaNs) {
   }
   EXPECT_GT(infinite, 0u);
   EXPECT_GT(nan, 0u);
+}
+
+// ---- Random MDPs and parameters --------------------------------------------------------------
+
+// Rewards where float arithmetic is least forgiving: signed zeros, subnormals, values that
+// overflow when summed, and plain ones.
+float edgy_reward(std::mt19937_64& random) {
+  static const float kRewards[] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 1e-40f, -1e-40f, 3e38f, -3e38f, 1e-30f};
+  std::uniform_int_distribution<int> pick(0, 12);
+  const int k = pick(random);
+  if (k < 10) return kRewards[k];
+  return std::uniform_real_distribution<float>(-2.0f, 2.0f)(random);
+}
+
+// A random MDP of the given shape: 1 to 3 outcomes per pair (probabilities 1; 1/2 1/2; 1/4 1/4
+// 1/2), next states anywhere, some outcomes terminal, a start distribution over 1 or 2 states.
+TabularMdp random_mdp(std::mt19937_64& random, std::uint32_t states, std::uint32_t actions, const std::string& name) {
+  MdpBuilder b(name, states, actions);
+  std::uniform_int_distribution<std::uint32_t> state(0, states - 1), outcomes(1, 3), die(0, 5);
+  static const std::vector<std::vector<double>> kSplits = {{1.0}, {0.5, 0.5}, {0.25, 0.25, 0.5}};
+  for (std::uint32_t s = 0; s < states; ++s)
+    for (std::uint32_t a = 0; a < actions; ++a)
+      for (const double p : kSplits[outcomes(random) - 1]) b.add_outcome(s, a, p, state(random), edgy_reward(random), die(random) == 0);
+  std::vector<double> start(states, 0.0);
+  start[state(random)] += 0.5;
+  start[state(random)] += 0.5;
+  b.set_initial_distribution(start);
+  return b.build();
+}
+
+AgentParams random_point(std::mt19937_64& random, bool episodes) {
+  const auto one_of = [&random](auto... values) {
+    using T = std::common_type_t<decltype(values)...>;
+    const T choices[] = {static_cast<T>(values)...};
+    return choices[std::uniform_int_distribution<std::size_t>(0, sizeof...(values) - 1)(random)];
+  };
+  AgentParams p = params(one_of(0.1f, 0.5f, 1.0f, 0.37f), one_of(0.0f, 0.9f, 0.99f, 1.0f), one_of(0.0, 0.1, 0.5, 1.0),
+                         one_of(0u, 1u, 5u, 20u), one_of(0.0f, 1.0f, -0.5f),
+                         one_of(0, 1) ? PlanningDraw::kPairs : PlanningDraw::kStates, episodes ? 25u : one_of(0u, 7u));
+  switch (one_of(0, 1, 2, 3, 4, 5, 6)) {
+    case 1: p = variant(p, Algorithm::kDynaQPlus, one_of(1e-3f, 0.5f, 1e38f)); break;
+    case 2: p = variant(p, Algorithm::kDynaQPlusAction, one_of(1e-3f, 0.5f, 1e38f)); break;
+    case 3: p = variant(p, Algorithm::kPrioritized, one_of(0.0f, 1e-4f, 1.0f)); break;
+    case 4: p = variant(p, Algorithm::kPrioritizedDirect, one_of(0.0f, 1e-4f, 1.0f)); break;
+    case 5: p = counts(p, one_of(0, 1) ? BackupKind::kSample : BackupKind::kExpected, one_of(3u, 4u)); break;
+    case 6: p = counts(variant(p, Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3); break;
+    default: break;
+  }
+  return p;
+}
+
+TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
+  std::mt19937_64 random(20261125);
+  EmulationOptions device;
+  device.limits.free_bytes = std::uint64_t{1} << 30;
+  device.limits.multiprocessors = 2;
+  device.limits.shared_bytes_per_block = 232448;
+  device.limits.max_threads_global = 256;
+  device.limits.max_threads_shared = 256;
+  int compared = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const std::uint32_t states = std::uniform_int_distribution<std::uint32_t>(1, 12)(random);
+    const std::uint32_t actions = std::uniform_int_distribution<std::uint32_t>(1, 5)(random);
+    Environment env;
+    env.name = "random " + std::to_string(trial);
+    env.phases = {{0, std::make_shared<TabularMdp>(random_mdp(random, states, actions, "first"))}};
+    if (trial % 3 == 0)
+      env.phases.push_back({90, std::make_shared<TabularMdp>(random_mdp(random, states, actions, "second"))});
+    const bool episodes = trial % 2 == 0;
+    AgentGroup group;
+    group.environment = &env;
+    for (int k = 0; k < 3; ++k) group.points.push_back(random_point(random, episodes));
+    group.seeds_per_point = 3;
+    group.first_agent = static_cast<std::uint32_t>(random() % 1000);
+    group.sweep_seed = random();
+    group.budget = episodes ? RunBudget{BudgetKind::kEpisodes, 8, 0, 0, 0, trial % 4 == 0 ? 30u : 0u} : steps(250, 40);
+    group.keep_tables = true;
+    std::ostringstream what;
+    what << "trial " << trial << ": " << states << " states x " << actions << " actions, " << env.phases.size()
+         << " phase(s), " << (episodes ? "episodes" : "steps");
+    SCOPED_TRACE(what.str());
+    GroupResults expected;
+    try {
+      expected = run_group(*make_reference_engine(), group);
+    } catch (const InputError& e) {
+      // A count model smaller than some pair's distinct outcomes: refused alike by every engine.
+      EXPECT_THROW(run_group(*make_cpu_engine({2, 3, 0}), group), InputError) << e.what();
+      continue;
+    }
+    ++compared;
+    expect_identical(expected, run_group(*make_cpu_engine({2, 3, 0}), group), group);
+    for (const CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
+      CudaEngineOptions options;
+      options.kernel = kernel;
+      options.self_check = false;
+      options.steps_per_launch = 17;
+      SCOPED_TRACE(cuda_kernel_name(kernel) + " kernel, emulated");
+      expect_identical(expected, run_group(*make_device_engine(make_emulated_device(device), options, "cuda-emulated"), group),
+                       group);
+    }
+  }
+  EXPECT_GE(compared, 30) << "most trials should run, not be refused";
 }
 
 TEST(EngineParity, ReportsMismatchesWithAgentStateActionAndUlps) {
