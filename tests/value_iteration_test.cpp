@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -210,6 +211,31 @@ TEST(ValueIterationStoppingRule, ArrivalIsTheFirstNonzeroValue) {
   EXPECT_FALSE(state_sweep_change(1.0, std::nan("")).finite);
 }
 
+// n states, 2 actions, each moving to a random state (one of them sometimes with a second, random
+// outcome); a few states pay 1 and end. Values arrive from those states as a front that is a
+// handful of states at first and most of the graph a few sweeps later.
+TabularMdp sparse_random_graph(std::uint32_t n, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::uniform_int_distribution<std::uint32_t> state(0, n - 1);
+  MdpBuilder builder("sparse-random-graph", n, 2);
+  for (std::uint32_t s = 0; s < n; ++s) {
+    if (s % 500 == 7) {
+      builder.add_outcome(s, 0, 1.0, s, 1.0, true);
+      builder.add_outcome(s, 1, 1.0, s, 1.0, true);
+      continue;
+    }
+    builder.add_outcome(s, 0, 1.0, state(random), 0.0, false);
+    if (s % 3 == 0) {
+      builder.add_outcome(s, 1, 0.5, state(random), 0.0, false);
+      builder.add_outcome(s, 1, 0.5, state(random), -0.01, false);
+    } else {
+      builder.add_outcome(s, 1, 1.0, state(random), 0.0, false);
+    }
+  }
+  builder.set_initial_state(0);
+  return builder.build();
+}
+
 // Value iteration as value_iteration.hpp defines it, one full Jacobi sweep of every state at a
 // time: what the solver's sweeps over changed states only must reproduce bit for bit.
 ValueIterationResult full_sweeps(const TabularMdp& mdp, const ValueIterationOptions& options) {
@@ -251,6 +277,8 @@ TEST(ValueIteration, SweepsOfChangedStatesGiveTheBitsOfFullSweeps) {
   cases.push_back({maze_to_mdp(random_maze(40, 40, 3), "random-maze"), 0.95});  // a front
   cases.push_back({maze_to_mdp(random_maze(40, 40, 3), "random-maze"), 1.0});
   cases.push_back({chain(50, 0, 0.25), 0.9});  // staying pays: values grow everywhere at once
+  cases.push_back({sparse_random_graph(2000, 11), 0.95});  // a front that widens, then settles
+  cases.push_back({sparse_random_graph(2000, 12), 1.0});
   cases.push_back({play_or_quit(), 0.97});
   for (const Case& c : cases) {
     const ValueIterationOptions options = with_gamma(c.gamma);

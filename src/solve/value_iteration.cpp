@@ -102,43 +102,66 @@ void jacobi_sweeps(const std::string& what, const TabularMdp& mdp, bool parallel
   const std::uint32_t n = mdp.n_states;
   const Readers readers = readers_of(mdp);
   v.assign(n, 0.0);                       // V_{k-1} before sweep k, V_k after it
-  std::vector<double> fresh;              // V_k of the states backed up in sweep k
-  std::vector<std::uint32_t> to_back_up;  // those states, unless all of them are
+  std::vector<double> next(n);            // a sweep of every state writes V_k here, then swaps
+  std::vector<double> fresh;              // a sweep of listed states: V_k of those states
+  std::vector<std::uint32_t> to_back_up;  // the states of such a sweep
   bool all_states = true;
   std::vector<std::uint32_t> changed;
   std::vector<std::uint64_t> listed_in(n, 0);  // the last sweep whose list holds the state
   // Parallel only where a sweep has enough backups to pay for waking the threads.
   const std::int64_t parallel_from = parallel ? std::max<std::int64_t>(4096, n / 16) : INT64_MAX;
+  const std::uint64_t few_changes = n / 8;  // fewer: the next sweep backs up only their readers
   bool arrived = false;
   for (std::uint64_t k = 1; k <= options.max_iterations; ++k) {
     const std::int64_t count = all_states ? std::int64_t{n} : static_cast<std::int64_t>(to_back_up.size());
-    fresh.resize(static_cast<std::size_t>(count));
     double largest = 0.0;
     bool finite = true;
     arrived = false;
+    std::uint64_t n_changed = 0;
+    if (all_states) {
+#pragma omp parallel for schedule(static) reduction(max : largest) reduction(&& : finite) \
+    reduction(|| : arrived) reduction(+ : n_changed) if (count >= parallel_from)
+      for (std::int64_t s = 0; s < count; ++s) {
+        const double value = backup(v.data(), static_cast<std::uint32_t>(s));
+        next[s] = value;
+        const StateSweepChange change = state_sweep_change(v[s], value);
+        finite = finite && change.finite;
+        arrived = arrived || change.arrived;
+        largest = std::max(largest, change.change);
+        n_changed += same_bits(value, v[s]) ? 0 : 1;
+      }
+      changed.clear();
+      if (n_changed <= few_changes)
+        for (std::uint32_t s = 0; s < n; ++s)
+          if (!same_bits(next[s], v[s])) changed.push_back(s);
+      std::swap(v, next);
+    } else {
+      fresh.resize(static_cast<std::size_t>(count));
 #pragma omp parallel for schedule(static) reduction(max : largest) reduction(&& : finite) \
     reduction(|| : arrived) if (count >= parallel_from)
-    for (std::int64_t i = 0; i < count; ++i) {
-      const std::uint32_t s = all_states ? static_cast<std::uint32_t>(i) : to_back_up[i];
-      const double value = backup(v.data(), s);
-      fresh[i] = value;
-      const StateSweepChange change = state_sweep_change(v[s], value);
-      finite = finite && change.finite;
-      arrived = arrived || change.arrived;
-      largest = std::max(largest, change.change);
-    }
-    changed.clear();
-    for (std::int64_t i = 0; i < count; ++i) {
-      const std::uint32_t s = all_states ? static_cast<std::uint32_t>(i) : to_back_up[i];
-      if (same_bits(fresh[i], v[s])) continue;
-      v[s] = fresh[i];
-      changed.push_back(s);
+      for (std::int64_t i = 0; i < count; ++i) {
+        const std::uint32_t s = to_back_up[i];
+        const double value = backup(v.data(), s);
+        fresh[i] = value;
+        const StateSweepChange change = state_sweep_change(v[s], value);
+        finite = finite && change.finite;
+        arrived = arrived || change.arrived;
+        largest = std::max(largest, change.change);
+      }
+      changed.clear();
+      for (std::int64_t i = 0; i < count; ++i) {
+        const std::uint32_t s = to_back_up[i];
+        if (same_bits(fresh[i], v[s])) continue;
+        v[s] = fresh[i];
+        changed.push_back(s);
+      }
+      n_changed = changed.size();
     }
     iterations = k;
     residual = largest;
     if (!finite) throw value_iteration_diverged(what, k, options.gamma);
     if (largest < options.tolerance && !arrived) return;
-    all_states = changed.size() > n / 8;
+    all_states = n_changed > few_changes;
     if (all_states) continue;
     to_back_up.clear();
     for (const std::uint32_t t : changed)
