@@ -340,7 +340,8 @@ AgentParams random_point(std::mt19937_64& random, bool episodes) {
 // DYNAQ_PARITY_SEED: e.g. DYNAQ_PARITY_TRIALS=2000 DYNAQ_PARITY_SEED=3 dynaq_tests
 // --gtest_filter=EngineParity.Random* (4500 trials over three seeds, and 600 under the sanitizers,
 // passed when this test was written). Engine shapes are random too: threads, batches, chunk
-// sizes, agents per block and real steps per launch.
+// sizes, agents per block and real steps per launch. Where a GPU is present, both kernel versions
+// run every trial on it as well.
 TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
   std::mt19937_64 random(std::getenv("DYNAQ_PARITY_SEED") ? std::strtoull(std::getenv("DYNAQ_PARITY_SEED"), nullptr, 10) : 20261125);
   EmulationOptions device;
@@ -350,6 +351,8 @@ TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
   device.limits.max_threads_global = 256;
   device.limits.max_threads_shared = 256;
   int compared = 0;
+  const GpuStatus gpu = query_gpu();  // with a GPU, the real kernels run every trial too
+  const bool gpu_present = gpu.present;
   const int trials = std::getenv("DYNAQ_PARITY_TRIALS") ? std::atoi(std::getenv("DYNAQ_PARITY_TRIALS")) : 40;
   for (int trial = 0; trial < trials; ++trial) {
     const std::uint32_t states = std::uniform_int_distribution<std::uint32_t>(1, 12)(random);
@@ -389,9 +392,16 @@ TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
       options.steps_per_launch = 1 + random() % 40;
       options.max_chunk_agents = random() % 5;
       if (kernel == CudaKernel::kShared) options.agents_per_block = random() % 4;
-      SCOPED_TRACE(cuda_kernel_name(kernel) + " kernel, emulated");
-      expect_identical(expected, run_group(*make_device_engine(make_emulated_device(device), options, "cuda-emulated"), group),
-                       group);
+      {
+        SCOPED_TRACE(cuda_kernel_name(kernel) + " kernel, emulated");
+        expect_identical(expected,
+                         run_group(*make_device_engine(make_emulated_device(device), options, "cuda-emulated"), group),
+                         group);
+      }
+      if (gpu_present) {
+        SCOPED_TRACE(cuda_kernel_name(kernel) + " kernel on " + gpu.name);
+        expect_identical(expected, run_group(*make_cuda_engine(options), group), group);
+      }
     }
   }
   EXPECT_GE(compared, trials * 3 / 4) << "most trials should run, not be refused";
