@@ -45,8 +45,8 @@ ConvergenceError not_converged(const std::string& what, std::uint64_t sweeps, do
                                bool arrived, double tolerance, const std::string& hint) {
   if (residual < tolerance && arrived)
     return ConvergenceError(what + " did not converge: after " + std::to_string(sweeps) +
-                            " sweeps some states were still taking their first nonzero value "
-                            "(rewards lie farther from them than the sweep limit). " + hint);
+                            " sweeps some states were still taking their first nonzero value: "
+                            "rewards lie farther from them than the sweep limit, which must be larger.");
   return ConvergenceError(what + " did not converge: after " + std::to_string(sweeps) +
                           " sweeps the largest change of a value in a sweep is " +
                           format_double(residual) + ", not below the tolerance " +
