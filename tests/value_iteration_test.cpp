@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <random>
@@ -16,6 +15,7 @@
 #include "dynaq/generators.hpp"
 #include "dynaq/maze.hpp"
 #include "dynaq/mdp.hpp"
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq {
 namespace {
@@ -262,10 +262,6 @@ ValueIterationResult full_sweeps(const TabularMdp& mdp, const ValueIterationOpti
   return result;
 }
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
-
 TEST(ValueIteration, SweepsOfChangedStatesGiveTheBitsOfFullSweeps) {
   struct Case {
     TabularMdp mdp;
@@ -286,7 +282,7 @@ TEST(ValueIteration, SweepsOfChangedStatesGiveTheBitsOfFullSweeps) {
     const ValueIterationResult result = value_iteration(c.mdp, options);
     SCOPED_TRACE(c.mdp.name + " gamma " + std::to_string(c.gamma));
     EXPECT_EQ(result.iterations, expected.iterations);
-    EXPECT_EQ(std::memcmp(&result.residual, &expected.residual, sizeof(double)), 0);
+    EXPECT_TRUE(same_bits(result.residual, expected.residual));
     EXPECT_TRUE(same_bits(result.v, expected.v));
     EXPECT_TRUE(same_bits(result.q, expected.q));
   }

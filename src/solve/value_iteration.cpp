@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
 
 #include "dynaq/format.hpp"
+#include "dynaq/same_bits.hpp"
 
 namespace dynaq {
 
@@ -81,8 +81,6 @@ Readers readers_of(const TabularMdp& mdp) {
         if (!mdp.terminated[i]) readers.states[fill[mdp.next_state[i]]++] = s;
   return readers;
 }
-
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
 
 // Jacobi sweeps of V_k(s) = backup(V_{k-1}, s) until value_iteration's stopping rule holds.
 // `backup(v_old, s)` returns V_k(s) and reads V_{k-1} only at the successors of s.
