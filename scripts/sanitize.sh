@@ -18,8 +18,11 @@ scripts/install_missing.sh cmake g++ make libgtest-dev libcli11-dev
 build="build-sanitize"
 mkdir -p "$build"
 sanitizers="-fsanitize=address,undefined -fno-sanitize-recover=all"
+# g++ 12 at -O1 with the sanitizers reports std::function members in libstdc++'s <regex> (which
+# CLI11 includes) as maybe uninitialized; the Release build keeps the warning for our own code.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=g++ \
-  -DCMAKE_CXX_FLAGS="$sanitizers -fno-omit-frame-pointer -g -O1" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="" \
+  -DCMAKE_CXX_FLAGS="$sanitizers -fno-omit-frame-pointer -g -O1 -Wno-maybe-uninitialized" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="" \
   -DCMAKE_EXE_LINKER_FLAGS="$sanitizers" -DDYNAQ_ENABLE_CUDA=OFF -DDYNAQ_WITH_MPI=OFF >"$build/configure.log" 2>&1 || {
   cat "$build/configure.log" >&2
   exit 1
