@@ -89,6 +89,18 @@ TEST(SolveCommand, DynaMazeOptimumIsGammaToTheThirteenth) {
   EXPECT_EQ(field(run.out, "horizon"), "null");  // the Dyna maze has no step limit
 }
 
+// The goal is 598 steps from the start: gamma^597 (5e-14) is far below the tolerance, and the
+// sweeps must go on until it has arrived, or the greedy policy never reaches the goal.
+TEST(SolveCommand, AFarGoalsValueArrivesAtTheStart) {
+  const CommandResult run = run_dynaq("solve --env random-maze:300x300:1 --gamma 0.95 --json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NEAR(number(run.out, "v_start"), std::pow(0.95, 597), 1e-25) << run.out;
+  EXPECT_GT(number(run.out, "v_start"), 0.0) << run.out;
+  EXPECT_EQ(field(run.out, "greedy_terminates"), "true") << run.out;
+  EXPECT_EQ(number(run.out, "greedy_expected_steps"), 598.0) << run.out;
+  EXPECT_EQ(number(run.out, "greedy_return"), 1.0) << run.out;
+}
+
 TEST(SolveCommand, HorizonTooShortForTheGoalEarnsNothing) {
   const CommandResult run = run_dynaq("solve --env dyna-maze --gamma 0.95 --horizon 13 --json");
   ASSERT_EQ(run.exit_code, 0) << run.err;
