@@ -123,6 +123,18 @@ class CudaCases {
   std::deque<Environment> environments_;  // stable addresses
 };
 
+// A small emulated device: 1 GiB free, two multiprocessors (so that plans put many agents in a
+// block), an H100's shared memory per block, 256 threads per block.
+inline EmulationOptions small_emulated_device() {
+  EmulationOptions device;
+  device.limits.free_bytes = std::uint64_t{1} << 30;
+  device.limits.multiprocessors = 2;
+  device.limits.shared_bytes_per_block = 232448;
+  device.limits.max_threads_global = 256;
+  device.limits.max_threads_shared = 256;
+  return device;
+}
+
 inline AgentGroup group_of(const CudaCase& c, std::uint64_t seed = 20261125, bool keep_tables = true) {
   AgentGroup group;
   group.environment = c.env;

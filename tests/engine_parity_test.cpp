@@ -15,6 +15,7 @@
 #include "dynaq/errors.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/random.hpp"
+#include "cuda_test_cases.hpp"
 #include "engine_test_support.hpp"
 
 namespace dynaq {
@@ -213,6 +214,21 @@ TEST(EngineParity, EveryVariantChangesTheResults) {
   }
 }
 
+// Both host engines refuse `group` with an InputError whose message holds `expected`.
+void expect_host_engines_refuse(const AgentGroup& group, const std::string& expected) {
+  std::vector<std::unique_ptr<Engine>> engines;
+  engines.push_back(make_reference_engine());
+  engines.push_back(make_cpu_engine({1, 0, 0}));
+  for (const auto& engine : engines) {
+    try {
+      run_group(*engine, group);
+      ADD_FAILURE() << engine->name() << " accepted the group; expected an error saying: " << expected;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(EngineParity, CountModelCapacityBelowTheEnvironmentsNeedIsRefusedNamingThePair) {
   const auto slippery = single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery");
   AgentGroup group;
@@ -220,19 +236,7 @@ TEST(EngineParity, CountModelCapacityBelowTheEnvironmentsNeedIsRefusedNamingTheP
   group.seeds_per_point = 1;
   group.budget = steps(10, 10);
   group.points = {counts(params(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 2)};
-  std::vector<std::unique_ptr<Engine>> engines;
-  engines.push_back(make_reference_engine());
-  engines.push_back(make_cpu_engine({1, 0, 0}));
-  for (const auto& engine : engines) {
-    try {
-      run_group(*engine, group);
-      ADD_FAILURE() << engine->name() << " accepted a capacity of 2";
-    } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("--model-capacity 2 is too small for --env slippery: state 1, action 1 has 3"),
-                std::string::npos)
-          << e.what();
-    }
-  }
+  expect_host_engines_refuse(group, "--model-capacity 2 is too small for --env slippery: state 1, action 1 has 3");
   group.points[0].algorithm = Algorithm::kPrioritized;  // with the counts model: refused
   group.points[0].model_capacity = 3;
   EXPECT_THROW(run_group(*make_cpu_engine({1, 0, 0}), group), InputError);
@@ -245,17 +249,7 @@ TEST(EngineParity, AModelOfMoreThan32BitsOfSlotsPerAgentIsRefused) {
   group.seeds_per_point = 1;
   group.budget = steps(10, 10);
   group.points = {counts(params(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 1u << 27)};  // 36 x 2^27 > 2^32
-  std::vector<std::unique_ptr<Engine>> engines;
-  engines.push_back(make_reference_engine());
-  engines.push_back(make_cpu_engine({1, 0, 0}));
-  for (const auto& engine : engines) {
-    try {
-      run_group(*engine, group);
-      ADD_FAILURE() << engine->name() << " accepted 4.8e9 model slots per agent";
-    } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find("gives each agent 4831838208 model slots"), std::string::npos) << e.what();
-    }
-  }
+  expect_host_engines_refuse(group, "gives each agent 4831838208 model slots");
 }
 
 TEST(EngineParity, AnAgentsResultsDoNotDependOnItsNeighbours) {
@@ -344,12 +338,7 @@ AgentParams random_point(std::mt19937_64& random, bool episodes) {
 // run every trial on it as well.
 TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
   std::mt19937_64 random(std::getenv("DYNAQ_PARITY_SEED") ? std::strtoull(std::getenv("DYNAQ_PARITY_SEED"), nullptr, 10) : 20261125);
-  EmulationOptions device;
-  device.limits.free_bytes = std::uint64_t{1} << 30;
-  device.limits.multiprocessors = 2;
-  device.limits.shared_bytes_per_block = 232448;
-  device.limits.max_threads_global = 256;
-  device.limits.max_threads_shared = 256;
+  const EmulationOptions device = testing_support::small_emulated_device();
   int compared = 0;
   const GpuStatus gpu = query_gpu();  // with a GPU, the real kernels run every trial too
   const bool gpu_present = gpu.present;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dynaq/format.hpp"
+#include "engine_test_support.hpp"
 
 namespace dynaq {
 namespace {
@@ -24,16 +25,7 @@ double double_of(std::uint64_t bits) {
   std::memcpy(&x, &bits, sizeof x);
   return x;
 }
-std::uint32_t bits_of(float x) {
-  std::uint32_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
-std::uint64_t bits_of(double x) {
-  std::uint64_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
+using testing_support::bits;
 
 // The NaNs of x86 (the "default NaN", sign set) and of NVIDIA GPUs, and a signalling one.
 const float kX86Nan = float_of(0xFFC00000u);
@@ -68,11 +60,11 @@ TEST(SameBits, VectorsCompareLengthAndEveryElement) {
 }
 
 TEST(SameBits, CanonicalNanIsThePositiveQuietNanAndLeavesNumbersAlone) {
-  EXPECT_EQ(bits_of(canonical_nan(kX86Nan)), 0x7FC00000u);
-  EXPECT_EQ(bits_of(canonical_nan(kGpuNan)), 0x7FC00000u);
-  EXPECT_EQ(bits_of(canonical_nan(kSignallingNan)), 0x7FC00000u);
-  EXPECT_EQ(bits_of(canonical_nan(kX86NanDouble)), 0x7FF8000000000000ull);
-  EXPECT_EQ(bits_of(canonical_nan(-0.0f)), bits_of(-0.0f));
+  EXPECT_EQ(bits(canonical_nan(kX86Nan)), 0x7FC00000u);
+  EXPECT_EQ(bits(canonical_nan(kGpuNan)), 0x7FC00000u);
+  EXPECT_EQ(bits(canonical_nan(kSignallingNan)), 0x7FC00000u);
+  EXPECT_EQ(bits(canonical_nan(kX86NanDouble)), 0x7FF8000000000000ull);
+  EXPECT_EQ(bits(canonical_nan(-0.0f)), bits(-0.0f));
   EXPECT_EQ(canonical_nan(-std::numeric_limits<double>::infinity()), -std::numeric_limits<double>::infinity());
   EXPECT_EQ(canonical_nan(2.5), 2.5);
 }

@@ -11,6 +11,7 @@
 #include "dynaq/agent_metrics_store.hpp"
 #include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/sweep.hpp"
+#include "cuda_test_cases.hpp"
 
 namespace dynaq {
 namespace {
@@ -153,13 +154,8 @@ TEST(RunSweep, TheEmulatedCudaEngineRunsChunksTogetherWithTheSameBits) {
     const Sweep sweep = plan_sweep(layout.spec);
     RunFolder one("cpu"), device("device");
     run_into(sweep, *make_cpu_engine(CpuEngineOptions{}), one.path);
-    EmulationOptions emulation;
-    emulation.limits.free_bytes = std::uint64_t{1} << 30;
-    emulation.limits.multiprocessors = 2;
-    emulation.limits.shared_bytes_per_block = 232448;
-    emulation.limits.max_threads_global = 256;
-    emulation.limits.max_threads_shared = 256;
-    const auto engine = make_device_engine(make_emulated_device(emulation), CudaEngineOptions{}, "cuda-emulated");
+    const auto engine = make_device_engine(make_emulated_device(testing_support::small_emulated_device()),
+                                           CudaEngineOptions{}, "cuda-emulated");
     EXPECT_GT(engine->preferred_group_agents(), std::uint64_t{sweep.chunk_agents});
     run_into(sweep, *engine, device.path);
     expect_same_chunks(sweep, one.path, device.path);
