@@ -170,7 +170,8 @@ SweepSpec spec_from(const RunOptions& o) {
     spec.steps = parse_count(o.steps, "--steps");
   } else {
     const std::uint64_t episodes = parse_count(o.episodes.empty() ? "50" : o.episodes, "--episodes");
-    if (episodes > 0xFFFFFFFFull) throw InputError("--episodes is too large");
+    if (episodes > 0xFFFFFFFFull)
+      throw InputError("--episodes " + o.episodes + " is more than the 2^32 - 1 episodes an agent can record");
     spec.episodes = static_cast<std::uint32_t>(episodes);
   }
   spec.bucket_steps = parse_count(o.bucket, "--bucket");

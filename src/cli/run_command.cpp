@@ -244,7 +244,7 @@ std::string execute(const RunOptions& o) {
   const std::uint64_t threads = parse_count(o.threads, "--threads");
   const std::uint64_t batch = parse_count(o.batch, "--batch");
   if (threads > 4096) throw InputError("--threads " + o.threads + " is more than 4096");
-  if (batch > 0xFFFFFFFFull) throw InputError("--batch is too large");
+  if (batch > 0xFFFFFFFFull) throw InputError("--batch " + o.batch + " is more than 2^32 - 1 agents");
   if (!o.resume.empty() && !o.out.empty())
     throw InputError("--out cannot be given with --resume: a resumed run finishes in its own folder");
   if (mpi.size() > 1 && shard_count > 1)
