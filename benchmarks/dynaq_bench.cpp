@@ -32,6 +32,7 @@
 #include "bench.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/errors.hpp"
+#include "dynaq/option_values.hpp"
 
 #ifndef DYNAQ_SOURCE_DIR
 #define DYNAQ_SOURCE_DIR ""
@@ -356,7 +357,8 @@ int main(int argc, char** argv) {
   app.add_option("--buckets", o.buckets, "metric buckets per agent (default 10)")->check(CLI::Range(1, 1000000));
   app.add_option("--verify-agents", o.verify_agents, "first agents compared with the reference (default 4)")
       ->check(CLI::Range(1, 64));
-  app.add_option("--threads", o.threads, "threads of the all-threads cpu engine (default: all OpenMP sees)");
+  app.add_option("--threads", o.threads, "threads of the all-threads cpu engine (default: all OpenMP sees)")
+      ->check(CLI::Range(0, static_cast<int>(dynaq::kMaxThreads)));
   app.add_option("--engines", engine_names,
                  "engines to run among reference,cpu-1t,cpu-all,cuda-global,cuda-shared; cuda = both kernel versions "
                  "(default all)")

@@ -17,4 +17,8 @@ double parse_real(const std::string& text, const std::string& option);
 // A whole number >= 0 in decimal, up to 2^64 - 1.
 std::uint64_t parse_count(const std::string& text, const std::string& option);
 
+// A thread count for the cpu engine: 0 (every core OpenMP sees) to kMaxThreads.
+constexpr std::uint64_t kMaxThreads = 4096;
+int parse_thread_count(const std::string& text, const std::string& option);
+
 }  // namespace dynaq

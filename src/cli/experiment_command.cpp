@@ -10,6 +10,7 @@
 #include "dynaq/errors.hpp"
 #include "dynaq/experiments.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/option_values.hpp"
 #include "dynaq/random.hpp"
 #include "dynaq/result_files.hpp"
 
@@ -36,8 +37,10 @@ struct CommonOptions {
   std::uint32_t planning_steps;
   std::uint32_t seeds = 20;
   std::uint64_t seed = 0;
-  int threads = 0;
+  std::string threads = "0";
   std::string out;
+
+  int thread_count() const { return parse_thread_count(threads, "--threads"); }
 
   AgentParams params() const {
     check_unit(alpha, "--alpha", true);
@@ -56,7 +59,7 @@ void add_common(CLI::App* app, CommonOptions& o) {
   app->add_option("-n,--planning-steps", o.planning_steps, "Planning updates per real step")->capture_default_str();
   app->add_option("--seeds", o.seeds, "Agents per algorithm and setting")->capture_default_str();
   app->add_option("--seed", o.seed, "Sweep seed")->capture_default_str();
-  app->add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
+  app->add_option("--threads", o.threads, "CPU threads, at most 4096 (0: all cores)")->type_name("N")->capture_default_str();
   app->add_option("--out", o.out, "Folder for the results CSV (default: print only)");
 }
 
@@ -150,9 +153,11 @@ void register_experiment_command(CLI::App& app) {
     options.seeds = e84->second.seeds;
     options.seed = e84->second.seed;
     if (options.max_resolution == 0) throw InputError("--max-resolution must be at least 1");
-    if (!(options.theta >= 0.0f)) throw InputError("--theta must be >= 0");
-    if (!(options.path_tolerance >= 1.0)) throw InputError("--path-tolerance must be >= 1");
-    example_8_4(options, e84->second.threads, e84->second.out);
+    if (options.max_episodes == 0) throw InputError("--max-episodes must be at least 1");
+    if (!(options.theta >= 0.0f)) throw InputError("--theta " + format_float(options.theta) + " is not >= 0");
+    if (!(options.path_tolerance >= 1.0))
+      throw InputError("--path-tolerance " + format_double(options.path_tolerance) + " is not >= 1");
+    example_8_4(options, e84->second.thread_count(), e84->second.out);
   });
 
   auto nt = std::make_shared<std::pair<NewTaskOptions, CommonOptions>>(NewTaskOptions{},
@@ -179,7 +184,7 @@ void register_experiment_command(CLI::App& app) {
     options.seeds = nt->second.seeds;
     options.seed = nt->second.seed;
     if (options.episodes == 0) throw InputError("--episodes must be at least 1");
-    new_task(options, nt->second.threads, nt->second.out);
+    new_task(options, nt->second.thread_count(), nt->second.out);
   });
 }
 

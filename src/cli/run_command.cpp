@@ -241,9 +241,8 @@ std::string execute(const RunOptions& o) {
   // Everything the user gave is checked before anything runs or is written.
   const SweepSpec spec = spec_from(o);
   auto [shard_index, shard_count] = parse_shard(o.shard);
-  const std::uint64_t threads = parse_count(o.threads, "--threads");
+  const int threads = parse_thread_count(o.threads, "--threads");
   const std::uint64_t batch = parse_count(o.batch, "--batch");
-  if (threads > 4096) throw InputError("--threads " + o.threads + " is more than 4096");
   if (batch > 0xFFFFFFFFull) throw InputError("--batch " + o.batch + " is more than 2^32 - 1 agents");
   if (!o.resume.empty() && !o.out.empty())
     throw InputError("--out cannot be given with --resume: a resumed run finishes in its own folder");
@@ -256,7 +255,7 @@ std::string execute(const RunOptions& o) {
       for (const std::string& warning : env.warnings) std::cerr << "dynaq: warning: " << warning << "\n";
   // Under mpirun, each rank takes its own GPU before any engine could touch one.
   const std::string binding = mpi.size() > 1 ? bind_rank_to_gpu(mpi) : std::string();
-  std::unique_ptr<Engine> engine = make_engine(o.backend, o.cuda_kernel, static_cast<int>(threads), static_cast<std::uint32_t>(batch));
+  std::unique_ptr<Engine> engine = make_engine(o.backend, o.cuda_kernel, threads, static_cast<std::uint32_t>(batch));
 
   const std::string shard_text = shard_count > 1 ? std::to_string(shard_index) + "/" + std::to_string(shard_count) : "";
   const std::string config_text = effective_config(sweep, shard_text);
@@ -299,7 +298,7 @@ std::string execute(const RunOptions& o) {
   control.identity = identity;
   control.shard_index = shard_index;
   control.shard_count = shard_count;
-  control.threads = static_cast<int>(threads);
+  control.threads = threads;
   control.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
   const std::uint64_t stop_after = stop_after_chunks();
   control.chunk_stored = [stop_after](std::uint64_t written) {

@@ -54,4 +54,11 @@ std::uint64_t parse_count(const std::string& text, const std::string& option) {
   return value;
 }
 
+int parse_thread_count(const std::string& text, const std::string& option) {
+  const std::uint64_t threads = parse_count(text, option);
+  if (threads > kMaxThreads)
+    throw InputError(option + " " + text + " is more than " + std::to_string(kMaxThreads));
+  return static_cast<int>(threads);
+}
+
 }  // namespace dynaq
