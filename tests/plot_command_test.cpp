@@ -103,6 +103,7 @@ TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
   bad = run_dynaq("plot '" + dir / "nowhere" + "'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(contains(bad.err, "no curves.csv there")) << bad.err;
+  EXPECT_EQ(bad.out, "") << "a failed plot printed half a line";
 }
 
 TEST(PlotCommand, SaysHowToGetMatplotlibWhenItIsMissing) {

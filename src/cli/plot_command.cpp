@@ -116,7 +116,8 @@ void register_plot_command(CLI::App& app) {
   plot->callback([request] {
     if (request->y_scale != "auto" && request->y_scale != "linear" && request->y_scale != "log")
       throw InputError("--y-scale: '" + request->y_scale + "' is not one of: auto, linear, log");
-    std::cout << "wrote " << render_plot(*request) << "\n";
+    const std::string written = render_plot(*request);  // first: a failure prints nothing on stdout
+    std::cout << "wrote " << written << "\n";
   });
 }
 

@@ -483,7 +483,8 @@ int run_default_experiment() {
   }
   PlotRequest request;
   request.results = out;
-  std::cout << "plot: " << render_plot(request) << "\n";
+  const std::string drawn = render_plot(request);  // first: a failure leaves no half line on stdout
+  std::cout << "plot: " << drawn << "\n";
   return 0;
 }
 
