@@ -429,10 +429,19 @@ TEST(RunCommand, ShardsMergeIntoTheBytesOfTheWholeRun) {
   EXPECT_TRUE(contains(merged.out, "merged 3 shards")) << merged.out;
   expect_same_results(dir / "whole", dir / "merged", "merged");
 
-  // Refusals: a shard missing, a shard incomplete, a shard of another sweep.
+  // Refusals: a shard missing or given twice, OUT one of the shards, a shard incomplete, a shard
+  // of another sweep.
   auto r = run_dynaq("merge '" + dir / "m1" + "' '" + dir / "shard0" + "' '" + dir / "shard1" + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "shard 2/3 is not among the folders given")) << r.err;
+  r = run_dynaq("merge '" + dir / "m1" + "'" + shards + " '" + dir / "shard1/" + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "shard 1/3 is given twice")) << r.err;
+  // With --overwrite this deleted shard1's chunks before reading them.
+  r = run_dynaq("merge --overwrite '" + dir / "shard1" + "'" + shards);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "is also given as a shard")) << r.err;
+  EXPECT_TRUE(fs::exists(dir / "shard1/chunks/chunk-000004.bin"));
   fs::remove(dir / "shard1/chunks/chunk-000004.bin");
   r = run_dynaq("merge '" + dir / "m2" + "'" + shards);
   EXPECT_EQ(r.exit_code, 2);

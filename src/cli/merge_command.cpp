@@ -83,12 +83,24 @@ void merge(const MergeOptions& o, const std::string& command) {
       throw InputError(shard.folder + " is a shard of " + std::to_string(shard.count) + ", but " + first.folder +
                        " is a shard of " + std::to_string(first.count));
   }
-  std::vector<std::uint8_t> seen(first.count, 0);
-  for (const ShardFolder& shard : shards) seen[shard.index] = 1;
+  std::vector<const ShardFolder*> given(first.count, nullptr);
+  for (const ShardFolder& shard : shards) {
+    if (given[shard.index] != nullptr)
+      throw InputError("shard " + std::to_string(shard.index) + "/" + std::to_string(first.count) +
+                       " is given twice: " + given[shard.index]->folder + " and " + shard.folder);
+    given[shard.index] = &shard;
+  }
   for (std::uint32_t k = 0; k < first.count; ++k)
-    if (!seen[k])
+    if (given[k] == nullptr)
       throw InputError("shard " + std::to_string(k) + "/" + std::to_string(first.count) +
                        " is not among the folders given; merge needs every shard");
+  // With --overwrite, preparing OUT would delete that shard's chunks before they are read.
+  for (const ShardFolder& shard : shards) {
+    std::error_code not_there;
+    if (fs::equivalent(o.out, shard.folder, not_there))
+      throw InputError("OUT " + o.out + " is also given as a shard (" + shard.folder +
+                       "): merge writes its results into a folder of their own");
+  }
 
   // The sweep, from the shards' configuration exactly as `dynaq run --config` would read it.
   RunOptions options;
