@@ -151,6 +151,32 @@ TEST(SolveCommand, OutWritesQAsFloat64StatesByActions) {
   std::filesystem::remove_all(folder);
 }
 
+// q.npy is never replaced unasked, and never in a run's folder, where it holds the agents' tables
+// that the run's summary.json vouches for.
+TEST(SolveCommand, OutKeepsResultsItWasNotAskedToReplace) {
+  const std::filesystem::path folder = scratch("keep");
+  ASSERT_EQ(run_dynaq("solve --env dyna-maze --out " + folder.string()).exit_code, 0);
+  const std::string first = read_file((folder / "q.npy").string());
+  const CommandResult again = run_dynaq("solve --env frozen-lake-4x4 --out " + folder.string());
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("already holds q.npy; choose another folder or pass --overwrite"), std::string::npos)
+      << again.err;
+  EXPECT_EQ(read_file((folder / "q.npy").string()), first);
+  const CommandResult replaced = run_dynaq("solve --env frozen-lake-4x4 --overwrite --out " + folder.string());
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(read_file((folder / "q.npy").string()), first);
+
+  const std::filesystem::path run_folder = scratch("run");
+  ASSERT_EQ(run_dynaq("run -q --seeds 2 --episodes 2 --save-tables --out " + run_folder.string()).exit_code, 0);
+  const std::string tables = read_file((run_folder / "q.npy").string());
+  const CommandResult into_run = run_dynaq("solve --env dyna-maze --overwrite --out " + run_folder.string());
+  EXPECT_EQ(into_run.exit_code, 2);
+  EXPECT_NE(into_run.err.find("holds the results of a dynaq run"), std::string::npos) << into_run.err;
+  EXPECT_EQ(read_file((run_folder / "q.npy").string()), tables);
+  std::filesystem::remove_all(folder);
+  std::filesystem::remove_all(run_folder);
+}
+
 TEST(SolveCommand, HumanReadableReport) {
   const CommandResult run = run_dynaq("solve --env dyna-maze");
   ASSERT_EQ(run.exit_code, 0) << run.err;

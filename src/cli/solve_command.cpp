@@ -35,6 +35,7 @@ struct SolveOptions {
   std::string horizon;  // empty: the MDP's own step limit
   bool json = false;
   std::string out;
+  bool overwrite = false;
   std::string backend = "auto";
 };
 
@@ -75,6 +76,16 @@ Checked check(const SolveOptions& options) {
   if (!options.horizon.empty()) checked.horizon = parse_count("--horizon", options.horizon, 0);
   if (options.backend != "auto" && options.backend != "cpu" && options.backend != "cuda")
     throw InputError("--backend " + options.backend + ": expected auto, cpu or cuda");
+  if (!options.out.empty()) {
+    // The q.npy of a run's folder is its agents' tables, vouched for by its summary.json.
+    const std::filesystem::path out(options.out);
+    std::error_code error;
+    if (std::filesystem::exists(out / "summary.json", error))
+      throw InputError("--out " + options.out + " holds the results of a dynaq run (summary.json); " +
+                       "solve writes its q.npy into a folder of its own");
+    if (std::filesystem::exists(out / "q.npy", error) && !options.overwrite)
+      throw InputError("--out " + options.out + " already holds q.npy; choose another folder or pass --overwrite");
+  }
   return checked;
 }
 
@@ -237,6 +248,8 @@ void register_solve_command(CLI::App& app) {
   solve->add_option("--out", options->out,
                     "Write Q* to DIR/q.npy (float64, states x actions) (default: not written)")
       ->type_name("DIR");
+  solve->add_flag("--overwrite", options->overwrite,
+                  "Replace a q.npy already in DIR (never one in the folder of a dynaq run) (default off)");
   solve->callback([options] { run_solve(*options); });
 }
 
