@@ -104,6 +104,12 @@ TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(contains(bad.err, "no curves.csv there")) << bad.err;
   EXPECT_EQ(bad.out, "") << "a failed plot printed half a line";
+  // STEM.json must not replace a result file: --out RUN/summary overwrote the run's summary.json.
+  const std::string summary = read_file(dir / "run/summary.json");
+  bad = run_dynaq("plot '" + dir / "run" + "' --out '" + dir / "run/summary" + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.err, "the name of a dynaq result file")) << bad.err;
+  EXPECT_EQ(read_file(dir / "run/summary.json"), summary);
 }
 
 TEST(PlotCommand, SaysHowToGetMatplotlibWhenItIsMissing) {

@@ -23,6 +23,8 @@ std::vector<std::string> expand_run_arguments(const std::vector<std::string>& ar
 // Shared by run and merge: refuses a folder holding results or an unfinished run unless
 // `overwrite`, and then clears them. `what` names the folder in messages ("--out").
 void prepare_output_folder(const std::string& folder, bool overwrite, const std::string& what);
+// Whether a file name is one of the result files dynaq run writes (curves.csv, summary.json, ...).
+bool is_result_file(const std::string& name);
 
 // The experiment `dynaq` runs when given no arguments.
 int run_default_experiment();

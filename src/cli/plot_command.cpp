@@ -86,6 +86,10 @@ std::string render_plot(const PlotRequest& request) {
   const fs::path parent = fs::path(stem).parent_path();
   if (!parent.empty() && !fs::is_directory(parent, error))
     throw InputError("--out " + stem + ": the folder " + parent.string() + " does not exist");
+  for (const char* extension : {".png", ".svg", ".json"})
+    if (is_result_file(fs::path(stem + extension).filename().string()))
+      throw InputError("--out " + stem + " would write " + stem + extension +
+                       ", the name of a dynaq result file; choose another STEM");
   std::string why;
   const std::string python = find_plotting_python(&why);
   if (python.empty()) throw std::runtime_error(why);

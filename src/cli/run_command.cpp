@@ -55,12 +55,6 @@ std::string default_output_folder(const std::string& stem) {
 
 std::string chunk_folder(const std::string& out) { return (fs::path(out) / "chunks").string(); }
 
-bool is_result_file(const std::string& name) {
-  for (const char* fixed : {"curves.csv", "points.csv", "summary.json", "config.toml", "q.npy"})
-    if (name == fixed) return true;
-  return name.rfind("agent_", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".npy";
-}
-
 // Files a stopped writer left under temporary names are never results.
 void remove_temporaries(const std::string& folder) {
   std::error_code error;
@@ -380,6 +374,12 @@ std::string execute(const RunOptions& o) {
 }  // namespace
 
 // Removes what an overwritten run leaves, so that no file of it stays beside the new results.
+bool is_result_file(const std::string& name) {
+  for (const char* fixed : {"curves.csv", "points.csv", "summary.json", "config.toml", "q.npy"})
+    if (name == fixed) return true;
+  return name.rfind("agent_", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".npy";
+}
+
 void prepare_output_folder(const std::string& folder, bool overwrite, const std::string& what) {
   std::error_code error;
   if (!fs::exists(folder, error)) return;
