@@ -16,7 +16,7 @@ using testing_support::read_file;
 using testing_support::run_dynaq;
 using testing_support::TempFolder;
 
-TEST(ExperimentCommand, EachExperimentWritesItsCsv) {
+TEST(ExperimentCommand, EachExperimentWritesItsCsvAndKeepsAnEarlierOne) {
   TempFolder dir;
   const auto example = run_dynaq("experiment example-8.4 --max-resolution 1 --seeds 3 --threads 1 --out '" +
                                  dir / "example" + "'");
@@ -30,6 +30,17 @@ TEST(ExperimentCommand, EachExperimentWritesItsCsv) {
                               dir / "task" + "'");
   ASSERT_EQ(task.exit_code, 0) << task.err;
   EXPECT_TRUE(std::filesystem::exists(dir / "task/new-task.csv"));
+
+  // An earlier CSV is replaced only when asked.
+  const auto again = run_dynaq("experiment example-8.4 --max-resolution 1 --seeds 4 --out '" + dir / "example" + "'");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_TRUE(contains(again.err, "already holds example-8.4.csv; choose another folder or pass --overwrite"))
+      << again.err;
+  EXPECT_EQ(read_file(dir / "example/example-8.4.csv"), rows);
+  const auto replaced = run_dynaq("experiment example-8.4 --max-resolution 1 --seeds 4 --overwrite --out '" +
+                                  dir / "example" + "'");
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_TRUE(contains(read_file(dir / "example/example-8.4.csv"), "1,54,14,dyna-q,4,"));
 }
 
 TEST(ExperimentCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {

@@ -1,6 +1,7 @@
 // `dynaq experiment`: chapter 8 experiments that are more than a learning curve
 // (include/dynaq/experiments.hpp): example 8.4 and planning for a new task.
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -39,8 +40,16 @@ struct CommonOptions {
   std::uint64_t seed = 0;
   std::string threads = "0";
   std::string out;
+  bool overwrite = false;
 
   int thread_count() const { return parse_thread_count(threads, "--threads"); }
+
+  // Refuses, before anything runs, to replace an earlier result file unasked.
+  void check_out(const std::string& file_name) const {
+    std::error_code error;
+    if (!out.empty() && !overwrite && std::filesystem::exists(std::filesystem::path(out) / file_name, error))
+      throw InputError("--out " + out + " already holds " + file_name + "; choose another folder or pass --overwrite");
+  }
 
   AgentParams params() const {
     check_unit(alpha, "--alpha", true);
@@ -61,6 +70,7 @@ void add_common(CLI::App* app, CommonOptions& o) {
   app->add_option("--seed", o.seed, "Sweep seed")->capture_default_str();
   app->add_option("--threads", o.threads, "CPU threads, at most 4096 (0: all cores)")->type_name("N")->capture_default_str();
   app->add_option("--out", o.out, "Folder for the results CSV (default: print only)");
+  app->add_flag("--overwrite", o.overwrite, "Replace the results CSV if --out already holds one (default off)");
 }
 
 void example_8_4(const Example84Options& options, int threads, const std::string& out) {
@@ -157,6 +167,7 @@ void register_experiment_command(CLI::App& app) {
     if (!(options.theta >= 0.0f)) throw InputError("--theta " + format_float(options.theta) + " is not >= 0");
     if (!(options.path_tolerance >= 1.0))
       throw InputError("--path-tolerance " + format_double(options.path_tolerance) + " is not >= 1");
+    e84->second.check_out("example-8.4.csv");
     example_8_4(options, e84->second.thread_count(), e84->second.out);
   });
 
@@ -184,6 +195,7 @@ void register_experiment_command(CLI::App& app) {
     options.seeds = nt->second.seeds;
     options.seed = nt->second.seed;
     if (options.episodes == 0) throw InputError("--episodes must be at least 1");
+    nt->second.check_out("new-task.csv");
     new_task(options, nt->second.thread_count(), nt->second.out);
   });
 }
