@@ -577,7 +577,7 @@ TEST(MdpJsonFile, MissingAndUnreadableFiles) {
     load_mdp_json_file(missing);
     FAIL() << "no error";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), missing + ": cannot open: " + std::strerror(ENOENT));
+    EXPECT_EQ(std::string(e.what()), missing + ": cannot read: " + std::strerror(ENOENT));
   }
   const std::string directory = std::string(DYNAQ_TEST_DATA_DIR) + "/json";
   try {

@@ -185,7 +185,9 @@ TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
       {"--shard 2", "--shard '2' is not of the form K/N"},
       {"--chunk-agents 0", "--chunk-agents must be between 1"},
       {"--near-optimal-steps 0", "--near-optimal-steps 0 is not positive"},
-      {"--config '" + dir / "missing.toml" + "'", "missing.toml: cannot open the file"},
+      {"--config '" + dir / "missing.toml" + "'", "missing.toml: cannot read: No such file or directory"},
+      {"--config '" + dir.path() + "'", "cannot read: it is a directory"},  // ran the defaults
+      {"--config /dev/zero", "/dev/zero:1:1: expected a key"},              // read without end
       {"--resume '" + dir / "nothing-here" + "'", "not the folder of a stopped dynaq run"},
   };
   // Without a GPU, asking for one is a mistake the user can correct (a GPU machine runs it).

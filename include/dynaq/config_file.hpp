@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,8 @@ struct ConfigDocument {
 ConfigDocument parse_config_text(std::string_view text, const std::string& source);
 
 // Reads and parses a file; an unreadable file is an InputError naming it.
+// The largest config file read_config_file reads: dynaq's own are a few kilobytes.
+constexpr std::uint64_t kMaxConfigFileBytes = std::uint64_t{1} << 20;
 ConfigDocument read_config_file(const std::string& path);
 
 // `text` as a TOML basic string, quoted and escaped (the same escapes as json_string).

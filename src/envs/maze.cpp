@@ -3,14 +3,11 @@
 #include "dynaq/maze.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <limits>
-#include <memory>
 
 #include "dynaq/errors.hpp"
+#include "dynaq/text_file.hpp"
 
 namespace dynaq {
 namespace {
@@ -172,31 +169,10 @@ MazeLayout parse_maze(std::string_view text, const std::string& source) {
 constexpr std::uint64_t kMaxMazeFileBytes = std::uint64_t{1} << 30;
 
 MazeLayout load_maze_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path + ": cannot read: it is a directory");
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-  if (!file) throw InputError(path + ": cannot read: " + std::strerror(errno));
-  const auto too_large = [&] {
-    return InputError(path + ": the file is larger than the " +
-                      std::to_string(kMaxMazeFileBytes >> 20) + " MiB a maze file may have");
-  };
-  // A regular file's size is checked before reading; a pipe or a device (/dev/zero) is checked
-  // as it is read, so that it cannot grow the text without bound.
-  std::string text;
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (!ec) {
-    if (size > kMaxMazeFileBytes) throw too_large();
-    text.reserve(static_cast<std::size_t>(size));
-  }
-  char buffer[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    if (text.size() + n > kMaxMazeFileBytes) throw too_large();
-    text.append(buffer, n);
-  }
-  if (std::ferror(file.get())) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  const std::string text = read_text_file(path, kMaxMazeFileBytes, [&](const std::string&) {
+    return InputError(path + ": the file is larger than the " + std::to_string(kMaxMazeFileBytes >> 20) +
+                      " MiB a maze file may have");
+  });
   return parse_maze(text, path);
 }
 

@@ -7,17 +7,13 @@
 // the data over, because MdpBuilder's own errors cannot say where in the file the fault is.
 #include "dynaq/mdp_json.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <limits>
-#include <memory>
 #include <optional>
 #include <system_error>
 #include <unordered_set>
@@ -26,6 +22,7 @@
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/messages.hpp"
+#include "dynaq/text_file.hpp"
 
 namespace dynaq {
 namespace {
@@ -994,39 +991,24 @@ TabularMdp parse_mdp_json(std::string_view text, const std::string& source) {
 
 namespace {
 
-[[noreturn]] void fail_too_large(const std::string& path, const std::string& size) {
-  throw InputError(path + ": the file is " + size + "; MDP JSON files are limited to " +
-                   format_bytes(kMaxMdpJsonBytes) + " (kMaxMdpJsonBytes)");
-}
-
 }  // namespace
 
 TabularMdp load_mdp_json_file(const std::string& path) {
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                             &std::fclose);
-  if (!file) throw InputError(path + ": cannot open: " + std::strerror(errno));
-  std::string text;
-  // A regular file's size is checked before anything is allocated, then reserved to avoid
-  // copying while growing. A pipe or a device (/dev/zero) has no size: the limit is checked as
-  // it is read, so that it cannot grow the text without bound.
-  struct stat info {};
-  if (::fstat(::fileno(file.get()), &info) == 0 && S_ISREG(info.st_mode)) {
-    const auto size = static_cast<std::uint64_t>(info.st_size);
-    if (size > kMaxMdpJsonBytes) fail_too_large(path, format_bytes(size));
+  // Loading takes more memory than the file's size (mdp_json.hpp): a regular file larger than the
+  // memory available is refused before it is read.
+  std::error_code not_regular;
+  const std::uintmax_t size = std::filesystem::file_size(path, not_regular);
+  if (!not_regular && size <= kMaxMdpJsonBytes) {
     const std::uint64_t available = available_memory_bytes();
     if (size > available)
       throw InputError(path + ": the file is " + format_bytes(size) + ", but only " + format_bytes(available) +
                        " of memory is available (loading an MDP JSON file takes more than its "
                        "size)");
-    text.reserve(static_cast<std::size_t>(size));
   }
-  char buffer[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    if (text.size() + n > kMaxMdpJsonBytes) fail_too_large(path, "larger than that");
-    text.append(buffer, n);
-  }
-  if (std::ferror(file.get())) throw InputError(path + ": cannot read: " + std::strerror(errno));
+  std::string text = read_text_file(path, kMaxMdpJsonBytes, [&](const std::string& file_size) {
+    return InputError(path + ": the file is " + file_size + "; MDP JSON files are limited to " +
+                      format_bytes(kMaxMdpJsonBytes) + " (kMaxMdpJsonBytes)");
+  });
   ParsedMdpJson parsed = MdpJsonReader(text, path).read();
   std::string().swap(text);  // before the tables are built: see ParsedMdpJson
   return std::move(parsed).build();

@@ -4,11 +4,11 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/messages.hpp"
+#include "dynaq/text_file.hpp"
 
 namespace dynaq {
 
@@ -370,12 +370,15 @@ ConfigDocument parse_config_text(std::string_view text, const std::string& sourc
 }
 
 ConfigDocument read_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("--config " + path + ": cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError("--config " + path + ": cannot read the file");
-  return parse_config_text(text.str(), path);
+  std::string text;
+  try {
+    text = read_text_file(path, kMaxConfigFileBytes, [&](const std::string& size) {
+      return InputError(path + ": the file is " + size + "; a config file may have " + format_bytes(kMaxConfigFileBytes));
+    });
+  } catch (const InputError& e) {
+    throw InputError(std::string("--config ") + e.what());
+  }
+  return parse_config_text(text, path);
 }
 
 std::string toml_string(const std::string& text) { return json_string(text); }
