@@ -77,6 +77,11 @@ TEST(AgentMetricsStore, AFileCutShortOrTooLongOrForeignIsRefusedByName) {
   };
   refused(whole.substr(0, whole.size() - 1), "shorter than its header says");
   refused(whole + "x", "longer than its header says");
+  // A damaged count is caught before it is allocated (2^39 doubles would be 4 TiB).
+  std::string huge = whole;
+  const std::size_t at = huge.find(" f8 ") + 4;
+  huge.replace(at, huge.find('\n', at) - at, "549755813887");
+  refused(huge, "shorter than its header says");
   refused("not a chunk\n", "does not start with 'dynaq-chunk 1'");
   refused(whole.substr(0, whole.find("data\n")), "its header has no end");
 }

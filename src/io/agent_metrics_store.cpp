@@ -3,6 +3,7 @@
 #include "dynaq/agent_metrics_store.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -129,6 +130,14 @@ ChunkRecord read_chunk_file(const std::string& path, bool header_only) {
   }
   if (!saw_data) damaged(path, "its header has no end");
   if (header_only) return record;
+  // The sizes the header declares are checked against the file's before anything is allocated:
+  // a damaged count could otherwise ask for terabytes.
+  std::uint64_t declared = header_bytes;
+  for (const auto& [name, count] : layout) declared += count * (name == "q" ? sizeof(float) : sizeof(double));
+  std::error_code not_regular;
+  const std::uintmax_t size = std::filesystem::file_size(path, not_regular);
+  if (!not_regular && declared > size) damaged(path, "it is shorter than its header says");
+  if (!not_regular && declared < size) damaged(path, "it is longer than its header says");
 
   for (const auto& [name, count] : layout) {
     if (name == "q") {
