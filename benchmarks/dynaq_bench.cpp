@@ -23,9 +23,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 
@@ -216,6 +218,14 @@ std::string command_line(int argc, char** argv) {
 int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
   const Options& o = run.options;
   const auto start = Clock::now();
+  // Where the JSON goes is checked before the benchmarks run, not after an hour of them.
+  if (!o.json.empty()) {
+    const std::string probe = o.json + ".tmp";
+    FILE* f = std::fopen(probe.c_str(), "w");
+    if (f == nullptr) throw InputError("--json " + o.json + ": cannot write " + probe + ": " + std::strerror(errno));
+    std::fclose(f);
+    std::remove(probe.c_str());
+  }
   run.machine = describe_machine(DYNAQ_SOURCE_DIR);
   std::vector<BenchEngine> engines = make_engines(o, engine_names, run);
 
