@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,14 @@ TEST(ExperimentCommand, EachExperimentWritesItsCsvAndKeepsAnEarlierOne) {
                                   dir / "example" + "'");
   EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
   EXPECT_TRUE(contains(read_file(dir / "example/example-8.4.csv"), "1,54,14,dyna-q,4,"));
+
+  // A folder that cannot be written is found before the experiment runs, not after it.
+  std::ofstream(dir / "a-file") << "x";
+  const auto unwritable = run_dynaq("experiment example-8.4 --max-resolution 1 --seeds 2 --out '" +
+                                    dir / "a-file/sub" + "'");
+  EXPECT_EQ(unwritable.exit_code, 1);
+  EXPECT_TRUE(contains(unwritable.err, "a part of the path is a file")) << unwritable.err;
+  EXPECT_EQ(unwritable.out, "") << "the experiment ran before its folder was checked";
 }
 
 TEST(ExperimentCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {

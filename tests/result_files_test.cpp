@@ -250,11 +250,14 @@ TEST(ResultFileSet, AWriteFailureThrowsAtOnceNamingTheFile) {
   EXPECT_EQ(entries_in(dir / "out"), 0u);
 }
 
-TEST(CheckOutputFolderWritable, CreatesTheFolderAndLeavesNoProbe) {
+TEST(CheckOutputFolderWritable, LeavesNothingBehind) {
   TempFolder dir;
-  check_output_folder_writable(dir / "a/b");
-  EXPECT_TRUE(fs::is_directory(dir / "a/b"));
-  EXPECT_EQ(entries_in(dir / "a/b"), 0u);
+  check_output_folder_writable(dir / "a/b");  // created for the probe, then removed
+  EXPECT_FALSE(fs::exists(dir / "a"));
+  fs::create_directories(dir / "c");
+  check_output_folder_writable(dir / "c");  // an existing folder stays, without the probe
+  EXPECT_TRUE(fs::is_directory(dir / "c"));
+  EXPECT_EQ(entries_in(dir / "c"), 0u);
 }
 
 TEST(CheckOutputFolderWritable, RefusesAPathThroughAFile) {

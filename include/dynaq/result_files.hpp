@@ -96,7 +96,8 @@ ResultCheck verify_results(const std::string& directory,
                            const std::string& summary = "summary.json");
 
 // Checks before a long run that results can be written to `directory`: creates it if missing,
-// then creates, writes one byte to and removes a probe file. Throws std::runtime_error naming
+// then creates, writes one byte to and removes a probe file, and removes again the folders it
+// created, so that a run refused later leaves nothing behind. Throws std::runtime_error naming
 // the folder and the reason (permission denied, a read-only file system, a path through a
 // regular file, a full disk).
 void check_output_folder_writable(const std::string& directory);

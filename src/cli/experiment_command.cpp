@@ -44,11 +44,14 @@ struct CommonOptions {
 
   int thread_count() const { return parse_thread_count(threads, "--threads"); }
 
-  // Refuses, before anything runs, to replace an earlier result file unasked.
+  // Before anything runs: refuses to replace an earlier result file unasked, and checks that the
+  // folder can be written (the experiment's results would otherwise be lost at its end).
   void check_out(const std::string& file_name) const {
+    if (out.empty()) return;
     std::error_code error;
-    if (!out.empty() && !overwrite && std::filesystem::exists(std::filesystem::path(out) / file_name, error))
+    if (!overwrite && std::filesystem::exists(std::filesystem::path(out) / file_name, error))
       throw InputError("--out " + out + " already holds " + file_name + "; choose another folder or pass --overwrite");
+    check_output_folder_writable(out);
   }
 
   AgentParams params() const {

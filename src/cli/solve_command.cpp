@@ -132,6 +132,7 @@ void run_solve(const SolveOptions& options) {
     throw InputError("--phase " + options.phase + ": " + options.env + " has " +
                      std::to_string(env.phases.size()) + " phase(s), numbered from 0");
   const TabularMdp& mdp = *env.phases[checked.phase].mdp;
+  if (!options.out.empty()) check_output_folder_writable(options.out);  // before a long solve
 
   ValueIterationOptions vi_options;
   vi_options.gamma = options.gamma;

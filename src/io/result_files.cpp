@@ -763,7 +763,20 @@ ResultCheck verify_results(const std::string& directory, const std::string& summ
 }
 
 void check_output_folder_writable(const std::string& directory) {
+  // The folders missing on the way, deepest first: created for the probe, removed after it.
+  std::vector<std::filesystem::path> missing;
   std::error_code error;
+  for (std::filesystem::path p = directory; !p.empty() && !std::filesystem::exists(p, error); p = p.parent_path()) {
+    missing.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  struct RemoveCreated {
+    const std::vector<std::filesystem::path>& folders;
+    ~RemoveCreated() {
+      std::error_code ignored;
+      for (const std::filesystem::path& folder : folders) std::filesystem::remove(folder, ignored);  // if empty
+    }
+  } remove_created{missing};
   std::filesystem::create_directories(directory, error);
   if (error) throw io_failure("create folder", directory, error.value());
   if (!std::filesystem::is_directory(directory, error))
