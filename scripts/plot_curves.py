@@ -127,6 +127,10 @@ def main(argv):
         # Episode lengths that fall from hundreds to tens read best on a logarithmic axis.
         means = [m for _, pt in mine for m in pt["mean"] if m > 0 and math.isfinite(m)]
         log_y = y_scale == "log" or (y_scale == "auto" and metric == "steps" and means and max(means) / min(means) > 20)
+        if log_y and any(m <= 0 for _, pt in mine for m in pt["mean"] if math.isfinite(m)):
+            print("dynaq: warning: --y-scale log: the %s curve of %s has values <= 0, which a logarithmic axis "
+                  "cannot show; that panel is drawn on a linear axis" % (metric, env), file=sys.stderr)
+            log_y = False
         if log_y:
             axes.set_yscale("log")
             axes.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))

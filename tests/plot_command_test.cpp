@@ -96,6 +96,14 @@ TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
   EXPECT_EQ(png_size(read_file(dir / "blocking.png")), std::make_pair(std::uint32_t{980}, std::uint32_t{480}));
   EXPECT_TRUE(contains(read_file(dir / "blocking.json"), "\"metric\": \"cumulative_reward\""));
   EXPECT_EQ(colours_drawn(python, dir / "blocking.png", "'#1f77b4' '#ff7f0e' '#2ca02c'"), 3);
+  // A logarithmic axis cannot show the model error's zeros (the blocking maze is deterministic):
+  // that panel is drawn linear, with a warning, instead of a blank axis.
+  const auto log_of_zeros = run_dynaq("plot '" + dir / "run" + "' --metric model_error --y-scale log --out '" +
+                                      dir / "zeros" + "'");
+  ASSERT_EQ(log_of_zeros.exit_code, 0) << log_of_zeros.err;
+  EXPECT_TRUE(contains(log_of_zeros.err, "dynaq: warning: --y-scale log: the model_error curve of blocking-maze has "
+                                         "values <= 0")) << log_of_zeros.err;
+  EXPECT_TRUE(contains(read_file(dir / "zeros.json"), "\"log_y\": false")) << read_file(dir / "zeros.json");
   // Bad requests: exit code 2, naming the option or folder.
   auto bad = run_dynaq("plot '" + dir / "run" + "' --metric steps");
   EXPECT_EQ(bad.exit_code, 2);
