@@ -185,6 +185,7 @@ TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
       {"--shard 2", "--shard '2' is not of the form K/N"},
       {"--chunk-agents 0", "--chunk-agents must be between 1"},
       {"--near-optimal-steps 0", "--near-optimal-steps 0 is not positive"},
+      {"--steps 100 --near-optimal-steps 20", "--near-optimal-steps applies to --episodes runs only"},
       {"--config '" + dir / "missing.toml" + "'", "missing.toml: cannot read: No such file or directory"},
       {"--config '" + dir.path() + "'", "cannot read: it is a directory"},  // ran the defaults
       {"--config /dev/zero", "/dev/zero:1:1: expected a key"},              // read without end

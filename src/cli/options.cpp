@@ -177,7 +177,11 @@ SweepSpec spec_from(const RunOptions& o) {
   spec.bucket_steps = parse_count(o.bucket, "--bucket");
   if (spec.budget_kind == BudgetKind::kEpisodes && spec.bucket_steps != 0)
     throw InputError("--bucket applies to --steps runs only");
-  if (o.near_optimal_steps != "auto") spec.near_optimal_steps = parse_real(o.near_optimal_steps, "--near-optimal-steps");
+  if (o.near_optimal_steps != "auto") {
+    if (spec.budget_kind == BudgetKind::kSteps)
+      throw InputError("--near-optimal-steps applies to --episodes runs only (it counts episodes)");
+    spec.near_optimal_steps = parse_real(o.near_optimal_steps, "--near-optimal-steps");
+  }
   if (o.chunk_agents != "auto") {
     const std::uint64_t chunk = parse_count(o.chunk_agents, "--chunk-agents");
     if (chunk == 0 || chunk > 0xFFFFFFFFull) throw InputError("--chunk-agents must be between 1 and 4294967295, or auto");
