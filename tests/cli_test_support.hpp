@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace dynaq::testing_support {
 
@@ -58,6 +59,26 @@ inline CommandResult run_dynaq(const std::string& args, const std::string& envir
 // True when `program` can be found on PATH.
 inline bool have_program(const std::string& program) {
   return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// A command line that must be refused, and a part of the message that must say why.
+struct BadInput {
+  std::string args;
+  std::string message;
+};
+
+// Runs `dynaq COMMAND ARGS --out FOLDER` for each case, with a fresh FOLDER under `scratch`: each
+// must exit with 2 (an input error), say its message on stderr and leave FOLDER unmade.
+inline void expect_each_refused(const std::string& command, const std::vector<BadInput>& cases,
+                                const std::string& scratch) {
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const BadInput& c = cases[k];
+    const std::string out = scratch + "/out" + std::to_string(k);
+    const CommandResult r = run_dynaq(command + " " + c.args + " --out '" + out + "'");
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << "\nstderr: " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.args;
+  }
 }
 
 // A fresh empty folder for one test, removed with its contents at the end of the test.

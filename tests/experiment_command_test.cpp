@@ -12,7 +12,9 @@
 namespace dynaq {
 namespace {
 
+using testing_support::BadInput;
 using testing_support::contains;
+using testing_support::expect_each_refused;
 using testing_support::read_file;
 using testing_support::run_dynaq;
 using testing_support::TempFolder;
@@ -53,10 +55,6 @@ TEST(ExperimentCommand, EachExperimentWritesItsCsvAndKeepsAnEarlierOne) {
 }
 
 TEST(ExperimentCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
-  struct BadInput {
-    std::string args;
-    std::string message;
-  };
   const std::vector<BadInput> cases = {
       {"example-8.4 --alpha 0", "--alpha 0 is outside (0, 1]"},
       {"example-8.4 --gamma 2", "--gamma 2 is outside [0, 1]"},
@@ -73,14 +71,7 @@ TEST(ExperimentCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
       {"new-task --new-env taxi", "--new-env taxi has 500 states x 6 actions, but --env dyna-maze has 54 x 4"},
   };
   TempFolder dir;
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    const BadInput& c = cases[k];
-    const std::string out = dir / ("out" + std::to_string(k));
-    const auto r = run_dynaq("experiment " + c.args + " --out '" + out + "'");
-    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
-    EXPECT_TRUE(contains(r.err, c.message)) << c.args << "\nstderr: " << r.err;
-    EXPECT_FALSE(std::filesystem::exists(out)) << c.args;
-  }
+  expect_each_refused("experiment", cases, dir.path());
 }
 
 }  // namespace

@@ -17,8 +17,10 @@
 namespace dynaq {
 namespace {
 
+using testing_support::BadInput;
 using testing_support::contains;
 using testing_support::dynaq_binary;
+using testing_support::expect_each_refused;
 using testing_support::have_program;
 using testing_support::read_file;
 using testing_support::run_dynaq;
@@ -141,11 +143,6 @@ TEST(RunCommand, RefusesToOverwriteResultsUnlessAsked) {
 }
 
 // Each bad input: exit code 2, a message naming the option or file, and no result folder.
-struct BadInput {
-  std::string args;
-  std::string message;
-};
-
 TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
   TempFolder dir;
   std::ofstream(dir / "ragged.txt") << "S...\n..\n...G\n";
@@ -193,14 +190,7 @@ TEST(RunCommand, BadInputIsRefusedWithItsOptionNamedAndNothingWritten) {
   };
   // Without a GPU, asking for one is a mistake the user can correct (a GPU machine runs it).
   if (!query_gpu().present) cases.push_back({"--backend cuda", "--backend cuda: no usable GPU"});
-  for (std::size_t k = 0; k < cases.size(); ++k) {
-    const BadInput& c = cases[k];
-    const std::string out = dir / ("out" + std::to_string(k));
-    const auto r = run_dynaq("run " + c.args + " --out '" + out + "'");
-    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
-    EXPECT_TRUE(contains(r.err, c.message)) << c.args << "\nstderr: " << r.err;
-    EXPECT_FALSE(std::filesystem::exists(out)) << c.args;
-  }
+  expect_each_refused("run", cases, dir.path());
 }
 
 TEST(RunCommand, HelpExplainsEveryOptionWithItsDefault) {
