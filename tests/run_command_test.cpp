@@ -1,8 +1,9 @@
 // `dynaq run` as a user runs it: files and their columns, identical bytes across engines,
 // threads and batch sizes, and every bad input refused with exit code 2 and nothing written.
+#include <fcntl.h>
 #include <gtest/gtest.h>
-
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -297,6 +298,34 @@ TEST(RunCommand, BadConfigFilesAreRefusedAtTheirLineAndColumn) {
     EXPECT_TRUE(contains(r.err, dir / cases[k].message)) << cases[k].args << "\nstderr: " << r.err;
     EXPECT_FALSE(fs::exists(out)) << cases[k].args;
   }
+}
+
+// A folder another dynaq process is writing (here: this test holds its lock) is refused, by run,
+// resume and merge alike, instead of two processes racing in it.
+TEST(RunCommand, AFolderInUseByAnotherProcessIsRefused) {
+  TempFolder dir;
+  const std::string shards = "run -q --seeds 4 --episodes 1 --chunk-agents 2 --shard ";
+  ASSERT_EQ(run_dynaq(shards + "0/2 --out '" + dir / "s0" + "'").exit_code, 0);
+  ASSERT_EQ(run_dynaq(shards + "1/2 --out '" + dir / "s1" + "'").exit_code, 0);
+  fs::create_directories(dir / "merged");
+  std::vector<int> locks;
+  for (const std::string folder : {"s0", "merged"}) {
+    locks.push_back(::open((dir / folder).c_str(), O_RDONLY | O_DIRECTORY));
+    ASSERT_GE(locks.back(), 0);
+    ASSERT_EQ(::flock(locks.back(), LOCK_EX | LOCK_NB), 0);
+  }
+  for (const std::string& command :
+       {"run -q --seeds 2 --episodes 1 --overwrite --out '" + dir / "s0" + "'", "run -q --resume '" + dir / "s0" + "'",
+        "merge '" + dir / "merged" + "' '" + dir / "s0" + "' '" + dir / "s1" + "'"}) {
+    const auto r = run_dynaq(command);
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.err;
+    EXPECT_TRUE(contains(r.err, "is being written by another dynaq process right now")) << command << "\n" << r.err;
+  }
+  EXPECT_TRUE(fs::exists(dir / "s0/chunks/config.toml")) << "the overwrite went ahead";
+  EXPECT_TRUE(fs::is_empty(dir / "merged"));
+  for (const int fd : locks) ::close(fd);
+  const auto free = run_dynaq("merge -q '" + dir / "merged" + "' '" + dir / "s0" + "' '" + dir / "s1" + "'");
+  EXPECT_EQ(free.exit_code, 0) << free.err;
 }
 
 // ---- Interruption and resumption ---------------------------------------------------------

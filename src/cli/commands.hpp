@@ -26,6 +26,21 @@ void prepare_output_folder(const std::string& folder, bool overwrite, const std:
 // Whether a file name is one of the result files dynaq run writes (curves.csv, summary.json, ...).
 bool is_result_file(const std::string& name);
 
+// An exclusive lock on an output folder (flock on the folder itself), held while the object
+// lives, so that a second dynaq process writing into the same folder (another run, a resume, a
+// merge) is refused instead of racing the first. Creates the folder if missing. Throws
+// InputError, with `what` naming the option ("--out"), when another process holds the lock.
+class OutputFolderLock {
+ public:
+  OutputFolderLock(const std::string& folder, const std::string& what);
+  ~OutputFolderLock();
+  OutputFolderLock(const OutputFolderLock&) = delete;
+  OutputFolderLock& operator=(const OutputFolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // The experiment `dynaq` runs when given no arguments.
 int run_default_experiment();
 

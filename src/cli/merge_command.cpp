@@ -115,6 +115,7 @@ void merge(const MergeOptions& o, const std::string& command) {
   std::vector<std::string> chunk_folders;
   for (const ShardFolder& shard : shards) chunk_folders.push_back((fs::path(shard.folder) / "chunks").string());
   const ChunkFiles files = collect_chunk_files(sweep, chunk_folders, identity, first.count);
+  const OutputFolderLock folder_lock(o.out, "OUT");
   prepare_output_folder(o.out, o.overwrite, "OUT");
 
   ExecutionInfo execution;

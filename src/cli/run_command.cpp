@@ -6,9 +6,12 @@
 //   finished shard       DIR/chunks/ holds config.toml (with its shard) and all its chunks,
 //                        for `dynaq merge`.
 // `--resume DIR` reads DIR/chunks/config.toml and runs the chunks that are missing.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +20,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -263,8 +267,10 @@ std::string execute(const RunOptions& o) {
   // files), then tells the others where it is, or what was wrong.
   std::string out = !o.resume.empty() ? o.resume : !o.out.empty() ? o.out : default_output_folder("run");
   std::string verdict;
+  std::optional<OutputFolderLock> folder_lock;  // held until the results are written
   if (lead) {
     try {
+      folder_lock.emplace(out, o.resume.empty() ? "--out" : "--resume");
       if (!o.resume.empty()) {
         check_resumed_configuration(out, read_text(chunk_folder(out) + "/config.toml"), config_text);
         remove_temporaries(out);
@@ -378,6 +384,23 @@ bool is_result_file(const std::string& name) {
   for (const char* fixed : {"curves.csv", "points.csv", "summary.json", "config.toml", "q.npy"})
     if (name == fixed) return true;
   return name.rfind("agent_", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".npy";
+}
+
+OutputFolderLock::OutputFolderLock(const std::string& folder, const std::string& what) {
+  std::error_code error;
+  fs::create_directories(folder, error);  // a folder that cannot be made fails at its first write, named
+  fd_ = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) return;
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
+    ::close(fd_);
+    fd_ = -1;
+    throw InputError(what + " " + folder + " is being written by another dynaq process right now; wait for it "
+                     "to finish, or choose another folder");
+  }
+}
+
+OutputFolderLock::~OutputFolderLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 void prepare_output_folder(const std::string& folder, bool overwrite, const std::string& what) {
