@@ -379,7 +379,6 @@ std::string execute(const RunOptions& o) {
 
 }  // namespace
 
-// Removes what an overwritten run leaves, so that no file of it stays beside the new results.
 bool is_result_file(const std::string& name) {
   for (const char* fixed : {"curves.csv", "points.csv", "summary.json", "config.toml", "q.npy"})
     if (name == fixed) return true;
@@ -403,6 +402,7 @@ OutputFolderLock::~OutputFolderLock() {
   if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
+// Removes what an overwritten run leaves, so that no file of it stays beside the new results.
 void prepare_output_folder(const std::string& folder, bool overwrite, const std::string& what) {
   std::error_code error;
   if (!fs::exists(folder, error)) return;
