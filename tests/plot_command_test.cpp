@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cli_test_support.hpp"
 
@@ -54,8 +56,8 @@ TEST(PlotCommand, DrawsOneCurvePerGridPointWithTheExpectedSize) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "curves_steps.png")) << r.out;
   const std::string png = read_file(dir / "run/curves_steps.png");
-  // One panel of 6.4 x 4.8 inches and a 3.4-inch legend, at 100 dpi.
-  EXPECT_EQ(png_size(png), std::make_pair(std::uint32_t{980}, std::uint32_t{480}));
+  // One panel of 6.4 x 4.8 inches at 100 dpi, the legend inside it.
+  EXPECT_EQ(png_size(png), std::make_pair(std::uint32_t{640}, std::uint32_t{480}));
   EXPECT_TRUE(contains(read_file(dir / "run/curves_steps.svg"), "<svg"));
   // One varying parameter: a colour per grid point, the first three of matplotlib's tab10,
   // each drawn; the fourth is not.
@@ -73,8 +75,8 @@ TEST(PlotCommand, TwoParametersAreColourAndLineStyleWithAPanelPerEnvironment) {
   ASSERT_EQ(run_dynaq("run -q --env dyna-maze,frozen-lake-4x4-deterministic -n 0,5 --alpha 0.1,0.5 --seeds 4 "
                       "--episodes 8 --out '" + dir / "run" + "'").exit_code, 0);
   ASSERT_EQ(run_dynaq("plot '" + dir / "run" + "'").exit_code, 0);
-  // Two panels side by side.
-  EXPECT_EQ(png_size(read_file(dir / "run/curves_steps.png")), std::make_pair(std::uint32_t{1620}, std::uint32_t{480}));
+  // Two panels side by side, the legend below them.
+  EXPECT_EQ(png_size(read_file(dir / "run/curves_steps.png")), std::make_pair(std::uint32_t{1280}, std::uint32_t{480}));
   // alpha is the colour and n the line style, not the step limit that differs only between
   // the environments (none for the maze, 100 for the lake): two colours drawn, not a third.
   EXPECT_EQ(colours_drawn(python, dir / "run/curves_steps.png", "'#1f77b4' '#ff7f0e'"), 2);
@@ -83,6 +85,7 @@ TEST(PlotCommand, TwoParametersAreColourAndLineStyleWithAPanelPerEnvironment) {
   EXPECT_TRUE(contains(info, "\"curves\": 8")) << info;
   EXPECT_TRUE(contains(info, "\"style_by\": \"planning_steps\"")) << info;
   EXPECT_TRUE(contains(info, "\"label\": \"alpha = 0.5, n = 5\"")) << info;
+  EXPECT_TRUE(contains(info, "\"legend\": \"below\"")) << info;
 }
 
 TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
@@ -93,7 +96,7 @@ TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
                       "'").exit_code, 0);
   const auto r = run_dynaq("plot '" + dir / "run" + "' --out '" + dir / "blocking" + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(png_size(read_file(dir / "blocking.png")), std::make_pair(std::uint32_t{980}, std::uint32_t{480}));
+  EXPECT_EQ(png_size(read_file(dir / "blocking.png")), std::make_pair(std::uint32_t{640}, std::uint32_t{480}));
   EXPECT_TRUE(contains(read_file(dir / "blocking.json"), "\"metric\": \"cumulative_reward\""));
   EXPECT_EQ(colours_drawn(python, dir / "blocking.png", "'#1f77b4' '#ff7f0e' '#2ca02c'"), 3);
   // A logarithmic axis cannot show the model error's zeros (the blocking maze is deterministic):
@@ -118,6 +121,70 @@ TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(contains(bad.err, "the name of a dynaq result file")) << bad.err;
   EXPECT_EQ(read_file(dir / "run/summary.json"), summary);
+}
+
+TEST(PlotCommand, BandsOfAgentsShowTheBlockingMazesTwoKindsOfAgentWithThePhaseSwitch) {
+  const std::string python = plotting_python();
+  if (python.empty()) GTEST_SKIP() << "Python 3 with matplotlib is not installed (Debian: python3-matplotlib)";
+  TempFolder dir;
+  ASSERT_EQ(run_dynaq("run -q --env blocking-maze --steps 1600 --bucket 100 -n 10 --alpha 1 --seeds 30 "
+                      "--save-agent-metrics --out '" + dir / "run" + "'").exit_code, 0);
+  const auto r = run_dynaq("plot '" + dir / "run" + "' --band agents --preset figure-8.4 --format png,pdf --out '" +
+                           dir / "agents" + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "agents.png and " + dir / "agents.pdf")) << r.out;
+  EXPECT_EQ(read_file(dir / "agents.pdf").compare(0, 5, "%PDF-"), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir / "agents.svg"));
+  // The preset's paper size, 4.5 x 3.2 inches at 200 dpi.
+  EXPECT_EQ(png_size(read_file(dir / "agents.png")), std::make_pair(std::uint32_t{900}, std::uint32_t{640}));
+  const std::string info = read_file(dir / "agents.json");
+  EXPECT_TRUE(contains(info, "\"agents_drawn\": 20")) << info;
+  EXPECT_TRUE(contains(info, "\"step\": 1000")) << info;  // the blocking maze switches at step 1000
+  EXPECT_TRUE(contains(info, "\"preset\": \"figure-8.4\"")) << info;
+  // Agents drawn from the arrays: at step 1600 some agents are still stuck behind the new wall
+  // while others have found the way round, which the arrays themselves must show.
+  const std::string spread =
+      "import numpy; a = numpy.load('" + dir / "run/agent_cumulative_reward.npy" + "')[:, -1] - "
+      "numpy.load('" + dir / "run/agent_cumulative_reward.npy" + "')[:, 9]; print(int((a == 0).sum() > 0 and (a > 0).sum() > 0))";
+  EXPECT_EQ(run_shell(python + " -c \"" + spread + "\"").out, "1\n");
+}
+
+TEST(PlotCommand, BookPresetsSizesLimitsAndBandsAreCheckedAndDrawn) {
+  const std::string python = plotting_python();
+  if (python.empty()) GTEST_SKIP() << "Python 3 with matplotlib is not installed (Debian: python3-matplotlib)";
+  TempFolder dir;
+  ASSERT_EQ(run_dynaq("run -q -n 0,5,50 --seeds 6 --episodes 12 --out '" + dir / "run" + "'").exit_code, 0);
+  auto r = run_dynaq("plot '" + dir / "run" + "' --preset figure-8.2 --out '" + dir / "book" + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string info = read_file(dir / "book.json");
+  EXPECT_TRUE(contains(info, "\"skip_first\": 1")) << info;  // from episode 2, as the book
+  EXPECT_TRUE(contains(info, "\"log_y\": false")) << info;
+  r = run_dynaq("plot '" + dir / "run" + "' --band iqr --size 3.5x2.6 --xlim 2,10 --ylim 0, --skip-first 3 --out '" +
+                dir / "small" + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(png_size(read_file(dir / "small.png")), std::make_pair(std::uint32_t{700}, std::uint32_t{520}));
+  info = read_file(dir / "small.json");
+  EXPECT_TRUE(contains(info, "\"band\": \"iqr\"")) << info;
+  EXPECT_TRUE(contains(info, "\"skip_first\": 3")) << info;
+  EXPECT_EQ(colours_drawn(python, dir / "small.png", "'#1f77b4' '#ff7f0e' '#2ca02c'"), 3);
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"--band mean", "--band: 'mean' is not one of"},
+      {"--band agents", "run with --save-agent-metrics"},
+      {"--preset figure-8.4", "give the folder of a run with --steps"},
+      {"--preset figure-9", "is not one of: figure-8.2"},
+      {"--size 3.5", "--size '3.5': write WIDTHxHEIGHT"},
+      {"--xlim 5,2", "--xlim '5,2': write LOW,HIGH"},
+      {"--ylim a,b", "--ylim 'a,b'"},
+      {"--format png,gif", "--format 'png,gif'"},
+  };
+  for (std::size_t k = 0; k < bad.size(); ++k) {
+    const std::string stem = dir / ("bad" + std::to_string(k));
+    r = run_dynaq("plot '" + dir / "run" + "' " + bad[k].first + " --out '" + stem + "'");
+    EXPECT_EQ(r.exit_code, 2) << bad[k].first;
+    EXPECT_TRUE(contains(r.err, bad[k].second)) << bad[k].first << ": " << r.err;
+    EXPECT_FALSE(std::filesystem::exists(stem + ".png")) << bad[k].first;
+  }
 }
 
 TEST(PlotCommand, SaysHowToGetMatplotlibWhenItIsMissing) {

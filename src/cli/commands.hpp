@@ -15,6 +15,7 @@ void register_plot_command(CLI::App& app);
 void register_solve_command(CLI::App& app);
 void register_envs_command(CLI::App& app);
 void register_experiment_command(CLI::App& app);
+void register_compare_command(CLI::App& app);
 
 // `dynaq run --config FILE` and `--resume DIR`: the arguments with the file's options added
 // (those not already on the command line). Other commands' arguments come back unchanged.
@@ -51,9 +52,18 @@ struct PlotRequest {
   std::string stem;    // "": RESULTS/curves_<metric>
   std::string metric;  // "": steps for episode budgets, cumulative_reward for step budgets
   std::string y_scale = "auto";  // auto, linear or log
+  std::string band = "ci";       // ci, iqr or agents
+  std::string preset;            // "", figure-8.2, figure-8.4 or figure-8.5
+  std::string size;              // "WxH" in inches; "": the default
+  std::string xlim, ylim;        // "LOW,HIGH", either end may be empty
+  int skip_first = -1;           // -1: the preset's (or 0)
+  std::string formats = "png,svg";
 };
 std::string render_plot(const PlotRequest& request);
 // The Python 3 that has matplotlib, or "" (with the reason in `why`).
 std::string find_plotting_python(std::string* why);
+// Runs `script` (Python source) with `python` and the arguments; returns its exit status, or -1
+// when it could not be started.
+int run_python_script(const std::string& python, const char* script, const std::vector<std::string>& args);
 
 }  // namespace dynaq::cli

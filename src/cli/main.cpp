@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   dynaq::cli::register_solve_command(app);
   dynaq::cli::register_envs_command(app);
   dynaq::cli::register_experiment_command(app);
+  dynaq::cli::register_compare_command(app);
   const bool lead = dynaq::cli::MpiSession::instance().rank() == 0;
   try {
     if (argc <= 1) return dynaq::cli::run_default_experiment();
