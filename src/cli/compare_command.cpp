@@ -168,12 +168,12 @@ void print_table(const Comparison& c, std::ostream& out) {
       << c.bootstrap.resamples << " resamples, seed " << c.bootstrap.seed << "\n\n";
   std::size_t label_width = 9;
   for (const ComparedAlgorithm& a : s.algorithms) label_width = std::max(label_width, a.label.size());
-  out << std::left << std::setw(3) << "#" << "  " << std::setw(static_cast<int>(label_width)) << "algorithm" << "  "
+  out << std::left << std::setw(3) << "#" << std::setw(static_cast<int>(label_width)) << "algorithm" << "  "
       << std::right << std::setw(6) << "seeds";
   for (const std::string& name : c.aggregate_names) out << "  " << std::left << std::setw(26) << aggregate_title(name);
   out << "\n";
   for (std::size_t k = 0; k < s.algorithms.size(); ++k) {
-    out << std::left << std::setw(3) << k << "  " << std::setw(static_cast<int>(label_width)) << s.algorithms[k].label
+    out << std::left << std::setw(3) << k << std::setw(static_cast<int>(label_width)) << s.algorithms[k].label
         << "  " << std::right << std::setw(6) << s.algorithms[k].scores.runs;
     for (const Estimate& e : c.algorithms[k].aggregates) out << "  " << std::left << std::setw(26) << with_interval(e);
     out << "\n";
@@ -281,6 +281,10 @@ void run_compare(const CompareOptions& o) {
   const Comparison c = compare(o);  // every input error comes before anything is written
   std::ostringstream table;
   print_table(c, table);
+  // Without the padding of each line's last column.
+  std::string text;
+  std::istringstream lines(table.str());
+  for (std::string line; std::getline(lines, line);) text += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
   if (!o.out.empty()) {
     ResultFileSet files(o.out);
     write_csv(c, files.open("compare.csv"));
@@ -294,7 +298,7 @@ void run_compare(const CompareOptions& o) {
                                  (status > 0 ? " with exit code " + std::to_string(status) : std::string()));
     }
   }
-  std::cout << table.str();
+  std::cout << text;
   if (!o.out.empty()) {
     std::cout << "\nwrote " << (fs::path(o.out) / "compare.csv").string() << " and compare.json";
     if (o.plot) std::cout << ", intervals.png, intervals.pdf, profile.png and profile.pdf";
