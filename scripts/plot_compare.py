@@ -32,6 +32,11 @@ def save(figure, folder, stem):
         os.replace(partial, path)  # never a half-written picture under the final name
 
 
+def value(x):
+    """JSON's null (an undefined estimate) as NaN, which matplotlib leaves out."""
+    return float("nan") if x is None else x
+
+
 def score_name(comparison):
     name = comparison["metric"].replace("_", " ")
     return ("normalised " + name) if comparison["normalized"] else name
@@ -83,9 +88,10 @@ def main(argv):
     taus = comparison["thresholds"]
     for k, algorithm in enumerate(algorithms):
         profile = algorithm["profile"]
-        axes.fill_between(taus, [p["ci_low"] for p in profile], [p["ci_high"] for p in profile], color=colours[k],
-                          alpha=0.2, linewidth=0)
-        axes.plot(taus, [p["estimate"] for p in profile], color=colours[k], linewidth=1.5, label=algorithm["label"])
+        axes.fill_between(taus, [value(p["ci_low"]) for p in profile], [value(p["ci_high"]) for p in profile],
+                          color=colours[k], alpha=0.2, linewidth=0)
+        axes.plot(taus, [value(p["estimate"]) for p in profile], color=colours[k], linewidth=1.5,
+                  label=algorithm["label"])
     axes.set_xlabel(score_name(comparison) + " " + chr(0x3C4))
     axes.set_ylabel("fraction of runs with score > " + chr(0x3C4))
     axes.set_ylim(0, 1.02)

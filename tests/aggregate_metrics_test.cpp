@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -93,6 +94,11 @@ TEST(AggregateMetrics, PointEstimatesAndIntervalsMatchRliable) {
     const std::vector<double> expected = numbers(w, 3);
     const std::string what = w[1] + " of " + w[2];
     expect_same(expected[0], aggregate(scores), what);
+    if (w[1] == "iqm") {
+      std::vector<double> sorted = scores.values;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(interquartile_mean_of_sorted(sorted), interquartile_mean(scores)) << what << " from a sorted copy";
+    }
     const std::vector<Interval> interval = bootstrap_intervals(
         {&scores}, {f.stream.at(w[2])},
         [&](const std::vector<const ScoreMatrix*>& s) { return std::vector<double>{aggregate(*s[0])}; }, f.bootstrap);

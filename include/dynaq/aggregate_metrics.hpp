@@ -57,6 +57,10 @@ double probability_of_improvement(const ScoreMatrix& x, const ScoreMatrix& y);
 // For each threshold tau, the fraction of all scores above tau (the run-score distribution,
 // rliable's performance profile).
 std::vector<double> performance_profile(const ScoreMatrix& scores, const std::vector<double>& thresholds);
+// The same two from all the scores sorted ascending (the same bits), for a caller that wants
+// both with one sort.
+double interquartile_mean_of_sorted(const std::vector<double>& sorted);
+std::vector<double> performance_profile_of_sorted(const std::vector<double>& sorted, const std::vector<double>& thresholds);
 // `count` thresholds evenly spaced from `low` to `high` (both included), as numpy.linspace.
 std::vector<double> evenly_spaced(double low, double high, std::uint32_t count);
 

@@ -113,9 +113,11 @@ Comparison compare(const CompareOptions& o) {
   c.thresholds = evenly_spaced(low, high, o.thresholds);
   const bool gap = c.scores.normalized;
   const auto numbers = [&](const ScoreMatrix& s) {
-    std::vector<double> out = {interquartile_mean(s), median_of_task_means(s), mean_of_task_means(s)};
+    std::vector<double> sorted = s.values;  // one sort for the IQM and the profile
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> out = {interquartile_mean_of_sorted(sorted), median_of_task_means(s), mean_of_task_means(s)};
     if (gap) out.push_back(optimality_gap(s));
-    const std::vector<double> profile = performance_profile(s, c.thresholds);
+    const std::vector<double> profile = performance_profile_of_sorted(sorted, c.thresholds);
     out.insert(out.end(), profile.begin(), profile.end());
     return out;
   };

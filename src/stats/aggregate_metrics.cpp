@@ -109,10 +109,20 @@ double probability_of_improvement(const ScoreMatrix& x, const ScoreMatrix& y) {
   return sum / static_cast<double>(x.tasks);
 }
 
+double interquartile_mean_of_sorted(const std::vector<double>& sorted) {
+  DYNAQ_EXPECTS(!sorted.empty(), "an interquartile mean needs scores");
+  const std::size_t cut = sorted.size() / 4;
+  return mean_of(sorted.data() + cut, sorted.size() - 2 * cut);
+}
+
 std::vector<double> performance_profile(const ScoreMatrix& scores, const std::vector<double>& thresholds) {
   expect_scores(scores);
   std::vector<double> sorted = scores.values;
   std::sort(sorted.begin(), sorted.end());
+  return performance_profile_of_sorted(sorted, thresholds);
+}
+
+std::vector<double> performance_profile_of_sorted(const std::vector<double>& sorted, const std::vector<double>& thresholds) {
   std::vector<double> fractions;
   fractions.reserve(thresholds.size());
   for (const double tau : thresholds) {
