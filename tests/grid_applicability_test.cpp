@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "cli_test_support.hpp"
+#include <fstream>
+
 #include "dynaq/errors.hpp"
+#include "dynaq/mdp_json.hpp"
 #include "dynaq/option_values.hpp"
 #include "dynaq/varying_axes.hpp"
 
@@ -98,6 +101,43 @@ TEST(GridApplicability, ValuesThatApplyNowhereAreRefusedNamingBothOptions) {
   EXPECT_TRUE(contains(r.err, "--backup expected means nothing here")) << r.err;
 }
 
+TEST(GridApplicability, AValueListedTwiceIsRefused) {
+  // Once a silent collapse (alpha) or the same environment run twice under one name (env).
+  std::string why = refusal({{"alpha", "0.1,0.5,0.10"}});
+  EXPECT_TRUE(contains(why, "--alpha lists 0.1 twice (values 1 and 3)")) << why;
+  why = refusal({{"env", "dyna-maze,dyna-maze"}});
+  EXPECT_TRUE(contains(why, "--env lists dyna-maze twice")) << why;
+  why = refusal({{"algo", "dyna-q,dyna-q"}});
+  EXPECT_TRUE(contains(why, "--algo lists dyna-q twice")) << why;
+}
+
+TEST(GridApplicability, TwoEnvironmentsShownUnderOneNameAreRefused) {
+  TempFolder dir;
+  {
+    std::ofstream out(dir / "copy.json");
+    write_mdp_json(load_environment("dyna-maze").first(), out);  // named "dyna-maze" inside
+  }
+  const std::string why = refusal({{"env", "dyna-maze," + dir / "copy.json"}});
+  EXPECT_TRUE(contains(why, "would both be shown as 'dyna-maze'")) << why;
+}
+
+TEST(GridApplicability, AScheduleThatTheBudgetEndsBeforeIsRefused) {
+  SweepSpec spec;
+  spec.seeds = 1;
+  spec.budget_kind = BudgetKind::kSteps;
+  spec.steps = 1000;  // the blocking maze switches at step 1000
+  spec.set("env", {"blocking-maze"});
+  try {
+    plan_sweep(spec);
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_TRUE(contains(e.what(), "--env blocking-maze switches at step 1000, but --steps 1000 ends every agent before it"))
+        << e.what();
+  }
+  spec.steps = 1001;
+  EXPECT_NO_THROW(plan_sweep(spec));
+}
+
 TEST(VaryingAxes, TheTableShowsEveryAxisThatVariesAndOnlyThose) {
   const Sweep sweep = plan({{"algo", "dyna-q,dyna-q-plus"}, {"model", "last,counts"}, {"backup", "sample,expected"}});
   std::vector<std::string> keys;
@@ -116,7 +156,7 @@ TEST(VaryingAxes, TheTableShowsEveryAxisThatVariesAndOnlyThose) {
 
 TEST(VaryingAxes, TheBlockingMazePresetsRowsTellDynaQFromDynaQPlus) {
   TempFolder dir;
-  const auto r = run_dynaq("run --preset figure-8.4 --seeds 2 --steps 200 --out '" + dir / "r" + "'");
+  const auto r = run_dynaq("run --preset figure-8.4 --seeds 2 --steps 1200 --out '" + dir / "r" + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "algo")) << r.out;
   EXPECT_TRUE(contains(r.out, "dyna-q-plus")) << r.out;

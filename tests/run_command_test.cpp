@@ -290,6 +290,9 @@ TEST(RunCommand, BadConfigFilesAreRefusedAtTheirLineAndColumn) {
       {"resume = \"x\"\n", "sweep.toml:1:1: 'resume' cannot be set in a config file"},
       {"alpha = true\n", "sweep.toml:1:9: 'alpha' takes numbers or names, not a boolean"},
       {"algo = [\"dyna-q\", \"dyna-z\"]\n", "sweep.toml:1:19: --algo: 'dyna-z' is not one of"},
+      // Two spellings of one option would have joined their lists into one axis.
+      {"planning_steps = [0]\nplanning-steps = [5]\n",
+       "sweep.toml:2:1: 'planning-steps' sets the same option as 'planning_steps' at line 1; give it once"},
   };
   for (std::size_t k = 0; k < cases.size(); ++k) {
     std::ofstream(dir / "sweep.toml", std::ios::trunc) << cases[k].args;

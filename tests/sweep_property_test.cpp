@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -54,10 +55,11 @@ Case random_case(std::mt19937& rng, const std::string& dir, int index, int chunk
   if (rng() % 2) env += "," + others[rng() % others.size()];
   c.args = "run --env " + env;
   // One to three axes with one or two values each, from those that change the agents.
-  const std::vector<std::string> axes = {"--alpha 0.1,0.5", "-n 0,3", "--epsilon 0.1,0.3", "--algo dyna-q,dyna-q-plus --kappa 0.01,0.1",
+  std::vector<std::string> axes = {"--alpha 0.1,0.5", "-n 0,3", "--epsilon 0.1,0.3", "--algo dyna-q,dyna-q-plus --kappa 0.01,0.1",
                                          "--model last,counts --backup sample,expected", "--planning-draw pairs,states",
                                          "--q-init=0,1", "--max-episode-steps 20,env"};
-  for (int k = 0, n = 1 + rng() % 3; k < n; ++k) c.args += " " + axes[rng() % axes.size()];
+  std::shuffle(axes.begin(), axes.end(), rng);  // distinct axes: a value listed twice is refused
+  for (int k = 0, n = 1 + rng() % 3; k < n; ++k) c.args += " " + axes[k];
   c.args += " --seeds " + std::to_string(1 + rng() % 5) + " --seed " + std::to_string(rng() % 1000);
   if (rng() % 4 == 0) c.args += " --steps " + std::to_string(20 + rng() % 60);
   else c.args += " --episodes " + std::to_string(2 + rng() % 3);

@@ -36,6 +36,20 @@ std::string settings_key(const PointSettings& settings);
 void refuse_inapplicable_values(const std::vector<std::vector<std::string>>& axis_literals,
                                 const std::vector<GridPoint>& points);
 
+// Refuses (InputError naming the option) an axis that lists one value twice, as written or in
+// another spelling of the same value (0.1 and 0.10): its points would be one point run twice,
+// with rows no reader can tell apart.
+void refuse_repeated_values(const std::vector<std::vector<std::string>>& axis_literals);
+
+// Refuses two environments of one sweep that result files would show under one name (an MDP
+// JSON file's "name" field equal to another environment's name).
+void refuse_ambiguous_environment_names(const std::vector<std::string>& specs,
+                                        const std::vector<Environment>& environments);
+
+// Refuses a schedule phase that a --steps budget ends before: its agents would never see it,
+// while greedy_* and optimal_* are evaluated on the schedule's last phase.
+void refuse_unreached_phases(const RunBudget& budget, const std::vector<Environment>& environments);
+
 // The value of axis `axis` (an index into grid_axes()) at point `point` as result files show
 // it: the axis's field, or "" where it does not apply.
 std::string shown_field(const Sweep& sweep, std::uint32_t point, std::size_t axis);

@@ -200,12 +200,17 @@ SweepSpec spec_from(const RunOptions& o) {
 std::vector<std::string> config_arguments(const ConfigDocument& config, const std::vector<std::string>& given) {
   origins().clear();
   std::vector<std::string> args;
+  std::map<std::string, const ConfigEntry*> spelled;  // option -> the entry that set it
   for (const ConfigEntry& entry : config.entries) {
     std::string key = entry.key;
     std::replace(key.begin(), key.end(), '_', '-');
     const auto fail = [&](const std::string& message) -> void {
       throw InputError(at_position(config.source, entry.line, entry.column, message));
     };
+    // planning_steps and planning-steps are one option: given both, their lists would join.
+    if (!spelled.emplace(key, &entry).second)
+      fail("'" + entry.key + "' sets the same option as '" + spelled[key]->key + "' at line " +
+           std::to_string(spelled[key]->line) + "; give it once");
     const GridAxis* axis = nullptr;
     for (const GridAxis& a : grid_axes())
       if (key == a.key) axis = &a;

@@ -99,6 +99,38 @@ void refuse_inapplicable_values(const std::vector<std::vector<std::string>>& axi
   }
 }
 
+void refuse_repeated_values(const std::vector<std::vector<std::string>>& axis_literals) {
+  const auto& axes = grid_axes();
+  for (std::size_t a = 0; a < axes.size() && a < axis_literals.size(); ++a)
+    for (std::size_t k = 0; k < axis_literals[a].size(); ++k)
+      for (std::size_t j = 0; j < k; ++j)
+        if (axis_literals[a][j] == axis_literals[a][k])
+          throw InputError(std::string("--") + axes[a].key + " lists " + as_written({axis_literals[a][k]}) +
+                           " twice (values " + std::to_string(j + 1) + " and " + std::to_string(k + 1) +
+                           "); each grid point is run once, with --seeds agents");
+}
+
+void refuse_ambiguous_environment_names(const std::vector<std::string>& specs,
+                                        const std::vector<Environment>& environments) {
+  for (std::size_t k = 0; k < environments.size() && k < specs.size(); ++k)
+    for (std::size_t j = 0; j < k; ++j)
+      if (environments[j].name == environments[k].name)
+        throw InputError("--env " + specs[j] + " and " + specs[k] + " would both be shown as '" + environments[k].name +
+                         "' in the results (an MDP JSON file is shown by its \"name\" field); give one of them "
+                         "another name");
+}
+
+void refuse_unreached_phases(const RunBudget& budget, const std::vector<Environment>& environments) {
+  if (budget.kind != BudgetKind::kSteps) return;
+  for (const Environment& env : environments)
+    if (env.phases.back().start_step >= budget.steps)
+      throw InputError("--env " + env.name + " switches at step " + std::to_string(env.phases.back().start_step) +
+                       ", but --steps " + std::to_string(budget.steps) +
+                       " ends every agent before it: the agents would never see that phase, while the greedy "
+                       "policies are evaluated on it; give --steps above " +
+                       std::to_string(env.phases.back().start_step));
+}
+
 std::string shown_field(const Sweep& sweep, std::uint32_t point, std::size_t axis) {
   const GridPoint& p = sweep.points.at(point);
   const GridAxis& a = grid_axes().at(axis);

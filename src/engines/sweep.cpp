@@ -370,6 +370,7 @@ Sweep plan_sweep(const SweepSpec& spec) {
       sweep.axis_literals[a].push_back(axes[a].toml(settings));
     }
   }
+  refuse_repeated_values(sweep.axis_literals);
   if (spec.seeds == 0) throw InputError("--seeds must be at least 1");
 
   RunBudget& budget = sweep.budget;
@@ -396,6 +397,8 @@ Sweep plan_sweep(const SweepSpec& spec) {
     schedule_view(sweep.environments.back());  // checks the number of phases
     sweep.environment_fingerprints.push_back(environment_fingerprint(sweep.environments.back()));
   }
+  refuse_ambiguous_environment_names(spec.axis_values[env_axis], sweep.environments);
+  refuse_unreached_phases(budget, sweep.environments);
 
   // The grid: environment outermost, then the other axes in table order. A point that differs
   // from an earlier one only in axes that do not apply to it is that point (grid_applicability.hpp).
