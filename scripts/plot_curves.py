@@ -123,7 +123,9 @@ def main(argv):
             axes.fill_between(point["t"], point["low"], point["high"], color=colour, alpha=band_alpha, linewidth=0)
             axes.plot(point["t"], point["mean"], color=colour, linestyle=style, linewidth=1.8)
             drawn.append({"point": number_, "env": env, "color": matplotlib.colors.to_hex(colour), "style": style,
-                          "label": ", ".join("%s = %s" % (SHORT_NAMES.get(p, p), point["params"][p]) for p in varying)})
+                          # A parameter that does not apply at the point (an empty field) is left out.
+                          "label": ", ".join("%s = %s" % (SHORT_NAMES.get(p, p), point["params"][p])
+                                             for p in varying if point["params"][p] != "")})
         # Episode lengths that fall from hundreds to tens read best on a logarithmic axis.
         means = [m for _, pt in mine for m in pt["mean"] if m > 0 and math.isfinite(m)]
         log_y = y_scale == "log" or (y_scale == "auto" and metric == "steps" and means and max(means) / min(means) > 20)
