@@ -236,7 +236,9 @@ def main(argv):
                                   linewidth=0)
             axes.plot(point["t"], point["centre"], color=colour, linestyle=style, linewidth=1.6)
             drawn.append({"point": number_, "env": env, "color": matplotlib.colors.to_hex(colour), "style": style,
-                          "label": ", ".join("%s = %s" % (SHORT_NAMES.get(p, p), point["params"][p]) for p in varying),
+                          # A parameter that does not apply at the point (an empty field) is left out.
+                          "label": ", ".join("%s = %s" % (SHORT_NAMES.get(p, p), point["params"][p])
+                                             for p in varying if point["params"][p] != ""),
                           "agents_drawn": len(samples.get(number_, []))})
         for step in switches.get(env, []):
             axes.axvline(step, color="0.4", linestyle="--", linewidth=0.9, zorder=0)

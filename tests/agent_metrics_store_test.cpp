@@ -22,6 +22,7 @@ ChunkRecord sample_record() {
   ChunkRecord r;
   r.identity = ChunkIdentity{"9.9.9", 0x0123456789abcdefull};
   r.chunk = 12;
+  r.environment_fingerprint = "9f86d081884c7d65";
   r.first_agent = 49152;
   r.agents = 2;
   r.seconds = 1.25;
@@ -42,6 +43,7 @@ TEST(AgentMetricsStore, ChunksReadBackBitForBit) {
   EXPECT_EQ(back.identity.dynaq_version, "9.9.9");
   EXPECT_EQ(back.identity.config_hash, 0x0123456789abcdefull);
   EXPECT_EQ(back.chunk, 12u);
+  EXPECT_EQ(back.environment_fingerprint, "9f86d081884c7d65");
   EXPECT_EQ(back.first_agent, 49152u);
   EXPECT_EQ(back.agents, 2u);
   EXPECT_EQ(back.seconds, 1.25);
@@ -82,7 +84,11 @@ TEST(AgentMetricsStore, AFileCutShortOrTooLongOrForeignIsRefusedByName) {
   const std::size_t at = huge.find(" f8 ") + 4;
   huge.replace(at, huge.find('\n', at) - at, "549755813887");
   refused(huge, "shorter than its header says");
-  refused("not a chunk\n", "does not start with 'dynaq-chunk 1'");
+  refused("not a chunk\n", "does not start with 'dynaq-chunk 2'");
+  // A chunk of the format before the environment line is named as such, not as damaged.
+  std::string older = whole;
+  older.replace(0, std::string("dynaq-chunk 2").size(), "dynaq-chunk 1");
+  refused(older, "is in another chunk format (dynaq-chunk 1, this dynaq reads dynaq-chunk 2)");
   refused(whole.substr(0, whole.find("data\n")), "its header has no end");
 }
 

@@ -25,7 +25,9 @@ TEST(ExperimentCommand, EachExperimentWritesItsCsvAndKeepsAnEarlierOne) {
                                  dir / "example" + "'");
   ASSERT_EQ(example.exit_code, 0) << example.err;
   const std::string rows = read_file(dir / "example/example-8.4.csv");
-  EXPECT_TRUE(contains(rows, "resolution,states,shortest_path,algorithm,agents,reached,median_updates\n")) << rows;
+  EXPECT_TRUE(contains(rows, "resolution,states,shortest_path,algorithm,agents,reached,never,median_updates,q1_updates,"
+                             "q3_updates\n"))
+      << rows;
   EXPECT_TRUE(contains(rows, "1,54,14,dyna-q,3,")) << rows;
   EXPECT_TRUE(contains(rows, "1,54,14,prioritized,3,")) << rows;
 

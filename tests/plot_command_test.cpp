@@ -88,6 +88,18 @@ TEST(PlotCommand, TwoParametersAreColourAndLineStyleWithAPanelPerEnvironment) {
   EXPECT_TRUE(contains(info, "\"legend\": \"below\"")) << info;
 }
 
+TEST(PlotCommand, ALegendLeavesOutParametersThatDoNotApply) {
+  const std::string python = plotting_python();
+  if (python.empty()) GTEST_SKIP() << "Python 3 with matplotlib is not installed (Debian: python3-matplotlib)";
+  TempFolder dir;
+  ASSERT_EQ(run_dynaq("run -q --env dyna-maze --algo dyna-q,dyna-q-plus --kappa 0.001,0.01 --seeds 2 --episodes 3 "
+                      "--out '" + dir / "run" + "'").exit_code, 0);
+  ASSERT_EQ(run_dynaq("plot '" + dir / "run" + "'").exit_code, 0);
+  const std::string info = read_file(dir / "run/curves_steps.json");
+  EXPECT_TRUE(contains(info, "\"label\": \"algorithm = dyna-q\"")) << info;  // no "kappa = " beside it
+  EXPECT_TRUE(contains(info, "\"label\": \"algorithm = dyna-q-plus, kappa = 0.01\"")) << info;
+}
+
 TEST(PlotCommand, ChoosesTheMetricAndTheFileStem) {
   const std::string python = plotting_python();
   if (python.empty()) GTEST_SKIP() << "Python 3 with matplotlib is not installed (Debian: python3-matplotlib)";

@@ -4,10 +4,11 @@
 // A chunk file is written under a temporary name, synced and renamed into place
 // (ResultFileSet), so a chunk file that exists is complete. Its layout:
 //
-//   dynaq-chunk 1                      format version
+//   dynaq-chunk 2                      format version
 //   dynaq-version 0.1.0                the dynaq that wrote it
 //   config-hash 0123456789abcdef       FNV-1a 64 of the run's config.toml (without shard)
 //   chunk 12                           its index in the sweep
+//   environment 9f86d081884c7d65       the fingerprint of its environment's content
 //   agents 49152 1024                  first global agent index, number of agents
 //   seconds 1.25                       time spent computing it
 //   engine cpu: <device>               what computed it (informative only)
@@ -34,6 +35,7 @@ struct ChunkIdentity {
 struct ChunkRecord {
   ChunkIdentity identity;
   std::uint32_t chunk = 0;
+  std::string environment_fingerprint;  // environment_fingerprint.hpp
   std::uint64_t first_agent = 0;
   std::uint32_t agents = 0;
   double seconds = 0.0;

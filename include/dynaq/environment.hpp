@@ -23,7 +23,7 @@ struct EnvironmentPhase {
 
 class Environment {
  public:
-  std::string name;                       // as the user named it (built-in, spec or file)
+  std::string name;                       // as the user named it (built-in, spec or file), or an MDP JSON file's "name"
   std::vector<EnvironmentPhase> phases;   // phases[0].start_step == 0, start steps increasing
   std::vector<std::string> warnings;      // found while loading (e.g. no goal reachable)
 

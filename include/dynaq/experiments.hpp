@@ -32,6 +32,7 @@ struct Example84Algorithm {
   Algorithm algorithm;
   std::uint32_t reached;               // agents whose greedy path became optimal
   double median_updates;               // +infinity when fewer than half reached it
+  double q1_updates, q3_updates;       // the quartiles (type 7), +infinity where agents never reached it
   std::vector<double> updates;         // per agent, +infinity when never
 };
 

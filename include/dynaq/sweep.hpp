@@ -115,6 +115,7 @@ struct Chunk {
 struct Sweep {
   SweepSpec spec;
   std::vector<Environment> environments;
+  std::vector<std::string> environment_fingerprints;  // [environment] environment_fingerprint()
   std::vector<GridPoint> points;
   std::vector<std::vector<std::string>> axis_literals;  // [axis] TOML literal of each value
   RunBudget budget{};

@@ -80,23 +80,36 @@ void example_8_4(const Example84Options& options, int threads, const std::string
   auto engine = make_cpu_engine(CpuEngineOptions{threads, 0, 0});
   const auto rows = run_example_8_4(options, *engine);
   std::cout << "Sutton & Barto example 8.4: backups (planning + direct updates) until the greedy path is at most "
-            << format_double(options.path_tolerance) << " x the shortest, median over " << options.seeds
-            << " agents\n\n";
+            << format_double(options.path_tolerance) << " x the shortest, over " << options.seeds
+            << " agents each: median and quartiles (\"never\" where agents did not get there in "
+            << options.max_episodes << " episodes), and the agents that never did\n\n";
   std::cout << std::right << std::setw(11) << "resolution" << std::setw(8) << "states" << std::setw(10) << "shortest"
-            << std::setw(14) << "dyna-q" << std::setw(14) << "prioritized" << std::setw(8) << "ratio" << "\n";
+            << std::setw(13) << "algorithm" << std::setw(11) << "median" << std::setw(11) << "q1" << std::setw(11) << "q3"
+            << std::setw(9) << "never" << std::setw(13) << "median ratio" << "\n";
   std::ostringstream csv;
-  csv << "resolution,states,shortest_path,algorithm,agents,reached,median_updates\n";
+  csv << "resolution,states,shortest_path,algorithm,agents,reached,never,median_updates,q1_updates,q3_updates\n";
+  const auto csv_count = [](double value) { return std::isfinite(value) ? format_double(value) : std::string(); };
   for (const Example84Row& row : rows) {
     const double dyna = row.algorithms[0].median_updates, prioritized = row.algorithms[1].median_updates;
     std::ostringstream ratio;
     ratio << std::fixed << std::setprecision(1) << dyna / prioritized;
-    std::cout << std::setw(11) << row.resolution << std::setw(8) << row.states << std::setw(10) << row.shortest_path
-              << std::setw(14) << count_text(dyna) << std::setw(14) << count_text(prioritized) << std::setw(8)
-              << (std::isfinite(dyna / prioritized) ? ratio.str() : "-") << "\n";
-    for (const Example84Algorithm& a : row.algorithms)
-      csv << row.resolution << "," << row.states << "," << row.shortest_path << ","
-          << (a.algorithm == Algorithm::kDynaQ ? "dyna-q" : "prioritized") << "," << options.seeds << "," << a.reached
-          << "," << (std::isfinite(a.median_updates) ? format_double(a.median_updates) : "") << "\n";
+    for (const Example84Algorithm& a : row.algorithms) {
+      const bool first = &a == &row.algorithms.front();
+      const std::string name = a.algorithm == Algorithm::kDynaQ ? "dyna-q" : "prioritized";
+      const std::uint32_t never = options.seeds - a.reached;
+      if (first)
+        std::cout << std::setw(11) << row.resolution << std::setw(8) << row.states << std::setw(10) << row.shortest_path;
+      else
+        std::cout << std::setw(29) << "";
+      std::cout << std::setw(13) << name << std::setw(11) << count_text(a.median_updates) << std::setw(11)
+                << count_text(a.q1_updates) << std::setw(11) << count_text(a.q3_updates) << std::setw(9)
+                << (std::to_string(never) + "/" + std::to_string(options.seeds));
+      if (!first) std::cout << std::setw(13) << (std::isfinite(dyna / prioritized) ? ratio.str() : "-");
+      std::cout << "\n";
+      csv << row.resolution << "," << row.states << "," << row.shortest_path << "," << name << "," << options.seeds
+          << "," << a.reached << "," << never << "," << csv_count(a.median_updates) << "," << csv_count(a.q1_updates)
+          << "," << csv_count(a.q3_updates) << "\n";
+    }
   }
   if (!out.empty()) {
     ResultFileSet files(out);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/sweep.hpp"
@@ -61,11 +62,12 @@ std::string first_difference(const ConfigDocument& a, const ConfigDocument& b) {
     return t;
   };
   for (const ConfigEntry& entry : a.entries) {
+    if (is_environment_path_key(entry.key)) continue;  // compared by content (changed_environment)
     const ConfigEntry* other = b.find(entry.key);
     if (other == nullptr || text(other->value) != text(entry.value)) return entry.key;
   }
   for (const ConfigEntry& entry : b.entries)
-    if (a.find(entry.key) == nullptr) return entry.key;
+    if (!is_environment_path_key(entry.key) && a.find(entry.key) == nullptr) return entry.key;
   return "";
 }
 
@@ -75,6 +77,10 @@ void merge(const MergeOptions& o, const std::string& command) {
   for (const std::string& folder : o.shards) shards.push_back(read_shard_folder(folder));
   const ShardFolder& first = shards.front();
   for (const ShardFolder& shard : shards) {
+    const std::string changed = changed_environment(first.config, shard.config);
+    if (!changed.empty())
+      throw InputError(shard.folder + " and " + first.folder + " are shards run on different environments: " +
+                       changed + "; run every shard on the same contents");
     const std::string key = first_difference(first.config, shard.config);
     if (!key.empty())
       throw InputError(shard.folder + " holds a shard of another sweep than " + first.folder + " ('" + key +
@@ -110,6 +116,7 @@ void merge(const MergeOptions& o, const std::string& command) {
   std::reverse(args.begin(), args.end());  // CLI11 takes a vector of arguments last first
   parser.parse(args);
   const Sweep sweep = plan_sweep(spec_from(options));
+  check_environment_fingerprints(options.env_fingerprint, sweep.spec.values("env"), sweep.environment_fingerprints);
   const ChunkIdentity identity{DYNAQ_VERSION, config_hash(sweep)};
 
   std::vector<std::string> chunk_folders;

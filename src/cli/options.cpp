@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/messages.hpp"
@@ -39,6 +40,10 @@ const std::vector<OtherOption>& other_options() {
       {"chunk-agents", nullptr, &RunOptions::chunk_agents, nullptr, true,
        "Agents per chunk, the unit kept on disk as it finishes, resumed and sharded; auto = up to 4096, at "
        "most 256 MiB of tables (default auto)", "N|auto"},
+      {kEnvironmentFingerprintKey, nullptr, &RunOptions::env_fingerprint, nullptr, true,
+       "The content each environment must have, ENV=FINGERPRINT,... as config.toml records it; an environment "
+       "whose content differs is refused, so a repeated, resumed or merged run cannot mix contents (default: "
+       "unchecked)", "LIST"},
       {"save-tables", nullptr, nullptr, &RunOptions::save_tables, true,
        "Also write q.npy with every agent's final Q-table (default off)"},
       {"save-agent-metrics", nullptr, nullptr, &RunOptions::save_agent_metrics, true,
@@ -195,12 +200,17 @@ SweepSpec spec_from(const RunOptions& o) {
 std::vector<std::string> config_arguments(const ConfigDocument& config, const std::vector<std::string>& given) {
   origins().clear();
   std::vector<std::string> args;
+  std::map<std::string, const ConfigEntry*> spelled;  // option -> the entry that set it
   for (const ConfigEntry& entry : config.entries) {
     std::string key = entry.key;
     std::replace(key.begin(), key.end(), '_', '-');
     const auto fail = [&](const std::string& message) -> void {
       throw InputError(at_position(config.source, entry.line, entry.column, message));
     };
+    // planning_steps and planning-steps are one option: given both, their lists would join.
+    if (!spelled.emplace(key, &entry).second)
+      fail("'" + entry.key + "' sets the same option as '" + spelled[key]->key + "' at line " +
+           std::to_string(spelled[key]->line) + "; give it once");
     const GridAxis* axis = nullptr;
     for (const GridAxis& a : grid_axes())
       if (key == a.key) axis = &a;
@@ -288,6 +298,8 @@ std::string effective_config(const Sweep& sweep, const std::string& shard) {
     for (std::size_t k = 0; k < sweep.axis_literals[a].size(); ++k) text += (k ? ", " : "") + sweep.axis_literals[a][k];
     text += "]\n";
   }
+  text += std::string(kEnvironmentFingerprintKey) + " = " +
+          toml_string(environment_fingerprint_value(spec.values("env"), sweep.environment_fingerprints)) + "\n";
   text += "seeds = " + std::to_string(spec.seeds) + "\n";
   text += "seed = " + std::to_string(spec.seed) + "\n";
   if (sweep.budget.kind == BudgetKind::kEpisodes) {
@@ -305,7 +317,7 @@ std::string effective_config(const Sweep& sweep, const std::string& shard) {
   return text;
 }
 
-std::uint64_t config_hash(const Sweep& sweep) { return fnv1a64(effective_config(sweep, "")); }
+std::uint64_t config_hash(const Sweep& sweep) { return fnv1a64(content_identity_text(effective_config(sweep, ""))); }
 
 std::string command_line(int argc, const char* const* argv) {
   std::string line;

@@ -24,6 +24,7 @@ struct RunOptions {
   std::string bucket = "0";
   std::string near_optimal_steps = "auto";
   std::string chunk_agents = "auto";
+  std::string env_fingerprint;  // environment_fingerprint_value(); empty: unchecked
   std::string backend = "auto";
   std::string cuda_kernel = "auto";
   std::string threads = "0";
@@ -63,7 +64,8 @@ std::string locate_in_config(const std::string& message);
 // config.toml: every option that determines the results, resolved, as TOML that --config
 // reads back. `shard` is "K/N" for one shard of a sharded run, else "".
 std::string effective_config(const Sweep& sweep, const std::string& shard);
-// The configuration's fingerprint (the same for every shard of one sweep).
+// The configuration's fingerprint (the same for every shard of one sweep, and for the same
+// environments given by other paths: it hashes content_identity_text).
 std::uint64_t config_hash(const Sweep& sweep);
 
 // The command line as one string, for the summary (so that a run can be repeated).

@@ -27,6 +27,7 @@
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_statistics.hpp"
 #include "dynaq/engine.hpp"
+#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/result_files.hpp"
 #include "dynaq/sweep.hpp"
@@ -85,7 +86,8 @@ std::map<std::string, std::string> config_lines(const std::string& text) {
 }
 
 void check_resumed_configuration(const std::string& folder, const std::string& stored, const std::string& effective) {
-  const auto before = config_lines(stored), now = config_lines(effective);
+  // Environments are compared by content: the same file under another path resumes.
+  const auto before = config_lines(content_identity_text(stored)), now = config_lines(content_identity_text(effective));
   std::string differences;
   for (const auto& [key, line] : now) {
     const auto it = before.find(key);
@@ -248,6 +250,7 @@ std::string execute(const RunOptions& o) {
     throw InputError("--shard cannot be given to a run started by mpirun: each of its " + std::to_string(mpi.size()) +
                      " processes already runs its own shard");
   const Sweep sweep = plan_sweep(spec);
+  check_environment_fingerprints(o.env_fingerprint, spec.values("env"), sweep.environment_fingerprints);
   if (lead)
     for (const Environment& env : sweep.environments)
       for (const std::string& warning : env.warnings) std::cerr << "dynaq: warning: " << warning << "\n";

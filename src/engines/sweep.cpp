@@ -13,19 +13,23 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <set>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 
 #include "dynaq/config_file.hpp"
+#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/grid_applicability.hpp"
 #include "dynaq/messages.hpp"
 #include "dynaq/npy.hpp"
 #include "dynaq/option_values.hpp"
 #include "dynaq/random.hpp"
 #include "dynaq/result_files.hpp"
 #include "dynaq/value_iteration.hpp"
+#include "dynaq/varying_axes.hpp"
 
 namespace dynaq {
 
@@ -308,6 +312,10 @@ std::vector<AgentMetric> agent_metrics(BudgetKind budget) {
        [](const GroupResults& r, std::vector<double>& o) { widen(r.planning_updates, o); }},
       {"greedy_return", false, budget, nullptr},
       {"greedy_steps", false, budget, nullptr},
+      // 1 where the greedy policy ends its episodes in a terminal state with probability 1 (no
+      // step limit needed), else 0: its mean is the share of agents whose greedy_steps is not
+      // a never-ending (or truncated) loop.
+      {"greedy_terminates", false, budget, nullptr},
   };
   std::vector<AgentMetric> metrics;
   for (const AgentMetric& m : all)
@@ -362,6 +370,7 @@ Sweep plan_sweep(const SweepSpec& spec) {
       sweep.axis_literals[a].push_back(axes[a].toml(settings));
     }
   }
+  refuse_repeated_values(sweep.axis_literals);
   if (spec.seeds == 0) throw InputError("--seeds must be at least 1");
 
   RunBudget& budget = sweep.budget;
@@ -386,17 +395,24 @@ Sweep plan_sweep(const SweepSpec& spec) {
   for (const std::string& name : spec.axis_values[env_axis]) {
     sweep.environments.push_back(load_environment(name));
     schedule_view(sweep.environments.back());  // checks the number of phases
+    sweep.environment_fingerprints.push_back(environment_fingerprint(sweep.environments.back()));
   }
+  refuse_ambiguous_environment_names(spec.axis_values[env_axis], sweep.environments);
+  refuse_unreached_phases(budget, sweep.environments);
 
-  // The grid: environment outermost, then the other axes in table order.
+  // The grid: environment outermost, then the other axes in table order. A point that differs
+  // from an earlier one only in axes that do not apply to it is that point (grid_applicability.hpp).
   for (std::uint32_t e = 0; e < sweep.environments.size(); ++e) {
+    std::set<std::string> collapsed;
     PointSettings base;
     axes[env_axis].parse(spec.axis_values[env_axis][e], base);
     std::function<void(std::size_t, const PointSettings&)> expand = [&](std::size_t a, const PointSettings& s) {
       if (a == axes.size()) {
+        const PointSettings point = without_inapplicable(s);
+        if (!collapsed.insert(settings_key(point)).second) return;
         const Environment& env = sweep.environments[e];
-        const std::uint32_t limit = s.max_episode_steps ? *s.max_episode_steps : env.first().max_episode_steps;
-        sweep.points.push_back(GridPoint{e, s, limit});
+        const std::uint32_t limit = point.max_episode_steps ? *point.max_episode_steps : env.first().max_episode_steps;
+        sweep.points.push_back(GridPoint{e, point, limit});
         return;
       }
       if (a == env_axis) return expand(a + 1, s);
@@ -408,6 +424,7 @@ Sweep plan_sweep(const SweepSpec& spec) {
     };
     expand(0, base);
   }
+  refuse_inapplicable_values(sweep.axis_literals, sweep.points);
 
   if (spec.save_tables)
     for (const Environment& env : sweep.environments)
@@ -514,6 +531,7 @@ PolicyEvaluation evaluate_greedy(const TabularMdp& mdp, const float* q, std::uin
     PolicyEvaluation unknown;
     unknown.expected_return = kNaN;
     unknown.expected_steps = kNaN;
+    unknown.terminates = false;
     return unknown;
   }
 }
@@ -574,6 +592,7 @@ std::vector<ChunkRecord> run_chunks(const Sweep& sweep, const Chunk& block, cons
   };
   std::vector<double>& greedy_return = array("greedy_return");
   std::vector<double>& greedy_steps = array("greedy_steps");
+  std::vector<double>& greedy_terminates = array("greedy_terminates");
   const int threads = control.threads > 0 ? control.threads : omp_get_max_threads();
   // Each agent's evaluation is independent and deterministic: threads cannot change a bit.
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
@@ -583,6 +602,7 @@ std::vector<ChunkRecord> run_chunks(const Sweep& sweep, const Chunk& block, cons
     const PolicyEvaluation value = evaluate_greedy(final_mdp, results.q.data() + local * pairs, limit);
     greedy_return[local] = value.expected_return;
     greedy_steps[local] = value.expected_steps;
+    greedy_terminates[local] = std::isnan(value.expected_steps) ? kNaN : value.terminates ? 1.0 : 0.0;
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -595,6 +615,7 @@ std::vector<ChunkRecord> run_chunks(const Sweep& sweep, const Chunk& block, cons
     record.first_agent = sweep.first_agent(*chunk);
     record.agents = static_cast<std::uint32_t>(count);
     record.identity = control.identity;
+    record.environment_fingerprint = sweep.environment_fingerprints[block.environment];
     record.engine = engine.name() + ": " + engine.device();
     // A chunk that is the whole block (every chunk, on the cpu engine) takes the arrays as they are.
     const bool whole = chunks.size() == 1;
@@ -638,6 +659,16 @@ std::vector<std::uint32_t> chunks_in_folder(const Sweep& sweep, const std::strin
     if (header.identity.dynaq_version != identity.dynaq_version)
       throw InputError(path + " was written by dynaq " + header.identity.dynaq_version + ", but this is dynaq " +
                        identity.dynaq_version + "; finish the run with that version, or start it again with --overwrite");
+    // The environment first: a changed file is the likeliest reason for a foreign chunk, and
+    // the message can name it.
+    if (header.chunk < sweep.chunks.size()) {
+      const std::uint32_t e = sweep.chunks[header.chunk].environment;
+      if (header.environment_fingerprint != sweep.environment_fingerprints[e])
+        throw InputError(path + " was computed on another content of environment " + sweep.environments[e].name +
+                         " (fingerprint " + header.environment_fingerprint + " there, " +
+                         sweep.environment_fingerprints[e] + " now): that environment changed since the chunk was "
+                         "run; restore it, or start the run again with --overwrite");
+    }
     if (header.identity.config_hash != identity.config_hash)
       throw InputError(path + " belongs to another configuration than this run's (config hash " +
                        hex64(header.identity.config_hash) + " there, " + hex64(identity.config_hash) +
@@ -939,8 +970,16 @@ SweepAnalysis::Optimal SweepAnalysis::optimal_for(const GridPoint& point) {
     // 20% above what the best epsilon-greedy agent achieves: an agent whose Q is near Q* but not
     // at it (ties broken differently, values still moving) lands a few percent above.
     // Only episode budgets use it, and only when --near-optimal-steps does not set it.
-    if (sweep_.budget.kind == BudgetKind::kEpisodes && !sweep_.spec.near_optimal_steps)
+    if (sweep_.budget.kind == BudgetKind::kEpisodes && !sweep_.spec.near_optimal_steps) {
       optimal.threshold = 1.2 * epsilon_greedy_steps(mdp, solution.q, point.settings.epsilon, point.max_episode_steps);
+      // Episode length measures learning only where an untrained agent's episodes are longer
+      // than near-optimal ones. Where the uniformly random policy (what the first episode is,
+      // with ties broken at random) ends its episodes in as few steps or fewer, as on
+      // FrozenLake, whose holes end episodes at once, short episodes mean failing fast: the
+      // threshold means nothing and is left empty. (NaN random length: never ending, longer.)
+      const double random_steps = epsilon_greedy_steps(mdp, solution.q, 1.0, point.max_episode_steps);
+      if (random_steps <= optimal.threshold) optimal.threshold = kNaN;
+    }
   } catch (const ConvergenceError&) {
     // gamma = 1 with reward on a never-ending cycle has no optimal value: the columns stay empty.
   }
@@ -1017,10 +1056,8 @@ std::string parameter_header() {
 }
 
 std::string parameter_fields(const Sweep& sweep, std::uint32_t index) {
-  const GridPoint& p = sweep.points[index];
   std::string fields = std::to_string(index);
-  for (const GridAxis& axis : grid_axes())
-    fields += "," + csv_field(axis.field(p.settings, sweep.environments[p.environment]));
+  for (std::size_t a = 0; a < grid_axes().size(); ++a) fields += "," + csv_field(shown_field(sweep, index, a));
   return fields;
 }
 
@@ -1029,7 +1066,8 @@ std::string parameter_json(const Sweep& sweep, std::uint32_t index) {
   std::string json = "\"point\": " + std::to_string(index);
   for (const GridAxis& axis : grid_axes()) {
     const std::string field = axis.field(p.settings, sweep.environments[p.environment]);
-    json += std::string(", \"") + axis.column + "\": " + (axis.is_text ? json_string(field) : field);
+    const bool applies = axis_applies(axis, p.settings);  // null where it does not
+    json += std::string(", \"") + axis.column + "\": " + (!applies ? "null" : axis.is_text ? json_string(field) : field);
   }
   return json;
 }
@@ -1177,7 +1215,8 @@ WrittenResults write_sweep_results(const Sweep& sweep, const ChunkFiles& files, 
   summary << "  \"environments\": [";
   for (std::size_t e = 0; e < sweep.environments.size(); ++e) {
     const Environment& env = sweep.environments[e];
-    summary << (e ? ",\n" : "\n") << "    {\"name\": " << json_string(env.name) << ", \"n_states\": " << env.n_states()
+    summary << (e ? ",\n" : "\n") << "    {\"name\": " << json_string(env.name)
+            << ", \"fingerprint\": " << json_string(sweep.environment_fingerprints[e]) << ", \"n_states\": " << env.n_states()
             << ", \"n_actions\": " << env.n_actions() << ", \"max_outcomes_per_pair\": " << env.first().max_outcomes_per_pair()
             << ", \"phase_start_steps\": [";
     for (std::size_t k = 0; k < env.phases.size(); ++k) summary << (k ? ", " : "") << env.phases[k].start_step;
@@ -1222,20 +1261,15 @@ std::string results_table(const Sweep& sweep, const WrittenResults& results) {
   std::ostringstream out;
   out << (b.kind == BudgetKind::kEpisodes ? "mean steps per episode" : "mean cumulative reward") << " over " << seeds
       << " seed" << (seeds == 1 ? "" : "s") << " per point\n";
-  out << std::left << std::setw(6) << "point" << std::setw(22) << "env" << std::setw(8) << "alpha" << std::setw(7)
-      << "gamma" << std::setw(8) << "epsilon" << std::setw(6) << "n";
+  const PointColumns parameters(sweep);  // env and every axis that varies (varying_axes.hpp)
+  out << std::left << std::setw(6) << "point" << parameters.header();
   for (std::uint64_t m : marks) {
     const std::string label = b.kind == BudgetKind::kEpisodes ? "ep " + std::to_string(m) : "t " + std::to_string(time_label(b, m - 1));
     out << std::right << std::setw(11) << label;
   }
   out << "\n";
   for (std::uint32_t p = 0; p < sweep.points.size(); ++p) {
-    const GridPoint& gp = sweep.points[p];
-    std::string env = sweep.environments[gp.environment].name;
-    if (env.size() > 21) env = env.substr(0, 18) + "...";
-    out << std::left << std::setw(6) << p << std::setw(22) << env << std::setw(8) << format_double(gp.settings.alpha)
-        << std::setw(7) << format_double(gp.settings.gamma) << std::setw(8) << format_double(gp.settings.epsilon)
-        << std::setw(6) << gp.settings.planning_steps << std::right;
+    out << std::left << std::setw(6) << p << parameters.row(p) << std::right;
     for (std::uint64_t m : marks) {
       std::ostringstream cell;
       cell << std::fixed << std::setprecision(1) << results.first_curve.at(p).at(m - 1);

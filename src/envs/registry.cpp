@@ -409,6 +409,9 @@ Environment load_environment(const std::string& spec) {
   Resolved resolved = resolve(spec);
   Environment env;
   env.name = spec;
+  // An MDP JSON file names itself: results say its "name" rather than where the file lay.
+  if (ends_with_json(spec) && resolved.phases.size() == 1 && !resolved.phases.front().mdp->name.empty())
+    env.name = resolved.phases.front().mdp->name;
   env.phases = std::move(resolved.phases);
   env.warnings = std::move(resolved.warnings);
   return env;

@@ -7,6 +7,7 @@
 #include "dynaq/environment.hpp"
 #include "dynaq/experiments.hpp"
 #include "dynaq/maze.hpp"
+#include "dynaq/statistics.hpp"
 
 namespace dynaq {
 
@@ -42,7 +43,7 @@ std::vector<Example84Row> run_example_8_4(const Example84Options& options, Engin
       GroupResults results;
       engine.run(group, results, nullptr);
 
-      Example84Algorithm outcome{algorithm, 0, 0.0, {}};
+      Example84Algorithm outcome{algorithm, 0, 0.0, 0.0, 0.0, {}};
       const bool direct_updates = algorithm != Algorithm::kPrioritized;
       for (std::uint32_t i = 0; i < options.seeds; ++i) {
         double updates = std::numeric_limits<double>::infinity();
@@ -59,6 +60,10 @@ std::vector<Example84Row> run_example_8_4(const Example84Options& options, Engin
         outcome.updates.push_back(updates);
       }
       outcome.median_updates = median(outcome.updates);
+      std::vector<double> sorted = outcome.updates;
+      std::sort(sorted.begin(), sorted.end());
+      outcome.q1_updates = sorted_quantile(sorted, 0.25);
+      outcome.q3_updates = sorted_quantile(sorted, 0.75);
       row.algorithms.push_back(outcome);
     }
     rows.push_back(row);

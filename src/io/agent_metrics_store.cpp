@@ -17,7 +17,8 @@ namespace {
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "chunk files are little-endian");
 
-constexpr const char* kMagic = "dynaq-chunk 1";
+// Version 2 added the environment line.
+constexpr const char* kMagic = "dynaq-chunk 2";
 constexpr std::size_t kMaxHeaderBytes = 1 << 16;
 
 std::string hex64(std::uint64_t value) {
@@ -60,6 +61,7 @@ void write_chunk_file(const std::string& folder, const ChunkRecord& record) {
          << "dynaq-version " << record.identity.dynaq_version << "\n"
          << "config-hash " << hex64(record.identity.config_hash) << "\n"
          << "chunk " << record.chunk << "\n"
+         << "environment " << record.environment_fingerprint << "\n"
          << "agents " << record.first_agent << " " << record.agents << "\n"
          << "seconds " << format_double(record.seconds) << "\n";
   std::string engine = record.engine;
@@ -92,6 +94,9 @@ ChunkRecord read_chunk_file(const std::string& path, bool header_only) {
     header_bytes += line.size() + 1;
     if (header_bytes > kMaxHeaderBytes) damaged(path, "its header is too long");
     if (k == 0) {
+      if (line.rfind("dynaq-chunk ", 0) == 0 && line != kMagic)
+        throw InputError(path + " is in another chunk format (" + line + ", this dynaq reads " + kMagic +
+                         "); finish the run with the dynaq that started it, or start it again with --overwrite");
       if (line != kMagic) damaged(path, "it does not start with '" + std::string(kMagic) + "'");
       continue;
     }
@@ -111,6 +116,8 @@ ChunkRecord read_chunk_file(const std::string& path, bool header_only) {
       if (ok) record.identity.config_hash = std::stoull(hex, nullptr, 16);
     } else if (key == "chunk") {
       ok = static_cast<bool>(fields >> record.chunk);
+    } else if (key == "environment") {
+      ok = static_cast<bool>(fields >> record.environment_fingerprint);
     } else if (key == "agents") {
       ok = static_cast<bool>(fields >> record.first_agent >> record.agents);
     } else if (key == "seconds") {
