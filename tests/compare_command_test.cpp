@@ -125,7 +125,7 @@ TEST(CompareCommand, RefusesBadInputBeforeWritingAnything) {
   ASSERT_EQ(run_dynaq("run -q --seeds 1 --episodes 3 --save-agent-metrics --out '" + dir / "one_seed" + "'").exit_code, 0);
   ASSERT_EQ(run_dynaq("run -q --env cliff-walking --seeds 12 --episodes 3 --save-agent-metrics --out '" + dir / "cliff" +
                       "'").exit_code, 0);
-  ASSERT_EQ(run_dynaq("run -q --env blocking-maze --steps 300 --seeds 12 --save-agent-metrics --out '" + dir / "steps" +
+  ASSERT_EQ(run_dynaq("run -q --env blocking-maze --steps 1200 --seeds 12 --save-agent-metrics --out '" + dir / "steps" +
                       "'").exit_code, 0);
   // Arrays of another run beside this run's points.csv.
   ASSERT_EQ(run_dynaq("run -q --env dyna-maze,frozen-lake-4x4-deterministic -n 0,5 --seeds 12 --episodes 6 --seed 3 "
