@@ -1,0 +1,32 @@
+"""Ctrl-C during dynaq.run: a KeyboardInterrupt between chunks, the process alive, every
+finished chunk kept, and resume= finishing the run with the bytes of one never stopped."""
+
+import os
+import signal
+import threading
+
+import pytest
+
+import dynaq
+from conftest import result_bytes
+
+LONG_RUN = dict(env="dyna-maze", planning_steps=[0, 5], seeds=6000, episodes=30, chunk_agents=200, progress=False)
+
+
+def test_ctrl_c_stops_a_run_that_resume_finishes(tmp_path):
+    stopper = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    stopper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            dynaq.run(out=tmp_path / "stopped", **LONG_RUN)
+    finally:
+        stopper.cancel()
+    chunks = sorted(p.name for p in (tmp_path / "stopped" / "chunks").iterdir())
+    assert "config.toml" in chunks
+    assert 0 < len(chunks) - 1 < 60, f"{len(chunks) - 1} of 60 chunks were written before the stop"
+    assert not (tmp_path / "stopped" / "curves.csv").exists()
+
+    resumed = dynaq.run(resume=tmp_path / "stopped", progress=False)
+    assert resumed.summary["execution"]["chunks_resumed"] == len(chunks) - 1
+    dynaq.run(out=tmp_path / "whole", **LONG_RUN)
+    assert result_bytes(tmp_path / "stopped") == result_bytes(tmp_path / "whole")
