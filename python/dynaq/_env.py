@@ -12,6 +12,7 @@ import json
 import math
 import numbers
 import os
+import re
 
 from dynaq import _core
 
@@ -155,7 +156,11 @@ class Env:
         if max_episode_steps is not None:
             document["max_episode_steps"] = _plain(max_episode_steps, "max_episode_steps", int)
         document["P"] = table
-        return cls(name, {name: _json_text(document)})
+        try:
+            return cls(name, {name: _json_text(document)})
+        except ValueError as error:
+            # A position in text made here means nothing to the caller; the message names P[s][a].
+            raise ValueError(re.sub(r"^(" + re.escape(name) + r"):\d+:\d+: ", r"\1: ", str(error))) from None
 
     @classmethod
     def from_gymnasium(cls, env, name=None):

@@ -74,6 +74,9 @@ class PythonLink {
 
 // The options as `dynaq run` parses them: --config, --preset and --resume expanded, then CLI11.
 cli::RunOptions parse_run_options(const std::vector<std::string>& arguments) {
+  // Forget where an earlier run's config file set its options (locate_in_config), which a
+  // command-line process never needs to: it runs once.
+  cli::config_arguments(ConfigDocument{}, {});
   std::vector<std::string> args{"dynaq", "run"};
   args.insert(args.end(), arguments.begin(), arguments.end());
   args = cli::expand_run_arguments(args);
@@ -228,7 +231,7 @@ nb::list run_options() {
     if (names.front() == "help") continue;
     bool axis = false;
     for (const GridAxis& a : grid_axes()) axis = axis || names.front() == a.key;
-    list.append(nb::make_tuple(names.front(), axis, option->get_type_size() == 0, option->get_description()));
+    list.append(nb::make_tuple(names.front(), axis, option->get_expected_max() == 0, option->get_description()));
   }
   return list;
 }

@@ -73,12 +73,12 @@ def test_bad_arrays_raise_value_error(change, message):
 def test_bad_tables_raise_value_error():
     P = {0: {0: [(1.0, 1, 0.0, False)]}, 1: {0: [(1.0, 1, 0.0, True)]}}
     assert dynaq.Env.from_table(P, np.int64(2), np.int64(1), [1.0, 0.0]).n_states == 2
-    with pytest.raises(ValueError, match=r"P\[1\] is missing"):
+    with pytest.raises(ValueError, match=r"P\[2\] is missing: P needs n_states = 3 entries"):
         dynaq.Env.from_table(P, 3, 1, [1.0, 0.0, 0.0])
     with pytest.raises(ValueError, match=r"P\[0\]\[0\]\[0\] reward is nan; it must be finite"):
         dynaq.Env.from_table({0: {0: [(1.0, 1, np.float64("nan"), False)]}, 1: {0: [(1.0, 1, 0.0, True)]}},
                              2, 1, [1.0, 0.0])
-    with pytest.raises(ValueError, match=r"next state 5"):
+    with pytest.raises(ValueError, match=r"^mdp.json: P\[0\]\[0\]: next_state 5 is out of range \[0, 2\)$"):
         dynaq.Env.from_table({0: {0: [(1.0, 5, 0.0, False)]}, 1: {0: [(1.0, 1, 0.0, True)]}}, 2, 1, [1.0, 0.0])
 
 

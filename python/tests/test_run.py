@@ -39,7 +39,9 @@ def test_a_run_from_python_has_the_bytes_of_the_command_line(case, tmp_path, dyn
     dynaq_cli(["run", *cli_args, "--quiet", "--out", "cli"], cwd=tmp_path)
     result = dynaq.run(progress=False, **options)
     result.save(tmp_path / "python")
-    assert result_bytes(tmp_path / "python") == result_bytes(tmp_path / "cli")
+    expected = result_bytes(tmp_path / "cli")
+    assert {"curves.csv", "points.csv", "summary.json", "config.toml"} <= set(expected)
+    assert result_bytes(tmp_path / "python") == expected
 
 
 def test_environments_made_in_python_run_as_the_files_they_would_be(tmp_path, dynaq_cli):
@@ -52,11 +54,11 @@ def test_environments_made_in_python_run_as_the_files_they_would_be(tmp_path, dy
     for env in (maze, arrays):
         env.save(tmp_path / env.name)
     (tmp_path / "moved.txt").write_text("S..#\n.#..\n...G\n")
-    result = dynaq.run([maze, arrays, schedule], planning_steps=[0, 4], seeds=5, episodes=15, save_tables=True,
-                       progress=False)
+    result = dynaq.run([maze, arrays, schedule], planning_steps=[0, 4], seeds=5, episodes=15,
+                       save_agent_metrics=True, progress=False)
     result.save(tmp_path / "python")
     dynaq_cli(["run", "--env", "small.txt,chain.json,small.txt@300=moved.txt", "-n", "0,4", "--seeds", "5",
-               "--episodes", "15", "--save-tables", "--quiet", "--out", "cli"], cwd=tmp_path)
+               "--episodes", "15", "--save-agent-metrics", "--quiet", "--out", "cli"], cwd=tmp_path)
     assert result_bytes(tmp_path / "python") == result_bytes(tmp_path / "cli")
     assert list(result.curves.env.unique()) == ["small.txt", "chain.json", "small.txt@300=moved.txt"]
 
