@@ -46,22 +46,22 @@ def _check_file_name(name, json_file):
 
 def _plain(value, what, kind):
     """A NumPy or Python scalar as the plain Python int, float or bool that JSON writes."""
+    is_bool = isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", None) == "b"
     if kind is bool:
-        if isinstance(value, (bool, numbers.Integral)) or type(value).__name__ == "bool_":
+        if is_bool or isinstance(value, numbers.Integral) and int(value) in (0, 1):
             return bool(value)
     elif kind is int:
-        if isinstance(value, numbers.Integral) and not isinstance(value, bool) or type(value).__name__ == "bool_":
+        if not is_bool and isinstance(value, numbers.Integral):
             return int(value)
-        if isinstance(value, numbers.Real) and float(value).is_integer():
+        if not is_bool and isinstance(value, numbers.Real) and float(value).is_integer():
             return int(value)
-    else:
-        if isinstance(value, numbers.Real):
-            number = float(value)
-            if not math.isfinite(number):
-                raise ValueError(f"{what} is {number}; it must be finite")
-            return number
-    raise ValueError(f"{what}: expected {'a boolean' if kind is bool else 'an integer' if kind is int else 'a number'}, "
-                     f"got {value!r}")
+    elif not is_bool and isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{what} is {number}; it must be finite")
+        return number
+    expected = {bool: "a boolean", int: "an integer"}.get(kind, "a number")
+    raise ValueError(f"{what}: expected {expected}, got {value!r}")
 
 
 class Env:

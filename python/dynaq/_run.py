@@ -156,8 +156,10 @@ def run(env=None, **options):
     command = "python: dynaq.run " + " ".join(arguments)
     try:
         outcome = _core.run(arguments + ["--quiet"], texts, command, update)
-    except KeyboardInterrupt:
-        if keep is None:
+    except BaseException as error:
+        if keep is not None:
+            keep.cleanup()  # a failed or stopped run in a temporary folder leaves nothing
+        elif isinstance(error, KeyboardInterrupt):
             folder = options.get("resume") or out
             print(f"dynaq: stopped; every finished chunk is kept in {folder}/chunks. Finish the run with:\n"
                   f"  dynaq.run(resume={str(folder)!r})", file=sys.stderr)
@@ -165,8 +167,6 @@ def run(env=None, **options):
     finally:
         if bar is not None:
             bar.close()
-        if keep is not None and sys.exc_info()[0] is not None:
-            keep.cleanup()
     for warning in outcome["warnings"]:
         import warnings
         warnings.warn(warning, stacklevel=2)

@@ -30,3 +30,24 @@ def test_ctrl_c_stops_a_run_that_resume_finishes(tmp_path):
     assert resumed.summary["execution"]["chunks_resumed"] == len(chunks) - 1
     dynaq.run(out=tmp_path / "whole", **LONG_RUN)
     assert result_bytes(tmp_path / "stopped") == result_bytes(tmp_path / "whole")
+
+
+def test_python_threads_run_while_the_agents_do():
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.01)
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        result = dynaq.run("dyna-maze", planning_steps=50, seeds=3000, episodes=20, progress=False)
+        seconds = result.summary["timings"]["wall_seconds"]
+    finally:
+        stop.set()
+        ticker.join()
+    # Holding the GIL for the run would leave the ticker a handful of ticks at most.
+    assert seconds > 0.3 and len(ticks) > 10 * seconds, (len(ticks), seconds)
