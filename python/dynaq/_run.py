@@ -87,25 +87,34 @@ def _arguments(env, options):
     return arguments, texts
 
 
+class _ProgressBar:
+    """A tqdm bar over the agents, made at the first report (when the total is known) and shown
+    after a second unless asked for, so that short runs stay quiet."""
+
+    def __init__(self, tqdm, always):
+        self._tqdm, self._always, self._bar = tqdm, always, None
+
+    def __call__(self, done, total):
+        if self._bar is None:
+            self._bar = self._tqdm(total=total, unit="agents", delay=0 if self._always else 1.0)
+        self._bar.update(done - self._bar.n)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
 def _progress_bar(enabled):
-    """A callback drawing a tqdm bar (shown after a second, so short runs stay quiet), or None."""
+    """A callback drawing a tqdm bar, or None (progress=False, or no tqdm and not asked for)."""
     if enabled is False:
-        return None, None
+        return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
         if enabled:
             raise ValueError("progress=True needs tqdm (pip install tqdm)") from None
-        return None, None
-    bar = tqdm(total=0, unit="agents", delay=0 if enabled else 1.0, leave=True)
-
-    def update(done, total):
-        if bar.total != total:
-            bar.total = total
-            bar.refresh()
-        bar.update(done - bar.n)
-
-    return update, bar
+        return None
+    return _ProgressBar(tqdm, always=bool(enabled))
 
 
 def run(env=None, **options):
@@ -124,7 +133,8 @@ def run(env=None, **options):
     out=None runs in a temporary folder that lives as long as the Result; out=DIR writes
     the results there (and, if stopped, keeps the finished chunks for resume=DIR).
     progress: None shows a tqdm bar on runs longer than a second when tqdm is installed,
-    True always, False never. Ctrl-C stops the run between chunks with KeyboardInterrupt.
+    True always, False never. Ctrl-C stops the run with KeyboardInterrupt once the chunk
+    being run is written (chunk_agents sets their size).
 
     Example (Sutton & Barto's figure 8.2, and FrozenLake from Gymnasium):
 
@@ -152,10 +162,10 @@ def run(env=None, **options):
         options["out"] = os.path.join(keep.name, "run")
     progress = options.pop("progress", None)
     arguments, texts = _arguments(env, options)
-    update, bar = _progress_bar(progress)
+    bar = _progress_bar(progress)
     command = "python: dynaq.run " + " ".join(arguments)
     try:
-        outcome = _core.run(arguments + ["--quiet"], texts, command, update)
+        outcome = _core.run(arguments + ["--quiet"], texts, command, bar)
     except BaseException as error:
         if keep is not None:
             keep.cleanup()  # a failed or stopped run in a temporary folder leaves nothing

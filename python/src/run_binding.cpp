@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -129,8 +131,13 @@ RunOutcome execute(const cli::RunOptions& o, const std::string& command, PythonL
   const std::string chunk_folder = (fs::path(out) / "chunks").string();
   cli::OutputFolderLock folder_lock(out, o.resume.empty() ? "--out" : "--resume");
   if (!o.resume.empty()) {
-    // As `dynaq run --resume`: the stored configuration was read back as the options, so the
-    // chunk check below refuses chunks of any other one.
+    // As `dynaq run --resume`: the stored configuration was read back as the options; others
+    // given beside it may change only how the run executes.
+    std::ifstream stored_file(chunk_folder + "/config.toml", std::ios::binary);
+    const std::string stored((std::istreambuf_iterator<char>(stored_file)), std::istreambuf_iterator<char>());
+    if (stored != config_text)
+      throw InputError("--resume " + out + ": a resumed run keeps the configuration it started with (" + chunk_folder +
+                       "/config.toml); give only engine options (backend, threads, batch) beside resume");
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(chunk_folder, error))
       if (entry.path().filename().string().find(".partial-") != std::string::npos) fs::remove(entry.path(), error);

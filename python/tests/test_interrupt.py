@@ -26,7 +26,9 @@ def test_ctrl_c_stops_a_run_that_resume_finishes(tmp_path):
     assert 0 < len(chunks) - 1 < 60, f"{len(chunks) - 1} of 60 chunks were written before the stop"
     assert not (tmp_path / "stopped" / "curves.csv").exists()
 
-    resumed = dynaq.run(resume=tmp_path / "stopped", progress=False)
+    with pytest.raises(ValueError, match="a resumed run keeps the configuration it started with"):
+        dynaq.run(resume=tmp_path / "stopped", alpha=0.5, progress=False)
+    resumed = dynaq.run(resume=tmp_path / "stopped", threads=1, progress=False)
     assert resumed.summary["execution"]["chunks_resumed"] == len(chunks) - 1
     dynaq.run(out=tmp_path / "whole", **LONG_RUN)
     assert result_bytes(tmp_path / "stopped") == result_bytes(tmp_path / "whole")

@@ -112,7 +112,21 @@ def test_a_config_file_and_a_preset_are_read_as_the_command_line_reads_them(tmp_
         dynaq.run(config=config, progress=False)
 
 
-def test_the_progress_callback_sees_every_agent(monkeypatch):
-    pytest.importorskip("tqdm")
-    result = dynaq.run("dyna-maze", seeds=50, episodes=3, progress=True)
-    assert result.summary["agents"] == 50
+def test_the_progress_bar_counts_every_agent(monkeypatch):
+    tqdm_auto = pytest.importorskip("tqdm.auto")
+    bars = []
+
+    class Recorder:
+        def __init__(self, total, **_):
+            self.total, self.n, self.closed = total, 0, False
+            bars.append(self)
+
+        def update(self, k):
+            self.n += k
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(tqdm_auto, "tqdm", Recorder)
+    dynaq.run("dyna-maze", seeds=50, episodes=3, chunk_agents=10, progress=True)
+    assert len(bars) == 1 and bars[0].total == 50 and bars[0].n == 50 and bars[0].closed
