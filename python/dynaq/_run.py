@@ -124,10 +124,10 @@ def run(env=None, **options):
     list of them (the first grid axis). Every other option of `dynaq run` is a keyword
     argument of the same name with `_` for `-`: the grid axes (alpha, gamma, epsilon,
     planning_steps, q_init, planning_draw, max_episode_steps, algo, kappa, theta, model,
-    backup, model_capacity) take a value or a list, and so do seeds, seed, episodes or steps,
-    bucket, save_tables, save_agent_metrics, backend ("auto": the GPU when there is one),
-    threads, out, overwrite, config, preset, resume, ... (dynaq.run_options() lists them all,
-    with their help). Values are checked by the command line's own code: a bad one raises
+    backup, model_capacity) take a value or a list; the others one value: seeds, seed,
+    episodes or steps, bucket, save_tables and save_agent_metrics (True or False), backend
+    ("auto": the GPU when there is one), threads, out, overwrite, config, preset, resume, ...
+    (dynaq.run_options() lists them all, with their help). Values are checked by the command line's own code: a bad one raises
     ValueError with its words. Defaults are the command line's.
 
     out=None runs in a temporary folder that lives as long as the Result; out=DIR writes
@@ -148,7 +148,7 @@ def run(env=None, **options):
         plt.yscale("log"); plt.xlabel("episode"); plt.ylabel("steps per episode"); plt.legend()
 
         lake = dynaq.Env.from_gymnasium(gym.make("FrozenLake-v1"))
-        result = dynaq.run(lake, gamma=0.99, alpha=[0.1, 0.5], seeds=200, episodes=2000,
+        result = dynaq.run(lake, gamma=0.99, alpha=[0.1, 0.5], seeds=200, episodes=1000,
                            save_tables=True)
         print(result)                        # the table `dynaq run` prints
         result.points[["alpha", "mean_greedy_return", "optimal_return"]]

@@ -13,14 +13,26 @@ from conftest import result_bytes
 LONG_RUN = dict(env="dyna-maze", planning_steps=[0, 5], seeds=6000, episodes=30, chunk_agents=200, progress=False)
 
 
+def ctrl_c_after_chunks(folder, count, done):
+    """Sends SIGINT to this process, as Ctrl-C does, once `count` chunk files are in `folder`."""
+    while not done.is_set():
+        if folder.is_dir() and sum(p.name.startswith("chunk") and ".partial-" not in p.name
+                                   for p in folder.iterdir()) >= count:
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        done.wait(0.002)
+
+
 def test_ctrl_c_stops_a_run_that_resume_finishes(tmp_path):
-    stopper = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    done = threading.Event()
+    stopper = threading.Thread(target=ctrl_c_after_chunks, args=(tmp_path / "stopped" / "chunks", 2, done))
     stopper.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             dynaq.run(out=tmp_path / "stopped", **LONG_RUN)
     finally:
-        stopper.cancel()
+        done.set()
+        stopper.join()
     chunks = sorted(p.name for p in (tmp_path / "stopped" / "chunks").iterdir())
     assert "config.toml" in chunks
     assert 0 < len(chunks) - 1 < 60, f"{len(chunks) - 1} of 60 chunks were written before the stop"

@@ -36,3 +36,13 @@ def test_the_python_example_runs(tmp_path, monkeypatch):
     exec(compile(readme_block("dynaq.run("), "README.md", "exec"), {})
     assert (tmp_path / "dynaq-python.png").stat().st_size > 0
     assert (tmp_path / "lake-runs" / "q.npy").exists() and (tmp_path / "lake-runs" / "summary.json").exists()
+
+
+def test_the_example_of_help_dynaq_run_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    doc = dynaq.run.__doc__
+    example = doc[doc.index("    Example"):].split("\n", 2)[2]
+    code = "\n".join(line[8:] for line in example.splitlines())
+    exec(compile(code, "help(dynaq.run)", "exec"), {})
+    assert (tmp_path / "lake-run" / "q.npy").exists()
