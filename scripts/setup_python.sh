@@ -2,12 +2,14 @@
 # Creates the virtual environment .venv/ (from PyPI: the module's build tools, NumPy, pandas,
 # pytest, Gymnasium, tqdm, matplotlib) and installs the dynaq Python module into it. The module
 # is built in build/, beside the command line, so that the library both link is compiled once
-# (scripts/setup.sh builds it first). Run by scripts/test.sh; safe to run again.
+# (scripts/setup.sh is run first when build/ is not there yet). Run by scripts/test.sh; safe to
+# run again.
 #
 #   scripts/setup_python.sh && .venv/bin/python -c "import dynaq"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+[[ -f build/CMakeCache.txt ]] || scripts/setup.sh
 scripts/install_missing.sh python3-venv python3-dev
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check \
@@ -18,10 +20,7 @@ if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
 fi
 # pip builds with the tools of .venv (no isolated build environment, whose nanobind would vanish
 # with it), in build/ with the generator and options that folder was configured with.
-generator=Ninja
-if [[ -f build/CMakeCache.txt ]]; then
-  generator=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' build/CMakeCache.txt)
-fi
+generator=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' build/CMakeCache.txt)
 CMAKE_GENERATOR="$generator" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" .venv/bin/python -m pip install -q \
   --disable-pip-version-check --no-build-isolation --no-deps \
   -C build-dir=build -C cmake.define.DYNAQ_BUILD_TESTS=ON .
