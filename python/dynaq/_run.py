@@ -45,6 +45,10 @@ def _arguments(env, options):
         if "env" in options:
             raise ValueError("give the environment once: as the first argument or as env=")
         options = dict(options, env=env)
+    if "n" in options:  # -n, as on the command line
+        if "planning_steps" in options:
+            raise ValueError("n and planning_steps are the same option: give one of them")
+        options = {("planning_steps" if k == "n" else k): v for k, v in options.items()}
     for key, value in options.items():
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
@@ -122,7 +126,7 @@ def run(env=None, **options):
 
     env: a dynaq.Env, an --env spec ("dyna-maze", "taxi", "maze.txt", "a@1000=b", ...), or a
     list of them (the first grid axis). Every other option of `dynaq run` is a keyword
-    argument of the same name with `_` for `-`: the grid axes (alpha, gamma, epsilon,
+    argument of the same name with `_` for `-` (and n for planning_steps): the grid axes (alpha, gamma, epsilon,
     planning_steps, q_init, planning_draw, max_episode_steps, algo, kappa, theta, model,
     backup, model_capacity) take a value or a list; the others one value: seeds, seed,
     episodes or steps, bucket, save_tables and save_agent_metrics (True or False), backend

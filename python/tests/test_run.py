@@ -11,7 +11,7 @@ from conftest import result_bytes
 # (dynaq.run keyword arguments, the same run as `dynaq run` arguments), written independently.
 SAME_RUNS = {
     "figure-8.2-tables": (
-        dict(env="dyna-maze", planning_steps=[0, 5, 50], seeds=12, episodes=8, save_tables=True,
+        dict(env="dyna-maze", n=[0, 5, 50], seeds=12, episodes=8, save_tables=True,
              save_agent_metrics=True),
         ["--env", "dyna-maze", "-n", "0,5,50", "--seeds", "12", "--episodes", "8", "--save-tables",
          "--save-agent-metrics"]),
