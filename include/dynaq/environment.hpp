@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,14 @@ Environment load_environment(const std::string& spec);
 // loading go to `warnings` when given.
 std::vector<MazeLayout> load_maze_layouts(const std::string& spec,
                                           std::vector<std::string>* warnings = nullptr);
+
+// Environment files held in memory: load_environment reads `file_name` (as a spec, or as a
+// part of a schedule) as it would read a file of that name holding `text` ("*.json": MDP JSON,
+// else maze text), before it looks at the disk. This is how the Python module runs environments
+// made from text, arrays or Gymnasium under the file name a command-line run would give them.
+void set_environment_text(const std::string& file_name, std::string text);
+void clear_environment_text(const std::string& file_name);
+std::optional<std::string> environment_text(const std::string& file_name);
 
 struct BuiltinEnvironment {
   std::string name;         // what --env accepts; generators show their pattern

@@ -4,8 +4,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "dynaq/engine.hpp"
 
 namespace dynaq::cli {
 
@@ -41,6 +45,11 @@ class OutputFolderLock {
  private:
   int fd_ = -1;
 };
+
+// The engine --backend names (auto, reference, cpu, cuda), with --cuda-kernel, --threads and
+// --batch already parsed; `auto` takes the GPU when one is present. Throws InputError.
+std::unique_ptr<Engine> make_engine(const std::string& backend, const std::string& kernel, int threads,
+                                    std::uint32_t batch);
 
 // The experiment `dynaq` runs when given no arguments.
 int run_default_experiment();

@@ -103,6 +103,8 @@ void check_resumed_configuration(const std::string& folder, const std::string& s
 
 void warn(const std::string& text) { std::cerr << "dynaq: warning: " << text << "\n"; }
 
+}  // namespace
+
 // auto: the cuda engine when a GPU is present, else the cpu engine. The cuda engine checks itself
 // against the cpu engine before each group, and should it fail there (or any CUDA call fail),
 // the run goes on on the cpu engine with a warning: every engine gives the same bits, so the
@@ -138,6 +140,8 @@ std::unique_ptr<Engine> make_engine(const std::string& backend, const std::strin
   }
   throw InputError("--backend: '" + backend + "' is not one of: auto, reference, cpu, cuda");
 }
+
+namespace {
 
 // ---- Progress on a terminal ------------------------------------------------------------------
 

@@ -278,6 +278,14 @@ Resolved resolve_file(const std::string& path) {
   return resolved;
 }
 
+// A file held in memory (set_environment_text), read as resolve_file reads one on disk.
+Resolved resolve_text(const std::string& name, const std::string& text) {
+  if (ends_with_json(name)) return builtin_mdp(parse_mdp_json(text, name));
+  Resolved resolved;
+  add_maze(resolved, 0, parse_maze(text, name), name, name);
+  return resolved;
+}
+
 [[noreturn]] void throw_unknown(const std::string& spec) {
   std::string lowered = spec;
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -318,6 +326,7 @@ Resolved resolve_single(const std::string& spec) {
     throw InputError("empty environment name; `dynaq envs` lists the built-in environments");
   for (const Builtin& builtin : builtins())
     if (spec == builtin.name) return builtin.make();
+  if (const std::optional<std::string> text = environment_text(spec)) return resolve_text(spec, *text);
   std::error_code ec;
   if (std::filesystem::exists(spec, ec)) return resolve_file(spec);
   if (starts_with(spec, "random-maze:")) return resolve_random_maze(spec);

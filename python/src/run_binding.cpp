@@ -1,0 +1,255 @@
+// dynaq.run's C++ side: `dynaq run` with the arguments Python built, through the command line's
+// own option table, checks, planning, engines and result writers, into a results folder. The
+// steps are those of src/cli/run_command.cpp's execute() for one process; what differs is
+// only how a run reports progress and stops: through Python (a callback, and Ctrl-C seen by
+// Python's own signal handler) rather than a terminal bar and a signal handler of its own.
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/map.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "bindings.hpp"
+#include "commands.hpp"
+#include "dynaq/cuda_statistics.hpp"
+#include "dynaq/errors.hpp"
+#include "dynaq/result_files.hpp"
+#include "dynaq/sweep.hpp"
+#include "options.hpp"
+
+namespace dynaq::python {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Thrown from a point between chunks once Python asked the run to stop. Not a std::exception,
+// so that no engine's fallback takes it for a failure of its own.
+struct StopRequested {};
+
+// Progress and Ctrl-C: every 100 ms at most, the run takes the GIL to let Python's signal
+// handlers run (a KeyboardInterrupt is kept for later) and to call the progress callback.
+class PythonLink {
+ public:
+  explicit PythonLink(nb::object progress) : progress_(std::move(progress)) {}
+
+  void update(std::uint64_t done, std::uint64_t total) {
+    if (stop_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    nb::gil_scoped_acquire hold;
+    try {
+      if (PyErr_CheckSignals() != 0) throw nb::python_error();
+      if (!progress_.is_none()) progress_(done, total);
+    } catch (nb::python_error& e) {
+      pending_ = std::make_unique<nb::python_error>(std::move(e));
+      stop_ = true;
+    }
+  }
+  // Between chunks, where stopping leaves every finished chunk in place.
+  void stop_if_asked() const {
+    if (stop_) throw StopRequested{};
+  }
+  // With the GIL held: raises what stopped the run (a KeyboardInterrupt, or the callback's error).
+  [[noreturn]] void raise_pending() {
+    pending_->restore();
+    pending_.reset();
+    throw nb::python_error();
+  }
+
+ private:
+  nb::object progress_;
+  std::chrono::steady_clock::time_point last_{};
+  std::atomic<bool> stop_{false};
+  std::unique_ptr<nb::python_error> pending_;
+};
+
+// The options as `dynaq run` parses them: --config, --preset and --resume expanded, then CLI11.
+cli::RunOptions parse_run_options(const std::vector<std::string>& arguments) {
+  // Forget where an earlier run's config file set its options (locate_in_config), which a
+  // command-line process never needs to: it runs once.
+  cli::config_arguments(ConfigDocument{}, {});
+  std::vector<std::string> args{"dynaq", "run"};
+  args.insert(args.end(), arguments.begin(), arguments.end());
+  args = cli::expand_run_arguments(args);
+  CLI::App app;
+  cli::RunOptions options;
+  cli::add_run_options(app, options);
+  std::vector<std::string> reversed(args.begin() + 2, args.end());
+  std::reverse(reversed.begin(), reversed.end());  // CLI11 takes them last first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw InputError(e.what());
+  }
+  return options;
+}
+
+struct RunOutcome {
+  std::string folder;  // empty for a shard
+  std::string table;
+  std::vector<std::string> files;
+  std::vector<std::string> warnings;
+  std::string engine;
+  std::string device;
+  std::uint64_t chunks_run = 0;
+  std::uint64_t chunks_present = 0;
+  std::uint64_t chunks = 0;
+  double seconds = 0.0;
+};
+
+RunOutcome execute(const cli::RunOptions& o, const std::string& command, PythonLink& link) {
+  const auto start = std::chrono::steady_clock::now();
+  const SweepSpec spec = cli::spec_from(o);
+  const auto [shard_index, shard_count] = cli::parse_shard(o.shard);
+  const int threads = parse_thread_count(o.threads, "--threads");
+  const std::uint64_t batch = parse_count(o.batch, "--batch");
+  if (batch > 0xFFFFFFFFull) throw InputError("--batch " + o.batch + " is more than 2^32 - 1 agents");
+  if (!o.resume.empty() && !o.out.empty())
+    throw InputError("--out cannot be given with --resume: a resumed run finishes in its own folder");
+  if (o.resume.empty() && o.out.empty()) throw std::logic_error("dynaq.run passes --out or --resume");
+  const Sweep sweep = plan_sweep(spec);
+  RunOutcome outcome;
+  for (const Environment& env : sweep.environments)
+    outcome.warnings.insert(outcome.warnings.end(), env.warnings.begin(), env.warnings.end());
+  std::unique_ptr<Engine> engine = cli::make_engine(o.backend, o.cuda_kernel, threads, static_cast<std::uint32_t>(batch));
+
+  const std::string shard_text = shard_count > 1 ? std::to_string(shard_index) + "/" + std::to_string(shard_count) : "";
+  const std::string config_text = cli::effective_config(sweep, shard_text);
+  const ChunkIdentity identity{DYNAQ_VERSION, cli::config_hash(sweep)};
+  const std::string out = !o.resume.empty() ? o.resume : o.out;
+  const std::string chunk_folder = (fs::path(out) / "chunks").string();
+  cli::OutputFolderLock folder_lock(out, o.resume.empty() ? "--out" : "--resume");
+  if (!o.resume.empty()) {
+    // As `dynaq run --resume`: the stored configuration was read back as the options; others
+    // given beside it may change only how the run executes.
+    std::ifstream stored_file(chunk_folder + "/config.toml", std::ios::binary);
+    const std::string stored((std::istreambuf_iterator<char>(stored_file)), std::istreambuf_iterator<char>());
+    if (stored != config_text)
+      throw InputError("--resume " + out + ": a resumed run keeps the configuration it started with (" + chunk_folder +
+                       "/config.toml); give only engine options (backend, threads, batch) beside resume");
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(chunk_folder, error))
+      if (entry.path().filename().string().find(".partial-") != std::string::npos) fs::remove(entry.path(), error);
+  } else {
+    cli::prepare_output_folder(out, o.overwrite, "--out");
+    ResultFileSet files(chunk_folder);
+    files.open("config.toml") << config_text;
+    files.commit();
+  }
+  chunks_in_folder(sweep, chunk_folder, identity);  // refuses chunks of another run
+
+  SweepRunControl control;
+  control.chunk_folder = chunk_folder;
+  control.identity = identity;
+  control.shard_index = shard_index;
+  control.shard_count = shard_count;
+  control.threads = threads;
+  control.progress = [&link](std::uint64_t done, std::uint64_t total) { link.update(done, total); };
+  control.chunk_stored = [&link](std::uint64_t) { link.stop_if_asked(); };
+  const SweepRunReport report = run_sweep(sweep, *engine, control);
+  outcome.engine = engine->name();
+  outcome.device = engine->device();
+  outcome.chunks_run = report.chunks_run;
+  outcome.chunks_present = report.chunks_present;
+  outcome.chunks = sweep.chunks.size();
+  outcome.seconds = report.seconds;
+  if (shard_count > 1) return outcome;
+
+  const ChunkFiles files = collect_chunk_files(sweep, {chunk_folder}, identity);
+  ExecutionInfo execution;
+  execution.command = command;
+  execution.engine = engine->name();
+  execution.device = engine->device();
+  if (engine->name() == "cuda") {
+    execution.statistics_backend = "cuda";
+    execution.summarize_columns = make_cuda_column_summarizer();
+    if (o.backend == "auto")
+      execution.summarize_columns =
+          with_host_fallback(execution.summarize_columns, [&execution](const std::string& failure) {
+            std::cerr << "dynaq: warning: statistics on the GPU failed (" << failure << "); computing them on the host\n";
+            execution.statistics_backend = "cpu";
+          });
+  }
+  execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  execution.extra_json = "\"chunks_resumed\": " + std::to_string(report.chunks_present) +
+                         ", \"chunks_run\": " + std::to_string(report.chunks_run);
+  const WrittenResults written = write_sweep_results(sweep, files, out, execution, config_text);
+  std::error_code error;
+  fs::remove_all(chunk_folder, error);
+  outcome.folder = out;
+  outcome.table = results_table(sweep, written);
+  outcome.files = written.files;
+  return outcome;
+}
+
+nb::dict run(const std::vector<std::string>& arguments, const EnvironmentTexts& texts, const std::string& command,
+             nb::object progress) {
+  PythonLink link(std::move(progress));
+  RunOutcome outcome;
+  bool stopped = false;
+  {
+    nb::gil_scoped_release release;
+    EnvironmentTextsInUse in_use(texts);
+    try {
+      outcome = execute(parse_run_options(arguments), command, link);
+    } catch (const StopRequested&) {
+      stopped = true;
+    } catch (const InputError& e) {
+      // A value that came from a config file is reported at its place in the file.
+      throw InputError(cli::locate_in_config(e.what()));
+    }
+  }
+  if (stopped) link.raise_pending();
+  nb::dict result;
+  result["folder"] = outcome.folder;
+  result["table"] = outcome.table;
+  result["files"] = outcome.files;
+  result["warnings"] = outcome.warnings;
+  result["engine"] = outcome.engine;
+  result["device"] = outcome.device;
+  result["chunks_run"] = outcome.chunks_run;
+  result["chunks_present"] = outcome.chunks_present;
+  result["chunks"] = outcome.chunks;
+  result["seconds"] = outcome.seconds;
+  return result;
+}
+
+// Every option of `dynaq run`, from its own table: (name without dashes, is a grid axis, is a
+// switch, may come from a config file).
+nb::list run_options() {
+  CLI::App app;
+  cli::RunOptions options;
+  cli::add_run_options(app, options);
+  nb::list list;
+  for (const CLI::Option* option : app.get_options()) {
+    const std::vector<std::string>& names = option->get_lnames();
+    if (names.empty()) continue;  // --help
+    if (names.front() == "help") continue;
+    bool axis = false;
+    for (const GridAxis& a : grid_axes()) axis = axis || names.front() == a.key;
+    list.append(nb::make_tuple(names.front(), axis, option->get_expected_max() == 0, option->get_description()));
+  }
+  return list;
+}
+
+}  // namespace
+
+void bind_run(nb::module_& m) {
+  m.def("run", &run, nb::arg("arguments"), nb::arg("texts"), nb::arg("command"), nb::arg("progress").none(),
+        "`dynaq run ARGUMENTS` into the --out (or --resume) folder the arguments name; the GIL is released "
+        "while it runs.");
+  m.def("run_options", &run_options, "(name, is_axis, is_switch, help) of every option of `dynaq run`.");
+}
+
+}  // namespace dynaq::python
