@@ -69,12 +69,14 @@ class Env:
     Env.builtin, Env.from_gymnasium or Env.from_arrays; a plain string passed to dynaq.run is
     Env.builtin's or Env.load's --env spec.
 
-    Attributes: name (as results show it), n_states, n_actions, phases (one dict per phase:
+    Attributes: name (as results show it: an MDP JSON file's "name" field where it has one), spec
+    (the --env spec it is read under, e.g. "FrozenLake-v1.json"; Env.save's default path), n_states, n_actions, phases (one dict per phase:
     start_step, n_states, n_actions, max_episode_steps (0: none), deterministic), warnings.
     """
 
     def __init__(self, spec, texts=None):
         self._spec = spec
+        self.spec = spec
         self._texts = dict(texts or {})
         info = _core.environment_info(spec, self._texts)
         self.name = info["name"]
@@ -249,8 +251,8 @@ class Env:
     def save(self, path=None):
         """Writes the environment where `dynaq run --env` reads it: a maze made from text as that
         text, anything else as MDP JSON (a schedule's phases are not one file: save each). `path`
-        defaults to the environment's name."""
-        path = os.fspath(path) if path is not None else self.name
+        defaults to the environment's spec."""
+        path = os.fspath(path) if path is not None else self.spec
         if self._spec in self._texts:
             text = self._texts[self._spec]
         elif "@" in self._spec:

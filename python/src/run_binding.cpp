@@ -21,6 +21,7 @@
 #include "bindings.hpp"
 #include "commands.hpp"
 #include "dynaq/cuda_statistics.hpp"
+#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/result_files.hpp"
 #include "dynaq/sweep.hpp"
@@ -119,6 +120,7 @@ RunOutcome execute(const cli::RunOptions& o, const std::string& command, PythonL
     throw InputError("--out cannot be given with --resume: a resumed run finishes in its own folder");
   if (o.resume.empty() && o.out.empty()) throw std::logic_error("dynaq.run passes --out or --resume");
   const Sweep sweep = plan_sweep(spec);
+  check_environment_fingerprints(o.env_fingerprint, spec.values("env"), sweep.environment_fingerprints);
   RunOutcome outcome;
   for (const Environment& env : sweep.environments)
     outcome.warnings.insert(outcome.warnings.end(), env.warnings.begin(), env.warnings.end());

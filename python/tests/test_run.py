@@ -52,7 +52,7 @@ def test_environments_made_in_python_run_as_the_files_they_would_be(tmp_path, dy
         initial_state_distribution=[1, 0, 0], max_episode_steps=50, name="chain.json")
     schedule = maze.then(dynaq.Env.maze("S..#\n.#..\n...G\n", name="moved.txt"), at_step=300)
     for env in (maze, arrays):
-        env.save(tmp_path / env.name)
+        env.save(tmp_path / env.spec)
     (tmp_path / "moved.txt").write_text("S..#\n.#..\n...G\n")
     result = dynaq.run([maze, arrays, schedule], planning_steps=[0, 4], seeds=5, episodes=15,
                        save_agent_metrics=True, progress=False)
@@ -60,7 +60,8 @@ def test_environments_made_in_python_run_as_the_files_they_would_be(tmp_path, dy
     dynaq_cli(["run", "--env", "small.txt,chain.json,small.txt@300=moved.txt", "-n", "0,4", "--seeds", "5",
                "--episodes", "15", "--save-agent-metrics", "--quiet", "--out", "cli"], cwd=tmp_path)
     assert result_bytes(tmp_path / "python") == result_bytes(tmp_path / "cli")
-    assert list(result.curves.env.unique()) == ["small.txt", "chain.json", "small.txt@300=moved.txt"]
+    # An MDP JSON file is shown by its "name" field ("chain"), a maze by its file name.
+    assert list(result.curves.env.unique()) == ["small.txt", "chain", "small.txt@300=moved.txt"]
 
 
 def test_results_are_the_files_as_pandas_and_numpy():
