@@ -1,7 +1,9 @@
 // dynaq-bench: what its parts share. The order of a run (dynaq_bench.cpp):
 //   1. verify  every engine against the reference, bit for bit, on the first agents of every case;
 //   2. time    every (engine, environment, n) over agent counts, within a time budget;
-//   3. compare with the NumPy baselines (baselines/*.py) when python3 with NumPy is present;
+//   3. compare with the baselines (baselines/*.py): the NumPy transcriptions of the book when
+//      python3 with NumPy is present, and the fast peers (NumPy vectorised over seeds, Numba,
+//      JAX) when their packages are (scripts/setup_baselines.sh installs them);
 //   4. report  ratios, napkin math and targets on stdout, and everything in JSON.
 #pragma once
 
@@ -27,16 +29,18 @@ struct Options {
   int repeats = 3;                    // timed runs per case, after one warm-up run
   double time_budget = 4.0;           // seconds per (cpu or reference engine, env, n) sweep
   double gpu_time_budget = 60.0;      // seconds per (cuda engine, env, n) sweep
-  double baseline_seconds = 5.0;      // per NumPy baseline run
+  double baseline_seconds = 5.0;      // per run of a NumPy transcription of the book
+  std::uint32_t peer_agents = 1000;   // agents of every run of a fast peer
   std::uint32_t verify_agents = 4;    // first agents compared with the reference
   int threads = 0;                    // "all threads" engine; 0: what OpenMP sees
   std::uint64_t seed = 12345;
   std::string json;                   // output file; empty: none
   std::string baselines_dir;          // where baselines/*.py are
-  std::string python = "python3";
+  std::string python;                 // interpreter of the baselines; empty: .venv-bench's, else python3
   std::string dynaq;                  // the dynaq binary, for the end-to-end runs; empty: none
   bool quick = false;
   bool no_baselines = false;
+  bool no_peers = false;
   bool no_end_to_end = false;
   bool no_gpu = false;
 };
@@ -173,23 +177,39 @@ Machine describe_machine(const std::string& source_dir);
 
 // ---- baselines.cpp ----------------------------------------------------------------------
 
+// One run of a baseline script. The NumPy transcriptions of the book (textbook, fast) run agents
+// one after another for --baseline-seconds; the peers (numpy_vectorized, numba, jax) run
+// --peer-agents agents side by side with `threads` threads, after compiling (timed apart) and a
+// statistical correctness check (baselines/peer_harness.py), and report their best of --repeats.
 struct BaselineResult {
-  std::string name;      // textbook, fast
+  std::string name;      // textbook, fast, numpy_vectorized, numba, jax
   std::string script;
+  bool peer = false;
   std::uint32_t n = 0;
   std::uint64_t steps = 0;
+  int threads = 1;
   bool ran = false;
   std::string skipped;   // why not, when not
   double seconds = 0, cpu_seconds = 0;
+  double compile_seconds = 0, check_seconds = 0;          // peers only
+  double check_episode_1 = 0, check_plateau = 0;          // peers: the check's figures
   std::uint64_t planning_updates = 0, real_steps = 0, agents_completed = 0;
+  std::string label() const { return peer ? name + "-" + std::to_string(threads) + "t" : name; }
   double planning_updates_per_second() const { return seconds > 0 ? planning_updates / seconds : 0; }
   double planning_updates_per_cpu_second() const { return cpu_seconds > 0 ? planning_updates / cpu_seconds : 0; }
   double real_steps_per_second() const { return seconds > 0 ? real_steps / seconds : 0; }
 };
 
-// Why NumPy baselines cannot run here (python3 or NumPy missing), or empty when they can.
+// The fast peers, in the order they run.
+const std::vector<std::string>& peer_names();
+// The interpreter the baselines run with: --python, else the source tree's .venv-bench, else python3.
+std::string baseline_python(const Options& options);
+// Why the NumPy transcriptions cannot run here (python3 or NumPy missing), or empty when they can.
 std::string baselines_unavailable(const Options& options);
+// Why a peer cannot run here (its package missing), or empty when it can.
+std::string peer_unavailable(const Options& options, const std::string& name);
 BaselineResult run_baseline(const Options& options, const std::string& name, std::uint32_t n);
+BaselineResult run_peer(const Options& options, const std::string& name, std::uint32_t n, int threads);
 
 // ---- what a whole run found (dynaq_bench.cpp fills it; report.cpp prints and writes it) ----
 
@@ -226,7 +246,8 @@ struct BenchRun {
   std::vector<std::string> engines;
   std::vector<Verification> verifications;
   std::vector<Measurement> measurements;
-  std::string baselines_skipped;
+  std::string baselines_skipped;  // the NumPy transcriptions, all together
+  std::string peers_skipped;      // the fast peers, all together (each one also says why it did not run)
   std::vector<BaselineResult> baselines;
   std::vector<Napkin> napkins;
   std::vector<Target> targets;

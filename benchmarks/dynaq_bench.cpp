@@ -17,7 +17,10 @@
 //      time (from the previous count, or the verification run) exceeds what is left of
 //      --time-budget (--gpu-time-budget for cuda) is skipped with its reason; when the first
 //      count alone would exceed it, the largest count that fits is run instead.
-//   3. the NumPy baselines on the Dyna maze, when python3 with NumPy is present.
+//   3. the baselines on the Dyna maze: the NumPy transcriptions of the book when python3 with
+//      NumPy is present, then the fast peers (NumPy vectorised over seeds, Numba, JAX) with one
+//      thread and with all, each when its package is (scripts/setup_baselines.sh); each skipped
+//      one says why.
 //   4. ratios, napkin math, targets; JSON with every measurement (--json).
 #include <omp.h>
 
@@ -308,6 +311,26 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
       if (n == 0) continue;
       for (const char* name : {"textbook", "fast"}) run.baselines.push_back(run_baseline(o, name, n));
     }
+  if (o.no_peers) run.peers_skipped = "--no-peers";
+  else if (o.quick) run.peers_skipped = "--quick (their compilation and checks take tens of seconds)";
+  else if (!dyna_maze) run.peers_skipped = "they run the Dyna maze, which --envs leaves out";
+  if (run.peers_skipped.empty()) {
+    const int all = o.threads > 0 ? o.threads : omp_get_max_threads();
+    for (const std::uint32_t n : o.n) {
+      if (n == 0) continue;
+      for (const std::string& name : peer_names()) {
+        std::printf("running the %s peer, n=%u, 1 thread...\n", name.c_str(), n);
+        std::fflush(stdout);
+        run.baselines.push_back(run_peer(o, name, n, 1));
+        // NumPy's array operations here run on one thread whatever the machine has.
+        if (all > 1 && name != "numpy_vectorized" && run.baselines.back().ran) {
+          std::printf("running the %s peer, n=%u, %d threads...\n", name.c_str(), n, all);
+          std::fflush(stdout);
+          run.baselines.push_back(run_peer(o, name, n, all));
+        }
+      }
+    }
+  }
 
   // 4. Report.
   print_baselines(run);
@@ -344,7 +367,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> engine_names;
 
   CLI::App app{"dynaq-bench: every dynaq engine on the same work, checked against the reference bit for bit, "
-               "then timed; NumPy baselines beside them when python3 with NumPy is present."};
+               "then timed; beside them the NumPy transcriptions of the book and the fast peers (NumPy vectorised "
+               "over seeds, Numba, JAX), each when its packages are present."};
   app.add_flag("--quick", o.quick,
                "a short run (seconds): dyna-maze and taxi, n 0 and 5, 100 agents of 200 steps, one "
                "repeat, 0.5 s budgets; options given explicitly still win");
@@ -363,7 +387,11 @@ int main(int argc, char** argv) {
   auto* gpu_budget = app.add_option("--gpu-time-budget", o.gpu_time_budget,
                                     "the same for the cuda engine (default 60)")->check(CLI::PositiveNumber);
   auto* baseline = app.add_option("--baseline-seconds", o.baseline_seconds,
-                                  "time limit of each NumPy baseline run (default 5)")->check(CLI::PositiveNumber);
+                                  "time limit of each run of a NumPy transcription of the book (default 5)")
+                      ->check(CLI::PositiveNumber);
+  app.add_option("--peer-agents", o.peer_agents,
+                 "agents of every run of a fast peer (NumPy vectorised, Numba, JAX) (default 1000)")
+      ->check(CLI::Range(1u, 10000000u));
   app.add_option("--buckets", o.buckets, "metric buckets per agent (default 10)")->check(CLI::Range(1, 1000000));
   app.add_option("--verify-agents", o.verify_agents, "first agents compared with the reference (default 4)")
       ->check(CLI::Range(1, 64));
@@ -376,8 +404,11 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "sweep seed (default 12345)");
   app.add_option("--json", o.json, "write every measurement to this JSON file");
   app.add_option("--baselines-dir", o.baselines_dir, "folder of the NumPy baseline scripts (default: the source tree's)");
-  app.add_option("--python", o.python, "Python interpreter for the baselines (default python3)");
-  app.add_flag("--no-baselines", o.no_baselines, "skip the NumPy baselines");
+  app.add_option("--python", o.python,
+                 "Python interpreter for the baselines (default: the source tree's .venv-bench/bin/python, made by "
+                 "scripts/setup_baselines.sh, else python3)");
+  app.add_flag("--no-baselines", o.no_baselines, "skip the NumPy transcriptions of the book");
+  app.add_flag("--no-peers", o.no_peers, "skip the fast peers (NumPy vectorised, Numba, JAX)");
   app.add_option("--dynaq", o.dynaq, "the dynaq binary for the end-to-end runs (default: the one built beside)");
   app.add_flag("--no-end-to-end", o.no_end_to_end, "skip the end-to-end `dynaq run` of every measured case");
   app.add_flag("--no-gpu", o.no_gpu, "skip the GPU half even when a GPU is present");

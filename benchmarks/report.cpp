@@ -29,6 +29,8 @@ constexpr double kCudaTargetRandomMaze = 1e10;
 constexpr double kNumpyTargetCpu = 1e3;
 constexpr double kNumpyTargetGpu = 1e5;
 constexpr double kScalingTarget = 0.9;  // "near-linear": at least 90% of threads x one core
+constexpr double kCpuSimdTargetPerCore = 5e8;
+constexpr double kOverFastestPeerTarget = 2.0;  // cpu-1t over the faster of Numba and JAX, per core
 
 // An H100 SXM's published figures, for the projection printed when no GPU is present.
 constexpr int kH100Sms = 132;
@@ -222,15 +224,18 @@ void print_napkins(const BenchRun& run) {
   std::printf("\n");
 }
 
-void print_baselines(const BenchRun& run) {
+namespace {
+
+void print_transcriptions(const BenchRun& run) {
   if (!run.baselines_skipped.empty()) {
-    std::printf("NumPy baselines skipped: %s\n\n", run.baselines_skipped.c_str());
+    std::printf("NumPy transcriptions of the book skipped: %s\n\n", run.baselines_skipped.c_str());
     return;
   }
-  std::printf("NumPy baselines (dyna-maze, %llu real steps per agent, one core, %.3g s each):\n",
+  std::printf("NumPy transcriptions of the book (dyna-maze, %llu real steps per agent, one core, %.3g s each):\n",
               static_cast<unsigned long long>(run.options.steps), run.options.baseline_seconds);
   const std::string all = cpu_all_label(run);
   for (const BaselineResult& b : run.baselines) {
+    if (b.peer) continue;
     if (!b.ran) {
       std::printf("  %-8s n=%-3u skipped: %s\n", b.name.c_str(), b.n, b.skipped.c_str());
       continue;
@@ -250,6 +255,49 @@ void print_baselines(const BenchRun& run) {
     std::printf("  %-8s n=%-3u %s\n", b.name.c_str(), b.n, line.c_str());
   }
   std::printf("\n");
+}
+
+// The dynaq engine a peer run is compared with: cpu-1t for one thread, the all-threads engine
+// for more.
+const Measurement* dynaq_beside(const BenchRun& run, const BaselineResult& b) {
+  const std::string engine = b.threads == 1 ? "cpu-1t" : cpu_all_label(run);
+  if (engine.empty() || !has_engine(run, engine)) return nullptr;
+  return best_measurement(run, engine, "dyna-maze", b.n);
+}
+
+void print_peers(const BenchRun& run) {
+  if (!run.peers_skipped.empty()) {
+    std::printf("fast peers skipped: %s\n\n", run.peers_skipped.c_str());
+    return;
+  }
+  std::printf("fast peers (dyna-maze, %u agents side by side, %llu real steps each; best of %d runs after compiling "
+              "and a correctness check):\n",
+              run.options.peer_agents, static_cast<unsigned long long>(run.options.steps), run.options.repeats);
+  std::printf("  %-22s %5s  %-11s %-11s %-9s %-20s %s\n", "peer", "n", "updates/s", "per CPU-s", "compile s",
+              "check: ep 1, 11-20", "dynaq over it: wall, per CPU-second");
+  for (const BaselineResult& b : run.baselines) {
+    if (!b.peer) continue;
+    if (!b.ran) {
+      std::printf("  %-22s %5u  skipped: %s\n", b.label().c_str(), b.n, b.skipped.c_str());
+      continue;
+    }
+    std::string versus = "-";
+    if (const Measurement* m = dynaq_beside(run, b))
+      versus = m->engine + " " + fixed(m->planning_updates_per_second().median / b.planning_updates_per_second(), 2) +
+               "x, " + fixed(m->planning_updates_per_cpu_second() / b.planning_updates_per_cpu_second(), 2) + "x";
+    std::printf("  %-22s %5u  %-11s %-11s %-9s %-20s %s\n", b.label().c_str(), b.n,
+                si(b.planning_updates_per_second()).c_str(), si(b.planning_updates_per_cpu_second()).c_str(),
+                fixed(b.compile_seconds, 1).c_str(),
+                (fixed(b.check_episode_1, 1) + ", " + fixed(b.check_plateau, 2)).c_str(), versus.c_str());
+  }
+  std::printf("\n");
+}
+
+}  // namespace
+
+void print_baselines(const BenchRun& run) {
+  print_transcriptions(run);
+  print_peers(run);
 }
 
 void evaluate_targets(BenchRun& run) {
@@ -289,6 +337,24 @@ void evaluate_targets(BenchRun& run) {
       "parallel efficiency on " + std::to_string(run.machine.cores) + " logical CPUs",
       all.empty() ? "only one thread available" : "not measured on dyna-maze " + nn);
 
+  add("cpu: planning updates/s per core, dyna-maze " + nn + ", with the agents in SIMD lanes", kCpuSimdTargetPerCore,
+      one, one ? one->planning_updates_per_second().median : 0, one ? "cpu-1t, wall clock" : "",
+      "cpu-1t did not run dyna-maze " + nn);
+
+  const BaselineResult* fastest = nullptr;  // per CPU-second, one thread
+  for (const BaselineResult& b : run.baselines)
+    if (b.peer && b.ran && b.threads == 1 && b.n == n && (b.name == "numba" || b.name == "jax") &&
+        (fastest == nullptr || b.planning_updates_per_cpu_second() > fastest->planning_updates_per_cpu_second()))
+      fastest = &b;
+  add("cpu-1t over the faster of Numba and JAX, one core, per CPU-second, dyna-maze " + nn, kOverFastestPeerTarget,
+      fastest ? one : nullptr,
+      fastest && one ? one->planning_updates_per_cpu_second() / fastest->planning_updates_per_cpu_second() : 0,
+      fastest && one ? "over " + fastest->label() + " (" + si(fastest->planning_updates_per_cpu_second()) +
+                           " per CPU-second); wall clock " +
+                           fixed(one->planning_updates_per_second().median / fastest->planning_updates_per_second(), 2) + "x"
+                     : "",
+      run.peers_skipped.empty() ? "neither Numba nor JAX ran at " + nn : "fast peers skipped: " + run.peers_skipped);
+
   const Measurement* gpu = best_measurement(run, "cuda", "dyna-maze", n, kCudaTargetAgents);
   add("cuda: planning updates/s, dyna-maze, >= 65536 agents, " + nn, kCudaTargetDynaMaze, gpu,
       gpu ? gpu->planning_updates_per_second().median : 0, gpu ? gpu->engine + ", " + std::to_string(gpu->agents) + " agents" : "",
@@ -315,7 +381,7 @@ void evaluate_targets(BenchRun& run) {
 }
 
 void print_targets(const BenchRun& run) {
-  std::printf("targets (issue 5):\n");
+  std::printf("targets:\n");
   for (const Target& t : run.targets) {
     std::printf("  %-13s %s: goal %s", t.status.c_str(), t.name.c_str(), si(t.goal, 2).c_str());
     if (t.status == "not measured") std::printf(" (%s)\n", t.detail.c_str());
@@ -400,18 +466,25 @@ std::string to_json(const BenchRun& run) {
     j << (i + 1 < run.measurements.size() ? ",\n" : "\n");
   }
   j << "  ],\n  \"baselines\": {\"skipped\": " << (run.baselines_skipped.empty() ? "null" : str(run.baselines_skipped))
-    << ", \"env\": \"dyna-maze\", \"runs\": [\n";
+    << ", \"peers_skipped\": " << (run.peers_skipped.empty() ? "null" : str(run.peers_skipped))
+    << ", \"peer_agents\": " << o.peer_agents << ", \"env\": \"dyna-maze\", \"runs\": [\n";
   for (std::size_t i = 0; i < run.baselines.size(); ++i) {
     const BaselineResult& b = run.baselines[i];
-    j << "    {\"name\": " << str(b.name) << ", \"script\": " << str(b.script) << ", \"n\": " << b.n
-      << ", \"steps_per_agent\": " << b.steps;
+    j << "    {\"name\": " << str(b.name) << ", \"label\": " << str(b.label()) << ", \"peer\": "
+      << (b.peer ? "true" : "false") << ", \"threads\": " << b.threads << ", \"script\": " << str(b.script)
+      << ", \"n\": " << b.n << ", \"steps_per_agent\": " << b.steps;
     if (!b.ran) j << ", \"skipped\": " << str(b.skipped) << "}";
     else
       j << ", \"seconds\": " << num(b.seconds) << ", \"cpu_seconds\": " << num(b.cpu_seconds)
         << ", \"planning_updates\": " << b.planning_updates
         << ", \"real_steps\": " << b.real_steps << ", \"agents_completed\": " << b.agents_completed
         << ", \"planning_updates_per_second\": " << num(b.planning_updates_per_second())
-        << ", \"planning_updates_per_cpu_second\": " << num(b.planning_updates_per_cpu_second()) << "}";
+        << ", \"planning_updates_per_cpu_second\": " << num(b.planning_updates_per_cpu_second())
+        << (b.peer ? ", \"compile_seconds\": " + num(b.compile_seconds) + ", \"check_seconds\": " +
+                         num(b.check_seconds) + ", \"check_episode_1_mean\": " + num(b.check_episode_1) +
+                         ", \"check_plateau_11_20\": " + num(b.check_plateau)
+                   : std::string())
+        << "}";
     j << (i + 1 < run.baselines.size() ? ",\n" : "\n");
   }
   j << "  ]},\n  \"napkin\": [\n";

@@ -27,8 +27,15 @@
 //   tables per agent  Q 864 B + model next 864 B + model reward 864 B + observed pairs 864 B
 //                     + counters 72 B = 3528 B (AgentGroup::table_bytes_per_agent()).
 //   one planning update touches about 5 sectors of 32 B (observed pair, model next and reward,
-//   the Q row of the next state, Q of the pair) and runs Philox4x32-10 (about 60 integer
-//   instructions).
+//   the Q row of the next state, Q of the pair) and a quarter of a Philox4x32-10 block: plain
+//   Dyna-Q's updates 4k..4k+3 use the four words of block k (random.hpp), so the block's ~45
+//   integer instructions (10 rounds of 2 multiplies, 2 XORs and the key schedule) cost ~11 per
+//   update instead of ~45 when each update made its own block.
+//   Expected gain of that layout: the straightforward path was counted at 153 SASS instructions
+//   per update (benchmarks/report.cpp), so ~34 fewer is ~119, 1.3x on the issue bound; the shared
+//   version is latency-bound, and the Philox chain (~10 dependent multiply rounds, ~90 cycles)
+//   now overlaps four updates instead of preceding each, ~70 of its ~450 cycles per update: ~1.2x.
+//   No gain where the global version is DRAM-bound (the bytes per update do not change).
 //   global   100 000 agents hold 353 MB, far beyond L2: every update is about 160 B from HBM, so at
 //            most ~2e10 updates/s. Below ~14 000 agents the tables fit L2 and the bound is L2's.
 //            128 threads per block; ptxas: 120 registers, no stack, so at most 512 threads

@@ -62,16 +62,46 @@ TEST(UnitFloat, UsesTheTop24Bits) {
   EXPECT_EQ(unit_float(0xff), 0.0f);
 }
 
-// The host's batches of planning words are the first words of the draws they stand for, keys and
-// counters with high bits set included, the draw index wrapping past 2^32 - 1.
-TEST(AgentRandom, FirstWordsAreTheFirstWordsOfTheDraws) {
+// The planning words of a step are the words of its kPurposePlan blocks in order: word i is word
+// i % 4 of block i / 4 (random.hpp). Pinned against philox4x32_10 itself, whose known answers are
+// checked above.
+TEST(AgentRandom, PlanningWordsAreTheWordsOfThePlanningBlocksInOrder) {
+  const AgentRandom rng = AgentRandom::make(0x0123456789ABCDEFull, 31);
+  for (std::uint32_t i = 0; i < 12; ++i) {
+    const PhiloxBlock block = philox4x32_10(PhiloxBlock{{31, 9, kPurposePlan, i / 4}}, 0x89ABCDEFu, 0x01234567u);
+    EXPECT_EQ(rng.planning_word(9, i), block.word[i % 4]) << "word " << i;
+  }
+}
+
+// Update j takes words j * w .. j * w + w - 1 of the step, w = 1 + action word + outcome word;
+// word[0] is the first, word[1] the action word, word[2] the outcome word (the last).
+TEST(AgentRandom, PlanDrawTakesConsecutiveWordsOfTheStep) {
+  const AgentRandom rng = AgentRandom::make(777, 5);
+  for (std::uint32_t j = 0; j < 20; ++j) {
+    EXPECT_EQ(rng.plan_draw(4, j, false, false).word[0], rng.planning_word(4, j));
+    const PhiloxBlock states = rng.plan_draw(4, j, true, false);
+    EXPECT_EQ(states.word[0], rng.planning_word(4, 2 * j));
+    EXPECT_EQ(states.word[1], rng.planning_word(4, 2 * j + 1));
+    const PhiloxBlock sample = rng.plan_draw(4, j, false, true);
+    EXPECT_EQ(sample.word[0], rng.planning_word(4, 2 * j));
+    EXPECT_EQ(sample.word[2], rng.planning_word(4, 2 * j + 1));
+    const PhiloxBlock both = rng.plan_draw(4, j, true, true);  // spans two blocks when j % 4 is 1 or 2
+    EXPECT_EQ(both.word[0], rng.planning_word(4, 3 * j));
+    EXPECT_EQ(both.word[1], rng.planning_word(4, 3 * j + 1));
+    EXPECT_EQ(both.word[2], rng.planning_word(4, 3 * j + 2));
+  }
+}
+
+// The host's batches of planning words are the same words, keys and counters with high bits set
+// included, the block index wrapping past 2^32 - 1.
+TEST(AgentRandom, BatchedPlanningWordsAreThePlanningWords) {
   for (const AgentRandom rng : {AgentRandom::make(0, 0), AgentRandom::make(0xFEDCBA9876543210ull, 0xFFFFFFFFu),
                                 AgentRandom::make(12345, 77)}) {
-    for (const std::uint32_t first : {0u, 5u, 0xFFFFFFF0u}) {
+    for (const std::uint32_t first_block : {0u, 5u, 0xFFFFFFFAu}) {
       std::uint32_t words[40];
-      rng.first_words(0xDEADBEEFu, kPurposePlan, first, 40, words);
+      rng.planning_words(0xDEADBEEFu, first_block, 10, words);
       for (std::uint32_t k = 0; k < 40; ++k)
-        EXPECT_EQ(words[k], rng.draw(0xDEADBEEFu, kPurposePlan, first + k).word[0]) << "draw " << first + k;
+        EXPECT_EQ(words[k], rng.draw(0xDEADBEEFu, kPurposePlan, first_block + k / 4).word[k % 4]) << "word " << k;
     }
   }
 }

@@ -477,6 +477,14 @@ DYNAQ_HD inline float model_target(const AgentRef& agent, std::uint32_t n_action
   return expectation;
 }
 
+// The words of uniform planning update j after real step t: an action word when drawing states
+// then actions, an outcome word for a count model's sample backup (random.hpp, planning words).
+DYNAQ_HD inline PhiloxBlock planning_draw(const AgentRandom& rng, const AgentParams& params, std::uint32_t t,
+                                          std::uint32_t j) {
+  return rng.plan_draw(t, j, params.planning_draw == PlanningDraw::kStates,
+                       params.model == ModelKind::kCounts && params.backup == BackupKind::kSample);
+}
+
 // One uniform planning update (Dyna-Q, Dyna-Q+, either model) after real step t.
 DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
                                      std::uint32_t now, const PhiloxBlock& plan_draw) {
@@ -491,9 +499,9 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
 // what planning_update does for this case, with the variant checks left out of the loop (and on
 // the host the random words made first, in batches). Same draws, same updates in the same order,
 // so the same bits.
-// How plain_dyna_q_loop makes its random words: in batches, which the host's compiler
-// vectorizes, or one per update, which a GPU thread keeps in registers (a batch would sit in its
-// local memory, and the batches' 64-bit lanes cost two instructions per operation there).
+// How plain_dyna_q_loop makes its random words: in batches of blocks, which the host's compiler
+// vectorizes, or one block per four updates, which a GPU thread keeps in registers (a batch would
+// sit in its local memory, and the batches' 64-bit lanes cost two instructions per operation there).
 enum class PlanningWords { kBatched, kOneAtATime };
 
 #if defined(__CUDA_ARCH__)
@@ -525,14 +533,28 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::ui
     const std::uint32_t entry = model_next[slot];
     q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha, gamma);
   };
+  // One word per update: updates 4k..4k+3 are the four words of planning block k (random.hpp).
   if constexpr (kWords == PlanningWords::kOneAtATime) {
-    for (std::uint32_t j = 0; j < steps; ++j) update(rng.draw(t, kPurposePlan, j).word[0]);
+    std::uint32_t j = 0;
+    for (std::uint32_t block = 0; steps - j >= 4; ++block, j += 4) {
+      const PhiloxBlock words = rng.draw(t, kPurposePlan, block);
+      update(words.word[0]);
+      update(words.word[1]);
+      update(words.word[2]);
+      update(words.word[3]);
+    }
+    if (j < steps) {  // the last 1 to 3 updates take the first words of one more block
+      const PhiloxBlock words = rng.draw(t, kPurposePlan, j / 4);
+      update(words.word[0]);
+      if (j + 1 < steps) update(words.word[1]);
+      if (j + 2 < steps) update(words.word[2]);
+    }
   } else {
-    constexpr std::uint32_t kBatch = 64;
+    constexpr std::uint32_t kBatchBlocks = 16, kBatch = 4 * kBatchBlocks;
     std::uint32_t words[kBatch];
     for (std::uint32_t first = 0; first < steps; first += kBatch) {
       const std::uint32_t count = steps - first < kBatch ? steps - first : kBatch;
-      rng.first_words(t, kPurposePlan, first, count, words);
+      rng.planning_words(t, first / 4, (count + 3) / 4, words);
       for (std::uint32_t k = 0; k < count; ++k) update(words[k]);
     }
   }
@@ -607,7 +629,7 @@ DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
     plain_dyna_q_planning(agent, n_actions, params, rng, t);
   } else {
     for (std::uint32_t j = 0; j < params.planning_steps; ++j)
-      planning_update(agent, n_actions, params, t + 1, rng.draw(t, kPurposePlan, j));
+      planning_update(agent, n_actions, params, t + 1, planning_draw(rng, params, t, j));
   }
 
   c.t += 1;

@@ -17,15 +17,22 @@
 //                            word 2: tie-break among the maximal actions of a greedy choice.
 //   kPurposeEnv    (draw 0)  word 0: outcome of a stochastic transition (compared with the
 //                            pair's integer cumulative thresholds).
-//   kPurposePlan   (draw j)  uniform planning update j of step t, j in [0, n):
-//                            word 0: the observed pair (or, when drawing states then actions,
-//                            the observed state; for Dyna-Q+, the (observed state, action) pair
-//                            or the observed state); word 1: the action (states-then-actions
-//                            draws only); word 2: the outcome replayed by a count-based model's
-//                            sample backup. Prioritized sweeping draws nothing when planning.
-//                            Planning for a new task (experiments.hpp) continues the agent's
-//                            stream at t = the real steps it took, j = 0, 1, ...
-// Unused words are simply discarded; a draw that is not needed (one start state, one outcome,
+//   kPurposePlan   (draw k)  block k of the planning words of step t (below).
+//
+// Planning words. The planning updates of real step t read one stream of 32-bit words:
+//   planning word i of step t = word (i mod 4) of the kPurposePlan block with draw index i / 4,
+// so no word of a block is thrown away. Update j of step t (j in [0, n)) takes w consecutive
+// words, i = j * w, ..., j * w + w - 1, where w = 1 + (an action word) + (an outcome word):
+//   first word        the observed pair (or, when drawing states then actions, the observed
+//                     state; for Dyna-Q+, the (observed state, any action) pair or the state);
+//   an action word    the action, when drawing states then actions (PlanningDraw::kStates);
+//   an outcome word   the outcome replayed by a count-based model's sample backup.
+// Plain Dyna-Q (pairs, last-outcome model) has w = 1: updates 4k..4k+3 of step t are the four
+// words of block k. plan_draw() returns update j's words in the places the planning code reads
+// them (word[0] first, word[1] action, word[2] outcome); a draw that spans two blocks (w = 3)
+// makes both. Prioritized sweeping draws nothing when planning. Planning for a new task
+// (experiments.hpp) continues the agent's stream at t = the real steps it took, j = 0, 1, ...
+// Unused words of the other purposes are discarded; a draw that is not needed (one start state, one outcome,
 // a unique maximum) is not made, which cannot shift any other draw because none is sequential.
 //
 // Integers are turned into choices without floating point:
@@ -54,7 +61,7 @@ constexpr std::uint32_t kWeyl1 = 0xBB67AE85u;  // sqrt(3) - 1
 // Philox4x32 with 10 rounds (Salmon et al., SC11), as in Random123 and cuRAND, on four 32-bit
 // words in place. `Word` holds them: std::uint32_t, or std::uint64_t lanes (high halves zero),
 // with which a host loop over independent blocks vectorizes without packing products back into
-// 32-bit lanes between rounds (first_words; 1.25x planning updates/s on AVX-512).
+// 32-bit lanes between rounds (planning_words; 1.25x planning updates/s on AVX-512).
 template <typename Word>
 DYNAQ_HD DYNAQ_FORCEINLINE void philox4x32_10_rounds(Word& c0, Word& c1, Word& c2, Word& c3, Word key0, Word key1) {
   using namespace philox_detail;
@@ -109,16 +116,37 @@ struct AgentRandom {
                          key0, key1);
   }
 
-  // Word 0 of draws first_draw, ..., first_draw + count - 1: the same words as draw(), made in a
-  // loop the host compiler vectorizes, since the draws are independent. Host only: on a GPU the
-  // 64-bit lanes would cost two instructions per operation.
-  void first_words(std::uint32_t time_step, RandomPurpose purpose, std::uint32_t first_draw,
-                            std::uint32_t count, std::uint32_t* out) const {
-    for (std::uint32_t k = 0; k < count; ++k) {
-      std::uint64_t c0 = agent, c1 = time_step, c2 = static_cast<std::uint32_t>(purpose),
-                    c3 = static_cast<std::uint32_t>(first_draw + k);
+  // Planning word i of step t (the layout above). One Philox block per call: for tests and
+  // one-off words; the planning loops make a block per four words.
+  DYNAQ_HD std::uint32_t planning_word(std::uint32_t time_step, std::uint32_t i) const {
+    return draw(time_step, kPurposePlan, i / 4).word[i % 4];
+  }
+
+  // Planning update j's words (the layout above): word[0] its first word, word[1] its action word
+  // and word[2] its outcome word when it has them (else 0).
+  DYNAQ_HD PhiloxBlock plan_draw(std::uint32_t time_step, std::uint32_t j, bool action_word,
+                                 bool outcome_word) const {
+    const std::uint32_t per_draw = 1u + (action_word ? 1u : 0u) + (outcome_word ? 1u : 0u);
+    const std::uint32_t first = j * per_draw, last = first + per_draw - 1;
+    const PhiloxBlock a = draw(time_step, kPurposePlan, first / 4);
+    const PhiloxBlock b = last / 4 == first / 4 ? a : draw(time_step, kPurposePlan, last / 4);
+    const auto word = [&](std::uint32_t i) { return i / 4 == first / 4 ? a.word[i % 4] : b.word[i % 4]; };
+    return PhiloxBlock{{word(first), action_word ? word(first + 1) : 0u, outcome_word ? word(last) : 0u, 0u}};
+  }
+
+  // Planning words 4 * first_block, ..., 4 * (first_block + blocks) - 1 of step t into out: the
+  // same words as planning_word(), made in a loop the host compiler vectorizes, since the blocks
+  // are independent. Host only: on a GPU the 64-bit lanes would cost two instructions per operation.
+  void planning_words(std::uint32_t time_step, std::uint32_t first_block, std::uint32_t blocks,
+                      std::uint32_t* out) const {
+    for (std::uint32_t k = 0; k < blocks; ++k) {
+      std::uint64_t c0 = agent, c1 = time_step, c2 = static_cast<std::uint32_t>(kPurposePlan),
+                    c3 = static_cast<std::uint32_t>(first_block + k);
       philox4x32_10_rounds<std::uint64_t>(c0, c1, c2, c3, key0, key1);
-      out[k] = static_cast<std::uint32_t>(c0);
+      out[4 * k] = static_cast<std::uint32_t>(c0);
+      out[4 * k + 1] = static_cast<std::uint32_t>(c1);
+      out[4 * k + 2] = static_cast<std::uint32_t>(c2);
+      out[4 * k + 3] = static_cast<std::uint32_t>(c3);
     }
   }
 };

@@ -63,7 +63,12 @@ class ReferenceAgent {
     if (prioritized) {
       sweep_priorities(s, a);
     } else {
-      for (std::uint32_t j = 0; j < params_.planning_steps; ++j) plan_once(random_.draw(t, kPurposePlan, j), t + 1);
+      // Update j's words: random.hpp's planning words, with an action word when drawing states
+      // then actions and an outcome word for a count model's sample backup.
+      const bool action_word = params_.planning_draw == PlanningDraw::kStates;
+      const bool outcome_word = counts() && params_.backup == BackupKind::kSample;
+      for (std::uint32_t j = 0; j < params_.planning_steps; ++j)
+        plan_once(random_.plan_draw(t, j, action_word, outcome_word), t + 1);
     }
     ++time_;
     ++episode_steps_;

@@ -94,7 +94,7 @@ NewTaskResult run_new_task(const NewTaskOptions& options, Engine& engine) {
     const auto now = static_cast<std::uint32_t>(learned.total_steps[i]);
     if (counters.n_observed_pairs > 0)
       for (std::uint32_t j = 0; j < options.planning_updates; ++j)
-        planning_update(agent, n_actions, params, now, random.draw(now, kPurposePlan, j));
+        planning_update(agent, n_actions, params, now, planning_draw(random, params, now, j));
     transferred.push_back(evaluate_greedy(q.data(), task));
   }
 
