@@ -59,6 +59,30 @@ void read_peer_fields(const std::string& out, BaselineResult& result) {
   result.check_plateau = json_field(out, "plateau_11_20");
 }
 
+// Runs a baseline's command (its stderr, where a failed check says why, is ours) and reads the
+// figures every baseline prints, then those `read_more` reads; whatever fails is said in
+// result.skipped.
+void run_and_read(const std::string& command, BaselineResult& result,
+                  void (*read_more)(const std::string& out, BaselineResult& result)) {
+  int status = 0;
+  const std::string out = output_of(command, status);
+  if (status != 0) {
+    result.skipped = "'" + command + "' failed (exit status " + std::to_string(status) + ")";
+    return;
+  }
+  try {
+    result.seconds = json_field(out, "seconds");
+    result.cpu_seconds = json_field(out, "cpu_seconds");
+    result.planning_updates = static_cast<std::uint64_t>(json_field(out, "planning_updates"));
+    result.real_steps = static_cast<std::uint64_t>(json_field(out, "real_steps"));
+    result.agents_completed = static_cast<std::uint64_t>(json_field(out, "agents_completed"));
+    if (read_more) read_more(out, result);
+    result.ran = true;
+  } catch (const std::exception& e) {
+    result.skipped = std::string("could not read its output: ") + e.what();
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& peer_names() {
@@ -95,22 +119,7 @@ BaselineResult run_baseline(const Options& options, const std::string& name, std
   const std::string command = "timeout -k 5 " + std::string(kill_after) + " " + shell_quote(baseline_python(options)) + " " +
                               shell_quote(result.script) + " --n " + std::to_string(n) + " --steps " +
                               std::to_string(options.steps) + " --time-limit " + limit;
-  int status = 0;
-  const std::string out = output_of(command, status);
-  if (status != 0) {
-    result.skipped = "'" + command + "' failed (exit status " + std::to_string(status) + ")";
-    return result;
-  }
-  try {
-    result.seconds = json_field(out, "seconds");
-    result.cpu_seconds = json_field(out, "cpu_seconds");
-    result.planning_updates = static_cast<std::uint64_t>(json_field(out, "planning_updates"));
-    result.real_steps = static_cast<std::uint64_t>(json_field(out, "real_steps"));
-    result.agents_completed = static_cast<std::uint64_t>(json_field(out, "agents_completed"));
-    result.ran = true;
-  } catch (const std::exception& e) {
-    result.skipped = std::string("could not read its output: ") + e.what();
-  }
+  run_and_read(command, result, nullptr);
   return result;
 }
 
@@ -139,23 +148,7 @@ BaselineResult run_peer(const Options& options, const std::string& name, std::ui
                               std::to_string(options.steps) + " --agents " + std::to_string(options.peer_agents) +
                               " --threads " + std::to_string(threads) + " --repeats " +
                               std::to_string(options.repeats) + " --seed " + std::to_string(options.seed);
-  int status = 0;
-  const std::string out = output_of(command, status);  // its stderr (a failed check says why) is ours
-  if (status != 0) {
-    result.skipped = "'" + command + "' failed (exit status " + std::to_string(status) + ")";
-    return result;
-  }
-  try {
-    result.seconds = json_field(out, "seconds");
-    result.cpu_seconds = json_field(out, "cpu_seconds");
-    result.planning_updates = static_cast<std::uint64_t>(json_field(out, "planning_updates"));
-    result.real_steps = static_cast<std::uint64_t>(json_field(out, "real_steps"));
-    result.agents_completed = static_cast<std::uint64_t>(json_field(out, "agents_completed"));
-    read_peer_fields(out, result);
-    result.ran = true;
-  } catch (const std::exception& e) {
-    result.skipped = std::string("could not read its output: ") + e.what();
-  }
+  run_and_read(command, result, read_peer_fields);
   return result;
 }
 

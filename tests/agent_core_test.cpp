@@ -35,7 +35,7 @@ TEST(AgentCore, TheBranchFreeGreedyActionOfFourIsGreedyBy) {
   EXPECT_EQ(rows, 2401);
 }
 
-// The GPU's planning loop draws one word per update; the host's makes them in batches. Both run
+// The GPU's planning loop draws one block per four updates; the host's makes them in batches. Both run
 // here, with the maze-shaped and the general loop, from the same tables: every Q bit the same.
 TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
   constexpr std::uint32_t kStates = 6, kActions = 4, kPairs = kStates * kActions;
@@ -67,16 +67,18 @@ TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
     start.observed[p] = (p * 5) % kPairs;
   }
   start.counters.n_observed_pairs = 17;
-  const AgentParams params{0.3f, 0.9f, 0.0f, 0, 150, 0, PlanningDraw::kPairs};  // 150: three batches
   const AgentRandom rng = AgentRandom::make(2026, 41);
-
-  Tables batched = start, one = start, general = start;
-  plain_dyna_q_loop<kActions, true, PlanningWords::kBatched>(batched.ref(), kActions, params, rng, 77);
-  plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime>(one.ref(), kActions, params, rng, 77);
-  plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(general.ref(), kActions, params, rng, 77);
-  EXPECT_NE(std::memcmp(batched.q.data(), start.q.data(), kPairs * sizeof(float)), 0) << "the loop updated Q";
-  EXPECT_EQ(std::memcmp(batched.q.data(), one.q.data(), kPairs * sizeof(float)), 0);
-  EXPECT_EQ(std::memcmp(batched.q.data(), general.q.data(), kPairs * sizeof(float)), 0);
+  // Every tail of a block of four (n mod 4 = 0..3), less than one batch, and three batches.
+  for (const std::uint32_t n : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 63u, 64u, 65u, 150u, 151u}) {
+    const AgentParams params{0.3f, 0.9f, 0.0f, 0, n, 0, PlanningDraw::kPairs};
+    Tables batched = start, one = start, general = start;
+    plain_dyna_q_loop<kActions, true, PlanningWords::kBatched>(batched.ref(), kActions, params, rng, 77);
+    plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime>(one.ref(), kActions, params, rng, 77);
+    plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(general.ref(), kActions, params, rng, 77);
+    EXPECT_NE(std::memcmp(batched.q.data(), start.q.data(), kPairs * sizeof(float)), 0) << "n " << n << ": Q updated";
+    EXPECT_EQ(std::memcmp(batched.q.data(), one.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
+    EXPECT_EQ(std::memcmp(batched.q.data(), general.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
+  }
 }
 
 }  // namespace

@@ -132,24 +132,7 @@ RunOutcome execute(const cli::RunOptions& o, const std::string& command, PythonL
   const std::string out = !o.resume.empty() ? o.resume : o.out;
   const std::string chunk_folder = (fs::path(out) / "chunks").string();
   cli::OutputFolderLock folder_lock(out, o.resume.empty() ? "--out" : "--resume");
-  if (!o.resume.empty()) {
-    // As `dynaq run --resume`: the stored configuration was read back as the options; others
-    // given beside it may change only how the run executes.
-    std::ifstream stored_file(chunk_folder + "/config.toml", std::ios::binary);
-    const std::string stored((std::istreambuf_iterator<char>(stored_file)), std::istreambuf_iterator<char>());
-    if (stored != config_text)
-      throw InputError("--resume " + out + ": a resumed run keeps the configuration it started with (" + chunk_folder +
-                       "/config.toml); give only engine options (backend, threads, batch) beside resume");
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(chunk_folder, error))
-      if (entry.path().filename().string().find(".partial-") != std::string::npos) fs::remove(entry.path(), error);
-  } else {
-    cli::prepare_output_folder(out, o.overwrite, "--out");
-    ResultFileSet files(chunk_folder);
-    files.open("config.toml") << config_text;
-    files.commit();
-  }
-  chunks_in_folder(sweep, chunk_folder, identity);  // refuses chunks of another run
+  cli::prepare_run_folder(o, out, sweep, config_text, identity);
 
   SweepRunControl control;
   control.chunk_folder = chunk_folder;
@@ -173,16 +156,7 @@ RunOutcome execute(const cli::RunOptions& o, const std::string& command, PythonL
   execution.command = command;
   execution.engine = engine->name();
   execution.device = engine->device();
-  if (engine->name() == "cuda") {
-    execution.statistics_backend = "cuda";
-    execution.summarize_columns = make_cuda_column_summarizer();
-    if (o.backend == "auto")
-      execution.summarize_columns =
-          with_host_fallback(execution.summarize_columns, [&execution](const std::string& failure) {
-            std::cerr << "dynaq: warning: statistics on the GPU failed (" << failure << "); computing them on the host\n";
-            execution.statistics_backend = "cpu";
-          });
-  }
+  cli::choose_statistics_backend(execution, *engine, o.backend);
   execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   execution.extra_json = "\"chunks_resumed\": " + std::to_string(report.chunks_present) +
                          ", \"chunks_run\": " + std::to_string(report.chunks_run);

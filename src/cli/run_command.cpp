@@ -141,6 +141,35 @@ std::unique_ptr<Engine> make_engine(const std::string& backend, const std::strin
   throw InputError("--backend: '" + backend + "' is not one of: auto, reference, cpu, cuda");
 }
 
+void prepare_run_folder(const RunOptions& o, const std::string& out, const Sweep& sweep, const std::string& config_text,
+                        const ChunkIdentity& identity) {
+  if (!o.resume.empty()) {
+    check_resumed_configuration(out, read_text(chunk_folder(out) + "/config.toml"), config_text);
+    remove_temporaries(out);
+    remove_temporaries(chunk_folder(out));
+  } else {
+    prepare_output_folder(out, o.overwrite, "--out");
+    ResultFileSet files(chunk_folder(out));
+    files.open("config.toml") << config_text;
+    files.commit();
+  }
+  chunks_in_folder(sweep, chunk_folder(out), identity);  // refuses chunks of another run
+}
+
+// Curves are summarised where the agents ran: the GPU's statistics have the host's bits. Under
+// auto, a failure there moves them to the host, as a failing engine moves the agents.
+void choose_statistics_backend(ExecutionInfo& execution, const Engine& engine, const std::string& backend) {
+  if (engine.name() != "cuda") return;
+  execution.statistics_backend = "cuda";
+  execution.summarize_columns = make_cuda_column_summarizer();
+  if (backend == "auto")
+    execution.summarize_columns =
+        with_host_fallback(execution.summarize_columns, [&execution](const std::string& failure) {
+          warn("statistics on the GPU failed (" + failure + "); computing them on the host");
+          execution.statistics_backend = "cpu";  // summary.json is written after every point
+        });
+}
+
 namespace {
 
 // ---- Progress on a terminal ------------------------------------------------------------------
@@ -278,17 +307,7 @@ std::string execute(const RunOptions& o) {
   if (lead) {
     try {
       folder_lock.emplace(out, o.resume.empty() ? "--out" : "--resume");
-      if (!o.resume.empty()) {
-        check_resumed_configuration(out, read_text(chunk_folder(out) + "/config.toml"), config_text);
-        remove_temporaries(out);
-        remove_temporaries(chunk_folder(out));
-      } else {
-        prepare_output_folder(out, o.overwrite, "--out");
-        ResultFileSet files(chunk_folder(out));
-        files.open("config.toml") << config_text;
-        files.commit();
-      }
-      chunks_in_folder(sweep, chunk_folder(out), identity);  // refuses chunks of another run
+      prepare_run_folder(o, out, sweep, config_text, identity);
     } catch (const InputError& e) {
       verdict = std::string("!") + e.what();
     }
@@ -345,18 +364,7 @@ std::string execute(const RunOptions& o) {
   execution.command = command_text;
   execution.engine = engine->name();
   execution.device = engine->device();
-  // Curves are summarised where the agents ran: the GPU's statistics have the host's bits. Under
-  // auto, a failure there moves them to the host, as a failing engine moves the agents.
-  if (engine->name() == "cuda") {
-    execution.statistics_backend = "cuda";
-    execution.summarize_columns = make_cuda_column_summarizer();
-    if (o.backend == "auto")
-      execution.summarize_columns =
-          with_host_fallback(execution.summarize_columns, [&execution](const std::string& failure) {
-            warn("statistics on the GPU failed (" + failure + "); computing them on the host");
-            execution.statistics_backend = "cpu";  // summary.json is written after every point
-          });
-  }
+  choose_statistics_backend(execution, *engine, o.backend);
   execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Chunks found done (a resumed run) and run now, by this process or, under mpirun, by all.
   execution.extra_json = "\"chunks_resumed\": " + std::to_string(report.chunks_present);
