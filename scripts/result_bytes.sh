@@ -44,4 +44,5 @@ rm -rf "$out/shard0" "$out/shard1" "$out/merged/chunks"
 "$dynaq" experiment example-8.4 --max-resolution 2 --seeds 5 --out "$out/example" >"$out/example.stdout" 2>&1 || true
 "$dynaq" experiment new-task --seeds 10 --planning-updates 500 --out "$out/new_task" >"$out/new_task.stdout" 2>&1 || true
 find "$out" -name '*.json' -path '*example*' -exec sed -i -E '/seconds/d' {} +
+grep -rl --null "$out" "$out" | xargs -0 -r sed -i "s|$out|OUT|g"  # the folder named in outputs
 echo "result bytes of $dynaq written to $out"

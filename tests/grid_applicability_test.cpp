@@ -1,6 +1,6 @@
 // The grid is not a blind Cartesian product: parameters that do not apply to a point's
 // algorithm or model collapse, and values that apply nowhere are refused naming both options.
-#include "dynaq/grid_applicability.hpp"
+#include "dynaq/sweep/applicability.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "dynaq/errors.hpp"
 #include "dynaq/mdp_json.hpp"
 #include "dynaq/option_values.hpp"
-#include "dynaq/varying_axes.hpp"
+#include "dynaq/sweep/varying_axes.hpp"
 
 namespace dynaq {
 namespace {

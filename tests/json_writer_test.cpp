@@ -34,6 +34,16 @@ TEST(JsonWriter, BlocksPutEachMemberOnItsOwnIndentedLine) {
             "  \"inline\": {\"y\": 18446744073709551615}\n}");
 }
 
+TEST(JsonWriter, TextForInsertionIsIndentedAsItWillStand) {
+  std::ostringstream inner_text;
+  JsonWriter inner(inner_text, 1);
+  inner.begin_array(Layout::kBlock).value(1).value(2).end_array();
+  std::ostringstream out;
+  JsonWriter json(out);
+  json.begin_object(Layout::kBlock).key("list").raw(inner_text.str()).end_object();
+  EXPECT_EQ(out.str(), "{\n  \"list\": [\n    1,\n    2\n  ]\n}");
+}
+
 TEST(JsonWriter, NonFiniteNumbersAreNull) {
   std::ostringstream out;
   JsonWriter json(out);

@@ -26,6 +26,9 @@ class JsonWriter {
   enum class Layout { kInline, kBlock };
 
   explicit JsonWriter(std::ostream& out) : out_(out) {}
+  // A writer whose text will be inserted (raw()) `depth` blocks deep into another's: its blocks
+  // are indented as they will stand there.
+  JsonWriter(std::ostream& out, std::size_t depth) : out_(out), base_depth_(depth) {}
 
   // Containers, as a value (after key() or as an array element).
   JsonWriter& begin_object(Layout layout = Layout::kInline) { return open('{', layout); }
@@ -75,6 +78,7 @@ class JsonWriter {
 
   std::ostream& out_;
   std::vector<Level> levels_;
+  std::size_t base_depth_ = 0;
   bool after_key_ = false;
 };
 

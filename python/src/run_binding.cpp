@@ -1,6 +1,6 @@
 // dynaq.run's C++ side: `dynaq run` with the arguments Python built, through the command line's
-// own option table, checks, planning, engines and result writers, into a results folder. The
-// steps are those of src/cli/run_command.cpp's execute() for one process; what differs is
+// own option table, checks, planning, engines and result writers, into a results folder: the
+// steps of src/cli/run_steps.hpp, as `dynaq run` takes them in one process. What differs is
 // only how a run reports progress and stops: through Python (a callback, and Ctrl-C seen by
 // Python's own signal handler) rather than a terminal bar and a signal handler of its own.
 #include <nanobind/stl/function.h>
@@ -12,20 +12,16 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "bindings.hpp"
 #include "commands.hpp"
-#include "dynaq/cuda_statistics.hpp"
-#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
-#include "dynaq/result_files.hpp"
 #include "dynaq/sweep.hpp"
 #include "options.hpp"
+#include "run_steps.hpp"
 
 namespace dynaq::python {
 
@@ -111,60 +107,33 @@ struct RunOutcome {
 
 RunOutcome execute(const cli::RunOptions& o, const std::string& command, PythonLink& link) {
   const auto start = std::chrono::steady_clock::now();
-  const SweepSpec spec = cli::spec_from(o);
-  const auto [shard_index, shard_count] = cli::parse_shard(o.shard);
-  const int threads = parse_thread_count(o.threads, "--threads");
-  const std::uint64_t batch = parse_count(o.batch, "--batch");
-  if (batch > 0xFFFFFFFFull) throw InputError("--batch " + o.batch + " is more than 2^32 - 1 agents");
-  if (!o.resume.empty() && !o.out.empty())
-    throw InputError("--out cannot be given with --resume: a resumed run finishes in its own folder");
   if (o.resume.empty() && o.out.empty()) throw std::logic_error("dynaq.run passes --out or --resume");
-  const Sweep sweep = plan_sweep(spec);
-  check_environment_fingerprints(o.env_fingerprint, spec.values("env"), sweep.environment_fingerprints);
+  const cli::RunPlan plan = cli::plan_run(o);
   RunOutcome outcome;
-  for (const Environment& env : sweep.environments)
+  for (const Environment& env : plan.sweep.environments)
     outcome.warnings.insert(outcome.warnings.end(), env.warnings.begin(), env.warnings.end());
-  std::unique_ptr<Engine> engine = cli::make_engine(o.backend, o.cuda_kernel, threads, static_cast<std::uint32_t>(batch));
+  const std::unique_ptr<Engine> engine = cli::make_engine(o.backend, o.cuda_kernel, plan.threads, plan.batch);
+  const std::string out = cli::run_folder(o);
+  const cli::OutputFolderLock folder_lock(out, o.resume.empty() ? "--out" : "--resume");
+  cli::prepare_run_folder(o, out, plan);
 
-  const std::string shard_text = shard_count > 1 ? std::to_string(shard_index) + "/" + std::to_string(shard_count) : "";
-  const std::string config_text = cli::effective_config(sweep, shard_text);
-  const ChunkIdentity identity{DYNAQ_VERSION, cli::config_hash(sweep)};
-  const std::string out = !o.resume.empty() ? o.resume : o.out;
-  const std::string chunk_folder = (fs::path(out) / "chunks").string();
-  cli::OutputFolderLock folder_lock(out, o.resume.empty() ? "--out" : "--resume");
-  cli::prepare_run_folder(o, out, sweep, config_text, identity);
-
-  SweepRunControl control;
-  control.chunk_folder = chunk_folder;
-  control.identity = identity;
-  control.shard_index = shard_index;
-  control.shard_count = shard_count;
-  control.threads = threads;
+  SweepRunControl control = cli::run_control(plan, out);
   control.progress = [&link](std::uint64_t done, std::uint64_t total) { link.update(done, total); };
   control.chunk_stored = [&link](std::uint64_t) { link.stop_if_asked(); };
-  const SweepRunReport report = run_sweep(sweep, *engine, control);
+  const SweepRunReport report = run_sweep(plan.sweep, *engine, control);
   outcome.engine = engine->name();
   outcome.device = engine->device();
   outcome.chunks_run = report.chunks_run;
   outcome.chunks_present = report.chunks_present;
-  outcome.chunks = sweep.chunks.size();
+  outcome.chunks = plan.sweep.chunks.size();
   outcome.seconds = report.seconds;
-  if (shard_count > 1) return outcome;
+  if (plan.shard_count > 1) return outcome;
 
-  const ChunkFiles files = collect_chunk_files(sweep, {chunk_folder}, identity);
-  ExecutionInfo execution;
-  execution.command = command;
-  execution.engine = engine->name();
-  execution.device = engine->device();
+  ExecutionInfo execution = cli::execution_of(command, *engine, report, start);
   cli::choose_statistics_backend(execution, *engine, o.backend);
-  execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  execution.extra_json = "\"chunks_resumed\": " + std::to_string(report.chunks_present) +
-                         ", \"chunks_run\": " + std::to_string(report.chunks_run);
-  const WrittenResults written = write_sweep_results(sweep, files, out, execution, config_text);
-  std::error_code error;
-  fs::remove_all(chunk_folder, error);
+  const WrittenResults written = cli::write_run_results(plan, out, execution);
   outcome.folder = out;
-  outcome.table = results_table(sweep, written);
+  outcome.table = results_table(plan.sweep, written);
   outcome.files = written.files;
   return outcome;
 }

@@ -48,23 +48,6 @@ class OutputFolderLock {
   int fd_ = -1;
 };
 
-// The engine --backend names (auto, reference, cpu, cuda), with --cuda-kernel, --threads and
-// --batch already parsed; `auto` takes the GPU when one is present. Throws InputError.
-std::unique_ptr<Engine> make_engine(const std::string& backend, const std::string& kernel, int threads,
-                                    std::uint32_t batch);
-
-// Readies `out` for a run (`dynaq run`'s and the Python module's): a resumed run must have the
-// configuration it started with (environments compared by content) and loses its writers'
-// leftovers; a new one gets a prepared folder with config.toml. Then refuses chunks of another
-// run. Throws InputError.
-void prepare_run_folder(const RunOptions& o, const std::string& out, const Sweep& sweep, const std::string& config_text,
-                        const ChunkIdentity& identity);
-
-// Sets where the statistics over seeds are computed: on the GPU when the agents ran there, with
-// a fall-back to the host (and a warning) under --backend auto. `execution` must stay where it
-// is until the results are written: the fall-back writes into it.
-void choose_statistics_backend(ExecutionInfo& execution, const Engine& engine, const std::string& backend);
-
 // The experiment `dynaq` runs when given no arguments.
 int run_default_experiment();
 

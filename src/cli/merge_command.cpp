@@ -117,7 +117,7 @@ void merge(const MergeOptions& o, const std::string& command) {
   parser.parse(args);
   const Sweep sweep = plan_sweep(spec_from(options));
   check_environment_fingerprints(options.env_fingerprint, sweep.spec.values("env"), sweep.environment_fingerprints);
-  const ChunkIdentity identity{DYNAQ_VERSION, config_hash(sweep)};
+  const ChunkIdentity identity = chunk_identity(sweep);
 
   std::vector<std::string> chunk_folders;
   for (const ShardFolder& shard : shards) chunk_folders.push_back((fs::path(shard.folder) / "chunks").string());
@@ -130,10 +130,7 @@ void merge(const MergeOptions& o, const std::string& command) {
   execution.engine = "merge";
   execution.device = "";
   execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  execution.extra_json = "\"shards\": [";
-  for (std::size_t k = 0; k < shards.size(); ++k)
-    execution.extra_json += (k ? ", " : "") + json_string(shards[k].folder);
-  execution.extra_json += "]";
+  for (const ShardFolder& shard : shards) execution.merged_shards.push_back(shard.folder);
   const WrittenResults written = write_sweep_results(sweep, files, o.out, execution, effective_config(sweep, ""));
   if (!o.quiet) {
     std::cout << results_table(sweep, written);

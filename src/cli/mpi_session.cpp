@@ -117,7 +117,7 @@ std::vector<std::string> MpiSession::gather(const std::string& text) const {
   return {text};
 }
 
-std::string bind_rank_to_gpu(const MpiSession& session) {
+RankExecution bind_rank_to_gpu(const MpiSession& session) {
   // GPUs on this node: those CUDA_VISIBLE_DEVICES lists, or else those the NVIDIA driver shows.
   std::vector<std::string> devices;
   if (const char* visible = std::getenv("CUDA_VISIBLE_DEVICES")) {
@@ -139,15 +139,17 @@ std::string bind_rank_to_gpu(const MpiSession& session) {
   }
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  std::string gpu = "null";
+  RankExecution binding;
+  binding.rank = session.rank();
+  binding.host = host;
+  binding.local_rank = session.local_rank();
   if (!devices.empty()) {
     const std::string& device = devices[static_cast<std::size_t>(session.local_rank()) % devices.size()];
     // Every CUDA context this process makes from now on sees only its own GPU.
     setenv("CUDA_VISIBLE_DEVICES", device.c_str(), 1);
-    gpu = json_string(device);
+    binding.gpu = device;
   }
-  return "{\"rank\": " + std::to_string(session.rank()) + ", \"host\": " + json_string(host) +
-         ", \"local_rank\": " + std::to_string(session.local_rank()) + ", \"gpu\": " + gpu + "}";
+  return binding;
 }
 
 }  // namespace dynaq::cli

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "dynaq/sweep/results.hpp"
+
 namespace dynaq::cli {
 
 class MpiSession {
@@ -39,8 +41,8 @@ class MpiSession {
   bool started_ = false;
 };
 
-// This rank's node, local rank and GPU binding as a JSON object. Each rank on a node gets its
+// This rank's node, local rank and GPU binding (chunks_run left 0). Each rank on a node gets its
 // own GPU, local rank modulo the node's GPU count (CUDA_VISIBLE_DEVICES is narrowed to it).
-std::string bind_rank_to_gpu(const MpiSession& session);
+RankExecution bind_rank_to_gpu(const MpiSession& session);
 
 }  // namespace dynaq::cli

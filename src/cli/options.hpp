@@ -61,13 +61,6 @@ std::vector<std::string> config_arguments(const ConfigDocument& config, const st
 // ("--alpha 1.5 is outside ..." from a file becomes "sweep.toml:3:9: --alpha 1.5 is ...").
 std::string locate_in_config(const std::string& message);
 
-// config.toml: every option that determines the results, resolved, as TOML that --config
-// reads back. `shard` is "K/N" for one shard of a sharded run, else "".
-std::string effective_config(const Sweep& sweep, const std::string& shard);
-// The configuration's fingerprint (the same for every shard of one sweep, and for the same
-// environments given by other paths: it hashes content_identity_text).
-std::uint64_t config_hash(const Sweep& sweep);
-
 // The command line as one string, for the summary (so that a run can be repeated).
 std::string command_line(int argc, const char* const* argv);
 

@@ -15,25 +15,21 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
 
 #include "commands.hpp"
-#include "dynaq/cuda_runtime_checks.hpp"
-#include "dynaq/cuda_statistics.hpp"
 #include "dynaq/engine.hpp"
-#include "dynaq/environment_fingerprint.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/result_files.hpp"
 #include "dynaq/sweep.hpp"
 #include "mpi_session.hpp"
 #include "options.hpp"
 #include "presets.hpp"
+#include "run_steps.hpp"
 
 namespace dynaq::cli {
 
@@ -43,132 +39,7 @@ namespace fs = std::filesystem;
 
 std::string command_text;
 
-std::string timestamp() {
-  const std::time_t now = std::time(nullptr);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", std::localtime(&now));
-  return buffer;
-}
-
-// A fresh folder name under dynaq-runs/ that no earlier run used.
-std::string default_output_folder(const std::string& stem) {
-  const std::string base = "dynaq-runs/" + stem + "-" + timestamp();
-  std::string candidate = base;
-  for (int k = 2; fs::exists(candidate); ++k) candidate = base + "-" + std::to_string(k);
-  return candidate;
-}
-
-std::string chunk_folder(const std::string& out) { return (fs::path(out) / "chunks").string(); }
-
-// Files a stopped writer left under temporary names are never results.
-void remove_temporaries(const std::string& folder) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(folder, error))
-    if (entry.path().filename().string().find(".partial-") != std::string::npos) fs::remove(entry.path(), error);
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The option lines of a config.toml (comments left out), by key.
-std::map<std::string, std::string> config_lines(const std::string& text) {
-  std::map<std::string, std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#' || line[0] == '[') continue;
-    lines[line.substr(0, line.find(" = "))] = line;
-  }
-  return lines;
-}
-
-void check_resumed_configuration(const std::string& folder, const std::string& stored, const std::string& effective) {
-  // Environments are compared by content: the same file under another path resumes.
-  const auto before = config_lines(content_identity_text(stored)), now = config_lines(content_identity_text(effective));
-  std::string differences;
-  for (const auto& [key, line] : now) {
-    const auto it = before.find(key);
-    if (it == before.end() || it->second != line)
-      differences += "\n  " + (it == before.end() ? std::string("(unset)") : it->second) + "  became  " + line;
-  }
-  for (const auto& [key, line] : before)
-    if (now.find(key) == now.end()) differences += "\n  " + line + "  became  (unset)";
-  if (!differences.empty())
-    throw InputError("--resume " + folder + ": a resumed run keeps the configuration it started with (" +
-                     chunk_folder(folder) + "/config.toml), but these options differ:" + differences);
-}
-
-void warn(const std::string& text) { std::cerr << "dynaq: warning: " << text << "\n"; }
-
 }  // namespace
-
-// auto: the cuda engine when a GPU is present, else the cpu engine. The cuda engine checks itself
-// against the cpu engine before each group, and should it fail there (or any CUDA call fail),
-// the run goes on on the cpu engine with a warning: every engine gives the same bits, so the
-// choice changes only the speed. --backend cuda asks for the GPU alone and fails instead.
-std::unique_ptr<Engine> make_engine(const std::string& backend, const std::string& kernel, int threads,
-                                    std::uint32_t batch) {
-  const CpuEngineOptions cpu{threads, batch, 0};
-  CudaEngineOptions cuda_options;
-  try {
-    cuda_options.kernel = parse_cuda_kernel(kernel);
-  } catch (const InputError& e) {
-    throw InputError("--cuda-kernel: " + std::string(e.what()));
-  }
-  if (backend == "reference") return make_reference_engine();
-  if (backend == "cpu") return make_cpu_engine(cpu);
-  if (backend == "auto") {
-    if (!query_gpu().present) return make_cpu_engine(cpu);
-    std::unique_ptr<Engine> cuda;
-    try {
-      cuda = make_cuda_engine(cuda_options);
-    } catch (const std::runtime_error& e) {
-      warn(std::string("a GPU is present but the cuda engine cannot use it (") + e.what() + "); running on the cpu engine");
-      return make_cpu_engine(cpu);
-    }
-    return make_fallback_engine(std::move(cuda), make_cpu_engine(cpu), warn);
-  }
-  if (backend == "cuda") {
-    try {
-      return make_cuda_engine(cuda_options);
-    } catch (const std::runtime_error& e) {
-      throw InputError(std::string("--backend cuda: ") + e.what() + "; use --backend cpu (bit-identical results)");
-    }
-  }
-  throw InputError("--backend: '" + backend + "' is not one of: auto, reference, cpu, cuda");
-}
-
-void prepare_run_folder(const RunOptions& o, const std::string& out, const Sweep& sweep, const std::string& config_text,
-                        const ChunkIdentity& identity) {
-  if (!o.resume.empty()) {
-    check_resumed_configuration(out, read_text(chunk_folder(out) + "/config.toml"), config_text);
-    remove_temporaries(out);
-    remove_temporaries(chunk_folder(out));
-  } else {
-    prepare_output_folder(out, o.overwrite, "--out");
-    ResultFileSet files(chunk_folder(out));
-    files.open("config.toml") << config_text;
-    files.commit();
-  }
-  chunks_in_folder(sweep, chunk_folder(out), identity);  // refuses chunks of another run
-}
-
-// Curves are summarised where the agents ran: the GPU's statistics have the host's bits. Under
-// auto, a failure there moves them to the host, as a failing engine moves the agents.
-void choose_statistics_backend(ExecutionInfo& execution, const Engine& engine, const std::string& backend) {
-  if (engine.name() != "cuda") return;
-  execution.statistics_backend = "cuda";
-  execution.summarize_columns = make_cuda_column_summarizer();
-  if (backend == "auto")
-    execution.summarize_columns =
-        with_host_fallback(execution.summarize_columns, [&execution](const std::string& failure) {
-          warn("statistics on the GPU failed (" + failure + "); computing them on the host");
-          execution.statistics_backend = "cpu";  // summary.json is written after every point
-        });
-}
 
 namespace {
 
@@ -264,6 +135,82 @@ std::uint64_t stop_after_chunks() {
 
 // ---- The run ---------------------------------------------------------------------------------
 
+// Rank 0 alone prepares the folder (two ranks checking it at once would see each other's
+// files), then tells the others where it is, or what was wrong.
+std::string prepare_folder_on_lead(const RunOptions& o, const RunPlan& plan, const MpiSession& mpi,
+                                   std::optional<OutputFolderLock>& folder_lock) {
+  std::string out = run_folder(o), failure;
+  if (mpi.rank() == 0) {
+    try {
+      folder_lock.emplace(out, o.resume.empty() ? "--out" : "--resume");  // held until the results are written
+      prepare_run_folder(o, out, plan);
+    } catch (const InputError& e) {
+      failure = e.what();
+    }
+  }
+  failure = mpi.broadcast(failure);
+  if (!failure.empty()) throw InputError(failure);
+  return mpi.broadcast(out);
+}
+
+// This process's shard. Under mpirun every rank reaches the end, whether its shard succeeded
+// or not, so that none waits forever for another.
+SweepRunReport run_shard(const RunPlan& plan, Engine& engine, const std::string& out, bool quiet, const MpiSession& mpi) {
+  ProgressBar bar(!quiet && mpi.rank() == 0 && isatty(STDERR_FILENO));
+  SweepRunControl control = run_control(plan, out);
+  control.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
+  const std::uint64_t stop_after = stop_after_chunks();
+  control.chunk_stored = [stop_after](std::uint64_t written) {
+    if (stop_after > 0 && written >= stop_after) ::raise(SIGKILL);
+  };
+  if (mpi.size() == 1) return run_sweep(plan.sweep, engine, control);
+  SweepRunReport report;
+  std::string failure;
+  try {
+    report = run_sweep(plan.sweep, engine, control);
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  const bool everyone = mpi.all(failure.empty());
+  if (!failure.empty()) throw std::runtime_error("rank " + std::to_string(mpi.rank()) + ": " + failure);
+  if (!everyone) throw std::runtime_error("another rank failed; its message says why (finished chunks are kept; resume with --resume " + out + ")");
+  return report;
+}
+
+// Every rank's binding and chunks run, on rank 0, in rank order (one line per field).
+std::vector<RankExecution> gather_ranks(const MpiSession& mpi, RankExecution binding) {
+  const std::string fields = std::to_string(binding.rank) + "\n" + binding.host + "\n" + std::to_string(binding.local_rank) +
+                             "\n" + binding.gpu + "\n" + std::to_string(binding.chunks_run);
+  std::vector<RankExecution> ranks;
+  for (const std::string& text : mpi.gather(fields)) {
+    std::istringstream in(text);
+    RankExecution rank;
+    std::string number;
+    std::getline(in, number);
+    rank.rank = std::stoi(number);
+    std::getline(in, rank.host);
+    std::getline(in, number);
+    rank.local_rank = std::stoi(number);
+    std::getline(in, rank.gpu);
+    std::getline(in, number);
+    rank.chunks_run = std::stoull(number);
+    ranks.push_back(rank);
+  }
+  return ranks;
+}
+
+void print_run_summary(const RunPlan& plan, const Engine& engine, const SweepRunReport& report, const WrittenResults& written,
+                       const std::string& out, int processes) {
+  std::cout << results_table(plan.sweep, written);
+  std::cout << "\n" << plan.sweep.n_agents() << " agents on the " << engine.name() << " engine (" << engine.device() << ")";
+  if (processes > 1) std::cout << " in " << processes << " MPI processes";
+  std::cout << ", " << report.chunks_run << " of " << plan.sweep.chunks.size() << " chunks run now, in "
+            << duration_text(report.seconds) << "\n";
+  std::cout << "results in " << out << "/:";
+  for (const std::string& f : written.files) std::cout << " " << f;
+  std::cout << "\n";
+}
+
 // Runs the sweep the options describe; returns the results folder (empty on ranks other
 // than 0, and for a shard).
 std::string execute(const RunOptions& o) {
@@ -272,123 +219,45 @@ std::string execute(const RunOptions& o) {
   const bool lead = mpi.rank() == 0;
 
   // Everything the user gave is checked before anything runs or is written.
-  const SweepSpec spec = spec_from(o);
-  auto [shard_index, shard_count] = parse_shard(o.shard);
-  const int threads = parse_thread_count(o.threads, "--threads");
-  const std::uint64_t batch = parse_count(o.batch, "--batch");
-  if (batch > 0xFFFFFFFFull) throw InputError("--batch " + o.batch + " is more than 2^32 - 1 agents");
-  if (!o.resume.empty() && !o.out.empty())
-    throw InputError("--out cannot be given with --resume: a resumed run finishes in its own folder");
-  if (mpi.size() > 1 && shard_count > 1)
+  RunPlan plan = plan_run(o);
+  const bool shard_of_one_process = plan.shard_count > 1;
+  if (mpi.size() > 1 && shard_of_one_process)
     throw InputError("--shard cannot be given to a run started by mpirun: each of its " + std::to_string(mpi.size()) +
                      " processes already runs its own shard");
-  const Sweep sweep = plan_sweep(spec);
-  check_environment_fingerprints(o.env_fingerprint, spec.values("env"), sweep.environment_fingerprints);
   if (lead)
-    for (const Environment& env : sweep.environments)
-      for (const std::string& warning : env.warnings) std::cerr << "dynaq: warning: " << warning << "\n";
+    for (const Environment& env : plan.sweep.environments)
+      for (const std::string& warning : env.warnings) warn(warning);
   // Under mpirun, each rank takes its own GPU before any engine could touch one.
-  const std::string binding = mpi.size() > 1 ? bind_rank_to_gpu(mpi) : std::string();
-  std::unique_ptr<Engine> engine = make_engine(o.backend, o.cuda_kernel, threads, static_cast<std::uint32_t>(batch));
-
-  const std::string shard_text = shard_count > 1 ? std::to_string(shard_index) + "/" + std::to_string(shard_count) : "";
-  const std::string config_text = effective_config(sweep, shard_text);
-  const ChunkIdentity identity{DYNAQ_VERSION, config_hash(sweep)};
+  RankExecution binding = mpi.size() > 1 ? bind_rank_to_gpu(mpi) : RankExecution{};
+  const std::unique_ptr<Engine> engine = make_engine(o.backend, o.cuda_kernel, plan.threads, plan.batch);
   if (mpi.size() > 1) {
-    shard_index = static_cast<std::uint32_t>(mpi.rank());
-    shard_count = static_cast<std::uint32_t>(mpi.size());
+    plan.shard_index = static_cast<std::uint32_t>(mpi.rank());
+    plan.shard_count = static_cast<std::uint32_t>(mpi.size());
   }
 
-  // Rank 0 alone prepares the folder (two ranks checking it at once would see each other's
-  // files), then tells the others where it is, or what was wrong.
-  std::string out = !o.resume.empty() ? o.resume : !o.out.empty() ? o.out : default_output_folder("run");
-  std::string verdict;
-  std::optional<OutputFolderLock> folder_lock;  // held until the results are written
-  if (lead) {
-    try {
-      folder_lock.emplace(out, o.resume.empty() ? "--out" : "--resume");
-      prepare_run_folder(o, out, sweep, config_text, identity);
-    } catch (const InputError& e) {
-      verdict = std::string("!") + e.what();
-    }
-    if (verdict.empty()) verdict = out;
-  }
-  verdict = mpi.broadcast(verdict);
-  if (verdict[0] == '!') throw InputError(verdict.substr(1));
-  out = verdict;
-
+  std::optional<OutputFolderLock> folder_lock;
+  const std::string out = prepare_folder_on_lead(o, plan, mpi, folder_lock);
   announce_resume_on_stop(out);
-  ProgressBar bar(!o.quiet && lead && isatty(STDERR_FILENO));
-  SweepRunControl control;
-  control.chunk_folder = chunk_folder(out);
-  control.identity = identity;
-  control.shard_index = shard_index;
-  control.shard_count = shard_count;
-  control.threads = threads;
-  control.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-  const std::uint64_t stop_after = stop_after_chunks();
-  control.chunk_stored = [stop_after](std::uint64_t written) {
-    if (stop_after > 0 && written >= stop_after) ::raise(SIGKILL);
-  };
-
-  SweepRunReport report;
-  std::string failure;
-  try {
-    report = run_sweep(sweep, *engine, control);
-  } catch (const std::exception& e) {
-    if (mpi.size() == 1) throw;
-    failure = e.what();
-  }
-  if (mpi.size() > 1) {
-    // Every rank reaches this point, whether its shard succeeded or not, so none waits forever.
-    const bool everyone = mpi.all(failure.empty());
-    if (!failure.empty()) throw std::runtime_error("rank " + std::to_string(mpi.rank()) + ": " + failure);
-    if (!everyone) throw std::runtime_error("another rank failed; its message says why (finished chunks are kept; resume with --resume " + out + ")");
-  }
-  const std::vector<std::string> bindings =
-      mpi.size() > 1 ? mpi.gather(binding.substr(0, binding.size() - 1) + ", \"chunks_run\": " +
-                                  std::to_string(report.chunks_run) + "}")
-                     : std::vector<std::string>{};
+  const SweepRunReport report = run_shard(plan, *engine, out, o.quiet, mpi);
+  binding.chunks_run = report.chunks_run;
+  const std::vector<RankExecution> ranks = mpi.size() > 1 ? gather_ranks(mpi, binding) : std::vector<RankExecution>{};
   if (!lead) return "";
 
-  if (shard_count > 1 && mpi.size() == 1) {
+  if (shard_of_one_process) {
     if (!o.quiet)
-      std::cout << "shard " << shard_text << ": " << report.chunks_run << " chunk(s) run now, "
-                << report.chunks_present << " found done; its chunks are in " << chunk_folder(out)
-                << "/\nwhen every shard is done, join them with: dynaq merge OUT_FOLDER SHARD_FOLDER...\n";
+      std::cout << "shard " << plan.shard_index << "/" << plan.shard_count << ": " << report.chunks_run
+                << " chunk(s) run now, " << report.chunks_present << " found done; its chunks are in "
+                << chunk_folder(out) << "/\nwhen every shard is done, join them with: dynaq merge OUT_FOLDER SHARD_FOLDER...\n";
     return "";
   }
-
-  const ChunkFiles files = collect_chunk_files(sweep, {chunk_folder(out)}, identity);
-  ExecutionInfo execution;
-  execution.command = command_text;
-  execution.engine = engine->name();
-  execution.device = engine->device();
+  ExecutionInfo execution = execution_of(command_text, *engine, report, start);
+  if (!ranks.empty()) {
+    execution.chunks_run.reset();  // each rank's are in its binding
+    execution.mpi_ranks = ranks;
+  }
   choose_statistics_backend(execution, *engine, o.backend);
-  execution.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Chunks found done (a resumed run) and run now, by this process or, under mpirun, by all.
-  execution.extra_json = "\"chunks_resumed\": " + std::to_string(report.chunks_present);
-  if (bindings.empty()) execution.extra_json += ", \"chunks_run\": " + std::to_string(report.chunks_run);
-  if (!bindings.empty()) {
-    execution.extra_json += ", \"mpi\": {\"ranks\": " + std::to_string(mpi.size()) + ", \"bindings\": [";
-    for (std::size_t r = 0; r < bindings.size(); ++r) execution.extra_json += (r ? ", " : "") + bindings[r];
-    execution.extra_json += "]}";
-  }
-  const WrittenResults written = write_sweep_results(sweep, files, out, execution, config_text);
-  std::error_code error;
-  fs::remove_all(chunk_folder(out), error);
-
-  if (!o.quiet) {
-    std::cout << results_table(sweep, written);
-    std::cout << "\n" << sweep.n_agents() << " agents on the " << engine->name() << " engine (" << engine->device()
-              << ")";
-    if (mpi.size() > 1) std::cout << " in " << mpi.size() << " MPI processes";
-    std::cout << ", " << report.chunks_run << " of " << sweep.chunks.size() << " chunks run now, in "
-              << duration_text(report.seconds) << "\n";
-    std::cout << "results in " << out << "/:";
-    for (const std::string& f : written.files) std::cout << " " << f;
-    std::cout << "\n";
-  }
+  const WrittenResults written = write_run_results(plan, out, execution);
+  if (!o.quiet) print_run_summary(plan, *engine, report, written, out, mpi.size());
   return out;
 }
 

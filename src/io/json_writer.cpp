@@ -7,7 +7,7 @@ namespace dynaq {
 
 void JsonWriter::indent(std::size_t depth) {
   out_ << '\n';
-  for (std::size_t k = 0; k < depth; ++k) out_ << "  ";
+  for (std::size_t k = 0; k < base_depth_ + depth; ++k) out_ << "  ";
 }
 
 void JsonWriter::before_value() {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "dynaq/sweep.hpp"
+#include "dynaq/sweep/plan.hpp"
 
 namespace dynaq {
 

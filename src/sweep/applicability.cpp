@@ -1,5 +1,5 @@
 // The grid's applicability rules (grid_applicability.hpp): what each parameter depends on.
-#include "dynaq/grid_applicability.hpp"
+#include "dynaq/sweep/applicability.hpp"
 
 #include <cstring>
 

@@ -1,9 +1,9 @@
 // The terminal table's parameter columns (varying_axes.hpp).
-#include "dynaq/varying_axes.hpp"
+#include "dynaq/sweep/varying_axes.hpp"
 
 #include <algorithm>
 
-#include "dynaq/grid_applicability.hpp"
+#include "dynaq/sweep/applicability.hpp"
 
 namespace dynaq {
 
