@@ -215,22 +215,16 @@ std::vector<double> read_npy_float64(const std::string& path, std::vector<std::u
   return values;
 }
 
-RunScores read_run_scores(const ScoreRequest& request) {
-  if (request.runs.empty()) throw InputError("compare: give at least one results folder");
-  std::vector<Run> runs;
-  for (const std::string& folder : request.runs) runs.push_back(read_run(folder));
+namespace {
 
-  RunScores out;
-  out.metric = request.metric;
-  out.normalized = request.normalization == Normalization::kOptimal;
-  out.lower_is_better = !out.normalized && lower_is_better(request.metric);
-  out.seed = runs.front().seed;
+// Refuses runs that cannot be compared on `metric`.
+void check_comparable(const std::vector<Run>& runs, const std::string& metric) {
   for (const Run& run : runs) {
-    if (run.points.column("mean_" + request.metric) >= run.points.header.size()) {
+    if (run.points.column("mean_" + metric) >= run.points.header.size()) {
       std::string available;
       for (const std::string& column : run.points.header)
         if (column.rfind("mean_", 0) == 0) available += (available.empty() ? "" : ", ") + column.substr(5);
-      throw InputError("--metric " + request.metric + ": " + run.points.path + " has no such per-agent value (it has " +
+      throw InputError("--metric " + metric + ": " + run.points.path + " has no such per-agent value (it has " +
                        available + ")");
     }
     if (run.parameters != runs.front().parameters)
@@ -240,13 +234,11 @@ RunScores read_run_scores(const ScoreRequest& request) {
       throw InputError(run.folder + ": has " + std::to_string(run.seeds) +
                        " seed per point; a bootstrap needs at least 2 (run it with --seeds N)");
   }
-  const std::string norm_column = lower_is_better(request.metric) ? "optimal_steps" : "optimal_return";
-  if (out.normalized && request.metric != "greedy_return" && request.metric != "final_return" &&
-      request.metric != "greedy_steps" && request.metric != "final_steps")
-    throw InputError("--normalize optimal: " + request.metric +
-                     " has no optimal value; it applies to greedy_return, final_return, greedy_steps and final_steps");
+}
 
-  // The parameters that vary within some environment, over all runs, tell algorithms apart.
+// The parameters that vary within some environment, over all runs, tell algorithms apart; the
+// environments are the tasks, in the first run's order.
+void find_varying_columns_and_tasks(const std::vector<Run>& runs, RunScores& out) {
   std::map<std::string, std::map<std::string, std::set<std::string>>> values;  // column -> env -> values
   for (const Run& run : runs)
     for (const auto& row : run.points.rows)
@@ -261,64 +253,90 @@ RunScores read_run_scores(const ScoreRequest& request) {
   }
   for (const auto& row : runs.front().points.rows)
     if (std::find(out.tasks.begin(), out.tasks.end(), row[1]) == out.tasks.end()) out.tasks.push_back(row[1]);
+}
 
-  for (const Run& run : runs) {
-    const std::vector<double> scores = agent_values(run, request.metric);
-    const std::size_t mean_column = run.points.column("mean_" + request.metric);
-    const std::size_t optimum_column = run.points.column(norm_column);
-    std::map<std::vector<std::string>, std::size_t> index_of;  // varying values -> algorithm
-    std::vector<std::set<std::string>> tasks_seen;
-    const std::size_t first_algorithm = out.algorithms.size();
-    for (std::size_t p = 0; p < run.points.rows.size(); ++p) {
-      const auto& row = run.points.rows[p];
-      // The mean of the scores must be points.csv's, bit for bit (the same sum in seed order).
-      const double mean = mean_and_stderr(scores.data() + p * run.seeds, run.seeds).mean;
-      if (!same_value(mean, csv_value(run.points, p, mean_column)))
-        throw InputError(run.folder + ": the agent arrays do not match points.csv (point " + row[0] + ", mean_" +
-                         request.metric + "); are they from another run?");
-      std::vector<std::string> key;
-      for (const std::string& column : out.varying) key.push_back(row[run.points.column(column)]);
-      auto [it, fresh] = index_of.emplace(key, out.algorithms.size());
-      if (fresh) {
-        ComparedAlgorithm a;
-        a.run = run.folder;
-        a.first_point = static_cast<std::uint32_t>(p);
-        for (std::size_t k = 0; k < key.size(); ++k) a.parameters[out.varying[k]] = key[k];
-        for (std::size_t k = 0; k < key.size(); ++k)
-          a.label += (k ? ", " : "") + (kShortNames.count(out.varying[k]) ? kShortNames.at(out.varying[k]) : out.varying[k]) +
-                     " = " + key[k];
-        if (runs.size() > 1) a.label = folder_name(run.folder) + (a.label.empty() ? "" : ": " + a.label);
-        if (a.label.empty()) a.label = "all points";
-        a.scores = ScoreMatrix{run.seeds, static_cast<std::uint32_t>(out.tasks.size()),
-                               std::vector<double>(std::size_t{run.seeds} * out.tasks.size(), NAN)};
-        out.algorithms.push_back(a);
-        tasks_seen.emplace_back();
-      }
-      ComparedAlgorithm& a = out.algorithms[it->second];
-      const auto task = std::find(out.tasks.begin(), out.tasks.end(), row[1]);
-      if (task == out.tasks.end() || !tasks_seen[it->second - first_algorithm].insert(row[1]).second)
-        throw InputError(run.folder + ": its environments (" + row[1] + ") differ from those of " + runs.front().folder +
-                         "; compare runs over the same environments");
-      double optimum = 1.0;
-      if (out.normalized) {
-        optimum = csv_value(run.points, p, optimum_column);
-        if (!std::isfinite(optimum) || optimum <= 0.0)
-          throw InputError("--normalize optimal: point " + row[0] + " of " + run.folder + " (" + row[1] + ") has " +
-                           norm_column + " " + format_double(optimum) + ", which cannot normalise");
-      }
-      const std::size_t t = static_cast<std::size_t>(task - out.tasks.begin());
-      for (std::uint32_t s = 0; s < run.seeds; ++s) {
-        const double v = scores[p * run.seeds + s];
-        const double normalized = !out.normalized ? v : norm_column == "optimal_steps" ? optimum / v : v / optimum;
-        a.scores.values[std::size_t{s} * out.tasks.size() + t] = normalized;
-      }
+// Adds the algorithms of one run (its points grouped by the varying parameters) with their
+// scores, normalised by `norm_column` when asked.
+void add_run_scores(const Run& run, const std::vector<Run>& runs, const ScoreRequest& request,
+                    const std::string& norm_column, RunScores& out) {
+  const std::vector<double> scores = agent_values(run, request.metric);
+  const std::size_t mean_column = run.points.column("mean_" + request.metric);
+  const std::size_t optimum_column = run.points.column(norm_column);
+  std::map<std::vector<std::string>, std::size_t> index_of;  // varying values -> algorithm
+  std::vector<std::set<std::string>> tasks_seen;
+  const std::size_t first_algorithm = out.algorithms.size();
+  for (std::size_t p = 0; p < run.points.rows.size(); ++p) {
+    const auto& row = run.points.rows[p];
+    // The mean of the scores must be points.csv's, bit for bit (the same sum in seed order).
+    const double mean = mean_and_stderr(scores.data() + p * run.seeds, run.seeds).mean;
+    if (!same_value(mean, csv_value(run.points, p, mean_column)))
+      throw InputError(run.folder + ": the agent arrays do not match points.csv (point " + row[0] + ", mean_" +
+                       request.metric + "); are they from another run?");
+    std::vector<std::string> key;
+    for (const std::string& column : out.varying) key.push_back(row[run.points.column(column)]);
+    auto [it, fresh] = index_of.emplace(key, out.algorithms.size());
+    if (fresh) {
+      ComparedAlgorithm a;
+      a.run = run.folder;
+      a.first_point = static_cast<std::uint32_t>(p);
+      for (std::size_t k = 0; k < key.size(); ++k) a.parameters[out.varying[k]] = key[k];
+      for (std::size_t k = 0; k < key.size(); ++k)
+        a.label += (k ? ", " : "") + (kShortNames.count(out.varying[k]) ? kShortNames.at(out.varying[k]) : out.varying[k]) +
+                   " = " + key[k];
+      if (runs.size() > 1) a.label = folder_name(run.folder) + (a.label.empty() ? "" : ": " + a.label);
+      if (a.label.empty()) a.label = "all points";
+      a.scores = ScoreMatrix{run.seeds, static_cast<std::uint32_t>(out.tasks.size()),
+                             std::vector<double>(std::size_t{run.seeds} * out.tasks.size(), NAN)};
+      out.algorithms.push_back(a);
+      tasks_seen.emplace_back();
     }
-    for (std::size_t k = 0; k < tasks_seen.size(); ++k)
-      if (tasks_seen[k].size() != out.tasks.size())
-        throw InputError(run.folder + ": " + out.algorithms[first_algorithm + k].label +
-                         " lacks some of the environments of " + runs.front().folder +
-                         "; compare runs over the same environments");
+    ComparedAlgorithm& a = out.algorithms[it->second];
+    const auto task = std::find(out.tasks.begin(), out.tasks.end(), row[1]);
+    if (task == out.tasks.end() || !tasks_seen[it->second - first_algorithm].insert(row[1]).second)
+      throw InputError(run.folder + ": its environments (" + row[1] + ") differ from those of " + runs.front().folder +
+                       "; compare runs over the same environments");
+    double optimum = 1.0;
+    if (out.normalized) {
+      optimum = csv_value(run.points, p, optimum_column);
+      if (!std::isfinite(optimum) || optimum <= 0.0)
+        throw InputError("--normalize optimal: point " + row[0] + " of " + run.folder + " (" + row[1] + ") has " +
+                         norm_column + " " + format_double(optimum) + ", which cannot normalise");
+    }
+    const std::size_t t = static_cast<std::size_t>(task - out.tasks.begin());
+    for (std::uint32_t s = 0; s < run.seeds; ++s) {
+      const double v = scores[p * run.seeds + s];
+      const double normalized = !out.normalized ? v : norm_column == "optimal_steps" ? optimum / v : v / optimum;
+      a.scores.values[std::size_t{s} * out.tasks.size() + t] = normalized;
+    }
   }
+  for (std::size_t k = 0; k < tasks_seen.size(); ++k)
+    if (tasks_seen[k].size() != out.tasks.size())
+      throw InputError(run.folder + ": " + out.algorithms[first_algorithm + k].label +
+                       " lacks some of the environments of " + runs.front().folder +
+                       "; compare runs over the same environments");
+}
+
+}  // namespace
+
+RunScores read_run_scores(const ScoreRequest& request) {
+  if (request.runs.empty()) throw InputError("compare: give at least one results folder");
+  std::vector<Run> runs;
+  for (const std::string& folder : request.runs) runs.push_back(read_run(folder));
+
+  RunScores out;
+  out.metric = request.metric;
+  out.normalized = request.normalization == Normalization::kOptimal;
+  out.lower_is_better = !out.normalized && lower_is_better(request.metric);
+  out.seed = runs.front().seed;
+  check_comparable(runs, request.metric);
+  const std::string norm_column = lower_is_better(request.metric) ? "optimal_steps" : "optimal_return";
+  if (out.normalized && request.metric != "greedy_return" && request.metric != "final_return" &&
+      request.metric != "greedy_steps" && request.metric != "final_steps")
+    throw InputError("--normalize optimal: " + request.metric +
+                     " has no optimal value; it applies to greedy_return, final_return, greedy_steps and final_steps");
+
+  find_varying_columns_and_tasks(runs, out);
+  for (const Run& run : runs) add_run_scores(run, runs, request, norm_column, out);
   return out;
 }
 
