@@ -1,4 +1,4 @@
-// Running a sweep's chunks (sweep.cpp run_sweep): an engine that takes several chunks per run
+// Running a sweep's chunks (src/sweep/run.cpp, run_sweep): an engine that takes several chunks per run
 // (the GPU) writes every chunk with the bits of a run of that chunk alone.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// The grid's applicability rules (grid_applicability.hpp): what each parameter depends on.
+// The grid's applicability rules (applicability.hpp): what each parameter depends on.
 #include "dynaq/sweep/applicability.hpp"
 
 #include <cstring>
