@@ -31,6 +31,12 @@ inline std::string json_number(double value) {
 
 std::string json_string(const std::string& text);  // quoted and escaped
 
+// CSV: a field quoted (and its quotes doubled) only when it holds a comma, quote or line break;
+// a number in its shortest round-trip text, NaN (undefined, e.g. a confidence interval of one
+// seed) as an empty field, which pandas reads as NaN, infinities as "inf" and "-inf".
+std::string csv_field(const std::string& text);
+inline std::string csv_number(double value) { return std::isnan(value) ? std::string() : format_double(value); }
+
 // Appends the UTF-8 encoding of a Unicode code point (as the readers decode \u escapes).
 void append_utf8(std::string& out, std::uint32_t code);
 

@@ -195,15 +195,6 @@ void print_table(const Comparison& c, std::ostream& out) {
   }
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
-}
-
-std::string csv_number(double v) { return std::isnan(v) ? std::string() : format_double(v); }
-
 void write_csv(const Comparison& c, std::ostream& out) {
   out << "statistic,algorithm,label,versus,threshold,estimate,ci_low,ci_high\n";
   const auto row = [&](const std::string& statistic, std::size_t k, const std::string& versus, double threshold,

@@ -27,17 +27,6 @@ double stat_value(const SampleSummary& s, std::size_t k) {
   return values[k];
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-// Numbers in CSV: shortest round-trip text; NaN (undefined, e.g. a confidence interval of one
-// seed) is an empty field, which pandas reads as NaN; infinities are "inf" and "-inf".
-std::string csv_number(double value) { return std::isnan(value) ? std::string() : format_double(value); }
-
 // The point's number and every axis: the columns both CSV files start with.
 std::string parameter_header() {
   std::string header = "point";
