@@ -6,6 +6,7 @@
 
 #include "bench.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/json_writer.hpp"
 
 namespace dynaq::bench {
 
@@ -82,11 +83,6 @@ const BaselineResult* baseline(const BenchRun& run, const std::string& name, std
   for (const BaselineResult& b : run.baselines)
     if (b.name == name && b.n == n && b.ran) return &b;
   return nullptr;
-}
-
-std::string stats_json(const Stats& s) {
-  return "{\"median\": " + json_number(s.median) + ", \"min\": " + json_number(s.min) + ", \"max\": " +
-         json_number(s.max) + "}";
 }
 
 }  // namespace
@@ -390,120 +386,195 @@ void print_targets(const BenchRun& run) {
 }
 
 std::string to_json(const BenchRun& run) {
+  using Layout = JsonWriter::Layout;
   const Options& o = run.options;
-  std::ostringstream j;
-  const auto str = [](const std::string& s) { return json_string(s); };
-  const auto num = [](double v) { return json_number(v); };
-  j << "{\n  \"tool\": \"dynaq-bench\",\n  \"dynaq_version\": " << str(DYNAQ_VERSION)
-    << ",\n  \"command\": " << str(run.command) << ",\n  \"options\": {\"envs\": [";
-  for (std::size_t i = 0; i < o.envs.size(); ++i) j << (i ? ", " : "") << str(o.envs[i]);
-  j << "], \"n\": [";
-  for (std::size_t i = 0; i < o.n.size(); ++i) j << (i ? ", " : "") << o.n[i];
-  j << "], \"agents\": [";
-  for (std::size_t i = 0; i < o.agents.size(); ++i) j << (i ? ", " : "") << o.agents[i];
-  j << "], \"steps_per_agent\": " << o.steps << ", \"buckets\": " << o.buckets << ", \"repeats\": " << o.repeats
-    << ", \"warmup_runs\": 1, \"time_budget_s\": " << num(o.time_budget) << ", \"gpu_time_budget_s\": "
-    << num(o.gpu_time_budget) << ", \"baseline_seconds\": " << num(o.baseline_seconds)
-    << ", \"verify_agents\": " << o.verify_agents << ", \"seed\": " << o.seed << ", \"alpha\": 0.1, \"gamma\": 0.95, "
-    << "\"epsilon\": 0.1, \"planning_draw\": \"pairs\", \"quick\": " << (o.quick ? "true" : "false") << "},\n";
+  std::ostringstream out;
+  JsonWriter j(out);
+  const auto string_or_null = [&j](const std::string& key, const std::string& text) -> JsonWriter& {
+    j.key(key);
+    return text.empty() ? j.null() : j.value(text);
+  };
+  const auto stats = [&j](const std::string& key, const Stats& s) {
+    j.key(key).begin_object().member("median", s.median).member("min", s.min).member("max", s.max).end_object();
+  };
+  const auto timing = [&j](const Timing& t) {
+    j.begin_object()
+        .member("engine_seconds", t.engine_seconds)
+        .member("cpu_seconds", t.cpu_seconds)
+        .member("peak_bytes", t.peak_bytes)
+        .end_object();
+  };
+
+  j.begin_object(Layout::kBlock).member("tool", "dynaq-bench").member("dynaq_version", DYNAQ_VERSION);
+  j.member("command", run.command);
+  j.key("options")
+      .begin_object()
+      .member_array("envs", o.envs)
+      .member_array("n", o.n)
+      .member_array("agents", o.agents)
+      .member("steps_per_agent", o.steps)
+      .member("buckets", o.buckets)
+      .member("repeats", o.repeats)
+      .member("warmup_runs", 1)
+      .member("time_budget_s", o.time_budget)
+      .member("gpu_time_budget_s", o.gpu_time_budget)
+      .member("baseline_seconds", o.baseline_seconds)
+      .member("verify_agents", o.verify_agents)
+      .member("seed", o.seed)
+      .member("alpha", 0.1)
+      .member("gamma", 0.95)
+      .member("epsilon", 0.1)
+      .member("planning_draw", "pairs")
+      .member("quick", o.quick)
+      .end_object();
+
   const Machine& m = run.machine;
-  j << "  \"machine\": {\"cpu\": " << str(m.cpu_model) << ", \"logical_cpus\": " << m.cores
-    << ", \"openmp_threads\": " << m.openmp_threads << ", \"cpu_mhz\": " << num(m.cpu_mhz)
-    << ", \"hostname\": " << str(m.hostname) << ", \"load_average_start\": " << str(m.load_average)
-    << ", \"load_average_end\": " << str(load_average()) << ", \"compiler\": " << str(m.compiler)
-    << ", \"cuda_build\": " << (m.cuda_build.empty() ? "null" : str(m.cuda_build)) << ", \"date_utc\": "
-    << str(m.date_utc) << ", \"git_commit\": " << (m.git_commit.empty() ? "null" : str(m.git_commit)) << "},\n";
+  j.key("machine")
+      .begin_object()
+      .member("cpu", m.cpu_model)
+      .member("logical_cpus", m.cores)
+      .member("openmp_threads", m.openmp_threads)
+      .member("cpu_mhz", m.cpu_mhz)
+      .member("hostname", m.hostname)
+      .member("load_average_start", m.load_average)
+      .member("load_average_end", load_average())
+      .member("compiler", m.compiler);
+  string_or_null("cuda_build", m.cuda_build).member("date_utc", m.date_utc);
+  string_or_null("git_commit", m.git_commit).end_object();
+
   const GpuProperties& g = run.gpu;
-  j << "  \"device\": " << str(run.gpu_skipped.empty() ? g.name : "none") << ",\n";
-  j << "  \"gpu\": {\"used\": " << (run.gpu_skipped.empty() ? "true" : "false") << ", \"skipped\": "
-    << (run.gpu_skipped.empty() ? "null" : str(run.gpu_skipped));
-  if (run.gpu_skipped.empty())
-    j << ", \"name\": " << str(g.name) << ", \"compute_capability\": " << str(std::to_string(g.compute_major) + "." + std::to_string(g.compute_minor))
-      << ", \"sm_count\": " << g.sm_count << ", \"sm_clock_hz\": " << num(g.sm_clock_hz)
-      << ", \"memory_bytes\": " << g.memory_bytes << ", \"l2_bytes\": " << g.l2_bytes
-      << ", \"memory_bandwidth_bytes_per_s\": " << num(g.memory_bandwidth) << ", \"bandwidth_source\": "
-      << str(g.bandwidth_source) << ", \"cuda_runtime\": " << g.runtime_version << ", \"cuda_driver\": "
-      << g.driver_version << ", \"kernel\": \"straightforward (run_group_on_gpu)\"";
-  j << "},\n  \"engines\": [";
-  for (std::size_t i = 0; i < run.engines.size(); ++i) j << (i ? ", " : "") << str(run.engines[i]);
-  j << "],\n  \"peak_memory_method\": " << str(peak_memory_method()) << ",\n  \"end_to_end_memory_method\": "
-    << str("VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq") << ",\n  \"verification\": [\n";
-  for (std::size_t i = 0; i < run.verifications.size(); ++i) {
-    const Verification& v = run.verifications[i];
-    j << "    {\"engine\": " << str(v.engine) << ", \"env\": " << str(v.env) << ", \"n\": " << v.n
-      << ", \"group_agents\": " << v.agents << ", \"agents_compared\": " << v.compared
-      << ", \"bit_identical\": true, \"seconds\": " << num(v.seconds) << "}" << (i + 1 < run.verifications.size() ? ",\n" : "\n");
-  }
-  j << "  ],\n  \"measurements\": [\n";
-  for (std::size_t i = 0; i < run.measurements.size(); ++i) {
-    const Measurement& x = run.measurements[i];
-    j << "    {\"engine\": " << str(x.engine) << ", \"env\": " << str(x.env) << ", \"n\": " << x.n
-      << ", \"agents\": " << x.agents << ", \"requested_agents\": " << x.requested_agents
-      << ", \"steps_per_agent\": " << x.steps << ", \"n_states\": " << x.n_states << ", \"n_actions\": " << x.n_actions
-      << ", \"table_bytes_per_agent\": " << x.table_bytes_per_agent
-      << ", \"metric_bytes_per_agent\": " << x.metric_bytes_per_agent;
+  const bool gpu_used = run.gpu_skipped.empty();
+  j.member("device", gpu_used ? g.name : "none");
+  j.key("gpu").begin_object().member("used", gpu_used);
+  string_or_null("skipped", run.gpu_skipped);
+  if (gpu_used)
+    j.member("name", g.name)
+        .member("compute_capability", std::to_string(g.compute_major) + "." + std::to_string(g.compute_minor))
+        .member("sm_count", g.sm_count)
+        .member("sm_clock_hz", g.sm_clock_hz)
+        .member("memory_bytes", g.memory_bytes)
+        .member("l2_bytes", g.l2_bytes)
+        .member("memory_bandwidth_bytes_per_s", g.memory_bandwidth)
+        .member("bandwidth_source", g.bandwidth_source)
+        .member("cuda_runtime", g.runtime_version)
+        .member("cuda_driver", g.driver_version)
+        .member("kernel", "straightforward (run_group_on_gpu)");
+  j.end_object();
+  j.member_array("engines", run.engines);
+  j.member("peak_memory_method", peak_memory_method());
+  j.member("end_to_end_memory_method", "VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq");
+
+  j.key("verification").begin_array(Layout::kBlock);
+  for (const Verification& v : run.verifications)
+    j.begin_object()
+        .member("engine", v.engine)
+        .member("env", v.env)
+        .member("n", v.n)
+        .member("group_agents", v.agents)
+        .member("agents_compared", v.compared)
+        .member("bit_identical", true)
+        .member("seconds", v.seconds)
+        .end_object();
+  j.end_array();
+
+  j.key("measurements").begin_array(Layout::kBlock);
+  for (const Measurement& x : run.measurements) {
+    j.begin_object()
+        .member("engine", x.engine)
+        .member("env", x.env)
+        .member("n", x.n)
+        .member("agents", x.agents)
+        .member("requested_agents", x.requested_agents)
+        .member("steps_per_agent", x.steps)
+        .member("n_states", x.n_states)
+        .member("n_actions", x.n_actions)
+        .member("table_bytes_per_agent", x.table_bytes_per_agent)
+        .member("metric_bytes_per_agent", x.metric_bytes_per_agent);
     if (x.runs.empty()) {
-      j << ", \"skipped\": " << str(x.skipped) << "}";
-    } else {
-      j << ", \"real_steps\": " << std::uint64_t{x.agents} * x.steps << ", \"planning_updates\": "
-        << std::uint64_t{x.agents} * x.steps * x.n << ", \"engine_seconds\": " << stats_json(x.engine_seconds())
-        << ", \"planning_updates_per_second\": " << stats_json(x.planning_updates_per_second())
-        << ", \"real_steps_per_second\": " << stats_json(x.real_steps_per_second())
-        << ", \"planning_updates_per_cpu_second\": " << num(x.planning_updates_per_cpu_second())
-        << ", \"peak_bytes\": " << x.peak_bytes() << ", \"runs\": [";
-      for (std::size_t r = 0; r < x.runs.size(); ++r)
-        j << (r ? ", " : "") << "{\"engine_seconds\": " << num(x.runs[r].engine_seconds)
-          << ", \"cpu_seconds\": " << num(x.runs[r].cpu_seconds)
-          << ", \"peak_bytes\": "
-          << x.runs[r].peak_bytes << "}";
-      j << "], \"warm_up\": {\"engine_seconds\": " << num(x.warm_up.engine_seconds)
-        << ", \"cpu_seconds\": " << num(x.warm_up.cpu_seconds) << ", \"peak_bytes\": " << x.warm_up.peak_bytes << "}";
-      const EndToEnd& e = x.end_to_end;
-      j << ", \"end_to_end\": {\"ran\": " << (e.ran ? "true" : "false") << ", \"seconds\": "
-        << (e.ran ? num(e.seconds) : "null") << ", \"peak_rss_bytes\": " << (e.ran && e.peak_bytes >= 0 ? std::to_string(e.peak_bytes) : "null")
-        << ", \"note\": " << (e.note.empty() ? "null" : str(e.note)) << ", \"command\": " << str(e.command) << "}}";
+      j.member("skipped", x.skipped).end_object();
+      continue;
     }
-    j << (i + 1 < run.measurements.size() ? ",\n" : "\n");
+    j.member("real_steps", std::uint64_t{x.agents} * x.steps)
+        .member("planning_updates", std::uint64_t{x.agents} * x.steps * x.n);
+    stats("engine_seconds", x.engine_seconds());
+    stats("planning_updates_per_second", x.planning_updates_per_second());
+    stats("real_steps_per_second", x.real_steps_per_second());
+    j.member("planning_updates_per_cpu_second", x.planning_updates_per_cpu_second()).member("peak_bytes", x.peak_bytes());
+    j.key("runs").begin_array();
+    for (const Timing& t : x.runs) timing(t);
+    j.end_array().key("warm_up");
+    timing(x.warm_up);
+    const EndToEnd& e = x.end_to_end;
+    j.key("end_to_end").begin_object().member("ran", e.ran).key("seconds");
+    if (e.ran) j.value(e.seconds);
+    else j.null();
+    j.key("peak_rss_bytes");
+    if (e.ran && e.peak_bytes >= 0) j.value(e.peak_bytes);
+    else j.null();
+    string_or_null("note", e.note).member("command", e.command).end_object();
+    j.end_object();
   }
-  j << "  ],\n  \"baselines\": {\"skipped\": " << (run.baselines_skipped.empty() ? "null" : str(run.baselines_skipped))
-    << ", \"peers_skipped\": " << (run.peers_skipped.empty() ? "null" : str(run.peers_skipped))
-    << ", \"peer_agents\": " << o.peer_agents << ", \"env\": \"dyna-maze\", \"runs\": [\n";
-  for (std::size_t i = 0; i < run.baselines.size(); ++i) {
-    const BaselineResult& b = run.baselines[i];
-    j << "    {\"name\": " << str(b.name) << ", \"label\": " << str(b.label()) << ", \"peer\": "
-      << (b.peer ? "true" : "false") << ", \"threads\": " << b.threads << ", \"script\": " << str(b.script)
-      << ", \"n\": " << b.n << ", \"steps_per_agent\": " << b.steps;
-    if (!b.ran) j << ", \"skipped\": " << str(b.skipped) << "}";
-    else
-      j << ", \"seconds\": " << num(b.seconds) << ", \"cpu_seconds\": " << num(b.cpu_seconds)
-        << ", \"planning_updates\": " << b.planning_updates
-        << ", \"real_steps\": " << b.real_steps << ", \"agents_completed\": " << b.agents_completed
-        << ", \"planning_updates_per_second\": " << num(b.planning_updates_per_second())
-        << ", \"planning_updates_per_cpu_second\": " << num(b.planning_updates_per_cpu_second())
-        << (b.peer ? ", \"compile_seconds\": " + num(b.compile_seconds) + ", \"check_seconds\": " +
-                         num(b.check_seconds) + ", \"check_episode_1_mean\": " + num(b.check_episode_1) +
-                         ", \"check_plateau_11_20\": " + num(b.check_plateau)
-                   : std::string())
-        << "}";
-    j << (i + 1 < run.baselines.size() ? ",\n" : "\n");
+  j.end_array();
+
+  j.key("baselines").begin_object(Layout::kBlock);
+  string_or_null("skipped", run.baselines_skipped);
+  string_or_null("peers_skipped", run.peers_skipped);
+  j.member("peer_agents", o.peer_agents).member("env", "dyna-maze");
+  j.key("runs").begin_array(Layout::kBlock);
+  for (const BaselineResult& b : run.baselines) {
+    j.begin_object()
+        .member("name", b.name)
+        .member("label", b.label())
+        .member("peer", b.peer)
+        .member("threads", b.threads)
+        .member("script", b.script)
+        .member("n", b.n)
+        .member("steps_per_agent", b.steps);
+    if (!b.ran) {
+      j.member("skipped", b.skipped).end_object();
+      continue;
+    }
+    j.member("seconds", b.seconds)
+        .member("cpu_seconds", b.cpu_seconds)
+        .member("planning_updates", b.planning_updates)
+        .member("real_steps", b.real_steps)
+        .member("agents_completed", b.agents_completed)
+        .member("planning_updates_per_second", b.planning_updates_per_second())
+        .member("planning_updates_per_cpu_second", b.planning_updates_per_cpu_second());
+    if (b.peer)
+      j.member("compile_seconds", b.compile_seconds)
+          .member("check_seconds", b.check_seconds)
+          .member("check_episode_1_mean", b.check_episode_1)
+          .member("check_plateau_11_20", b.check_plateau);
+    j.end_object();
   }
-  j << "  ]},\n  \"napkin\": [\n";
-  for (std::size_t i = 0; i < run.napkins.size(); ++i) {
-    const Napkin& k = run.napkins[i];
-    j << "    {\"engine\": " << str(k.engine) << ", \"env\": " << str(k.env) << ", \"n\": " << k.n
-      << ", \"agents\": " << k.agents << ", \"planning_updates_per_second\": " << num(k.rate)
-      << ", \"fraction\": " << num(k.fraction) << ", \"text\": " << str(k.text) << "}"
-      << (i + 1 < run.napkins.size() ? ",\n" : "\n");
+  j.end_array().end_object();
+
+  j.key("napkin").begin_array(Layout::kBlock);
+  for (const Napkin& k : run.napkins)
+    j.begin_object()
+        .member("engine", k.engine)
+        .member("env", k.env)
+        .member("n", k.n)
+        .member("agents", k.agents)
+        .member("planning_updates_per_second", k.rate)
+        .member("fraction", k.fraction)
+        .member("text", k.text)
+        .end_object();
+  j.end_array();
+
+  j.key("targets").begin_array(Layout::kBlock);
+  for (const Target& t : run.targets) {
+    j.begin_object().member("name", t.name).member("goal", t.goal).member("status", t.status).key("value");
+    if (t.status == "not measured") j.null();
+    else j.value(t.value);
+    j.member("detail", t.detail).end_object();
   }
-  j << "  ],\n  \"targets\": [\n";
-  for (std::size_t i = 0; i < run.targets.size(); ++i) {
-    const Target& t = run.targets[i];
-    j << "    {\"name\": " << str(t.name) << ", \"goal\": " << num(t.goal) << ", \"status\": " << str(t.status)
-      << ", \"value\": " << (t.status == "not measured" ? "null" : num(t.value)) << ", \"detail\": " << str(t.detail)
-      << "}" << (i + 1 < run.targets.size() ? ",\n" : "\n");
-  }
-  j << "  ],\n  \"total_seconds\": " << num(run.total_seconds) << "\n}\n";
-  return j.str();
+  j.end_array();
+
+  j.member("total_seconds", run.total_seconds).end_object();
+  out << '\n';
+  return out.str();
 }
 
 }  // namespace dynaq::bench
