@@ -58,7 +58,10 @@ class ReferenceAgent {
     if (!prioritized || params_.algorithm == Algorithm::kPrioritizedDirect)
       update(s, a, backup_target(outcome.reward, outcome.next_state, outcome.terminated));
     // (e) Model(S,A) <- R, S'
-    if (!learn_model(s, a, outcome)) return stop_on_error(s, a);
+    if (!learn_model(s, a, outcome)) {
+      record_capacity_error(s, a);
+      return true;  // an episode end; failed() then stops the agent
+    }
     // (f) planning
     if (prioritized) {
       sweep_priorities(s, a);
@@ -160,10 +163,11 @@ class ReferenceAgent {
   static std::uint32_t size32(std::size_t n) { return static_cast<std::uint32_t>(n); }
   bool counts() const { return params_.model == ModelKind::kCounts; }
 
-  bool stop_on_error(std::uint32_t s, std::uint32_t a) {
+  // A counts model with no room for another outcome of (s, a): the agent's error, reported
+  // with its pair.
+  void record_capacity_error(std::uint32_t s, std::uint32_t a) {
     error_ = kAgentModelCapacityExceeded;
     error_pair_ = s * n_actions_ + a;
-    return true;
   }
 
   std::uint32_t choose_start_state(const TabularMdp& mdp, std::uint32_t t) const {
