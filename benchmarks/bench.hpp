@@ -100,6 +100,7 @@ Stats stats_of(std::vector<double> values);
 
 struct Measurement {
   std::string engine, env;
+  int threads = 1;  // of the engine; 0: the GPU, one thread per agent
   std::uint32_t n = 0, agents = 0, requested_agents = 0;
   std::uint64_t steps = 0;
   std::vector<Timing> runs;
@@ -219,13 +220,35 @@ struct Verification {
   double seconds = 0;
 };
 
-// A target of issue 5, as measured here.
+// The least work on which a target's figure means something: a smaller run is not judged.
+struct MinimumWorkload {
+  std::uint32_t agents = 0;             // of the measurement
+  std::uint32_t agents_per_thread = 0;  // of a cpu engine, over its threads
+  double run_seconds = 0;               // the median timed run of Engine::run
+};
+
+// What a target's figure was measured on: one measurement's case and engine.
+struct Workload {
+  std::string engine, env;
+  std::uint32_t n = 0, agents = 0;
+  std::uint64_t steps = 0;
+  int threads = 0;          // 0: the GPU, one thread per agent
+  double run_seconds = 0;   // the median timed run
+};
+
+enum class Verdict { kMet, kNotMet, kNotJudged };
+const char* verdict_name(Verdict verdict);  // "met", "not met", "not judged"
+
+// A performance target, as measured here.
 struct Target {
   std::string name;     // what is asked
   double goal = 0;      // the threshold
-  double value = 0;     // what was measured (when measured)
-  std::string status;   // "met", "not met", "not measured"
-  std::string detail;   // how the value was obtained, or why it was not
+  MinimumWorkload needs;
+  Verdict verdict = Verdict::kNotJudged;
+  double value = 0;     // what was measured, when judged
+  std::string detail;   // how the value was obtained, when judged
+  std::string reason;   // why not judged
+  std::vector<Workload> measured_on;  // empty when nothing was measured
 };
 
 // One line of napkin math: a measured rate against a bound.
@@ -259,7 +282,7 @@ struct BenchRun {
 // The best (largest median) planning-update rate, or real-step rate for n = 0, of one engine on
 // one (env, n); null when it measured nothing there.
 const Measurement* best_measurement(const BenchRun& run, const std::string& engine, const std::string& env,
-                                    std::uint32_t n, std::uint32_t min_agents = 0);
+                                    std::uint32_t n);
 double rate_of(const Measurement& m);  // planning updates/s, or real steps/s when n = 0
 
 void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t n);

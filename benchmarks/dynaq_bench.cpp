@@ -131,6 +131,7 @@ void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& referen
   for (const std::uint32_t requested : o.agents) {
     Measurement m;
     m.engine = engine.label;
+    m.threads = engine.threads;
     m.env = reference.env;
     m.n = reference.n;
     m.requested_agents = m.agents = requested;

@@ -1,6 +1,7 @@
 # The benchmark's smoke test (ctest dynaq_bench_quick): `dynaq-bench --quick` must exit 0, print
-# its verification line and write JSON that parses; with an unwritable --json it must stop before
-# measuring anything. Run as
+# its verification line and write JSON that parses; a quick run is too small for any target, so
+# every target must be "not judged", say what it was measured on, and nothing may read as a
+# verdict ("not met"); with an unwritable --json it must stop before measuring anything. Run as
 #   cmake -DBENCH=path/to/dynaq-bench -DJSON=path/to/quick.json -P smoke_test.cmake
 file(REMOVE "${JSON}")
 execute_process(COMMAND "${BENCH}" --quick --json "${JSON}"
@@ -16,6 +17,43 @@ file(READ "${JSON}" json)
 string(JSON measurements ERROR_VARIABLE json_error LENGTH "${json}" measurements)
 if(json_error OR measurements EQUAL 0)
   message(FATAL_ERROR "dynaq-bench --quick wrote no measurements to ${JSON}: ${json_error}")
+endif()
+
+# No target is judged on the quick run's workload, in the printed report and in the JSON.
+if(NOT out MATCHES "\n  not judged +cpu: planning updates/s per core, dyna-maze n=5: goal [^\n]*; measured on cpu-1t, dyna-maze n=5, 100 agents x 200 steps, 1 thread, ")
+  message(FATAL_ERROR "dynaq-bench --quick did not say that the per-core target is not judged, on what")
+endif()
+if(out MATCHES "not met")
+  message(FATAL_ERROR "dynaq-bench --quick judged a target on a workload too small for it")
+endif()
+string(TOLOWER "${out}${err}" printed)
+if(printed MATCHES "issue")
+  message(FATAL_ERROR "dynaq-bench --quick printed the word 'issue'")
+endif()
+string(JSON targets ERROR_VARIABLE json_error LENGTH "${json}" targets)
+if(json_error OR targets EQUAL 0)
+  message(FATAL_ERROR "dynaq-bench --quick wrote no targets to ${JSON}: ${json_error}")
+endif()
+math(EXPR last "${targets} - 1")
+set(measured_targets 0)
+foreach(i RANGE ${last})
+  string(JSON verdict GET "${json}" targets ${i} verdict)
+  string(JSON reason GET "${json}" targets ${i} reason)
+  if(NOT verdict STREQUAL "not judged" OR reason STREQUAL "")
+    message(FATAL_ERROR "dynaq-bench --quick: target ${i} has verdict '${verdict}' and reason '${reason}'")
+  endif()
+  string(JSON workloads LENGTH "${json}" targets ${i} measured_on)
+  if(workloads GREATER 0)
+    math(EXPR measured_targets "${measured_targets} + 1")
+    string(JSON agents GET "${json}" targets ${i} measured_on 0 agents)
+    string(JSON steps GET "${json}" targets ${i} measured_on 0 steps_per_agent)
+    if(NOT agents EQUAL 100 OR NOT steps EQUAL 200)
+      message(FATAL_ERROR "dynaq-bench --quick: target ${i} was measured on ${agents} agents x ${steps} steps")
+    endif()
+  endif()
+endforeach()
+if(measured_targets EQUAL 0)
+  message(FATAL_ERROR "dynaq-bench --quick: no target says what it was measured on")
 endif()
 
 # An unwritable --json is refused before anything is measured, not after the whole run.
