@@ -173,9 +173,11 @@ std::uint64_t metric_bytes_per_agent(const Environment& environment, const Case&
   GroupResults results;
   results.allocate(make_group(environment, one, false));
   const auto bytes = [](const auto& v) { return std::uint64_t{v.size()} * sizeof(v[0]); };
-  return bytes(results.episode_steps) + bytes(results.episode_return) + bytes(results.bucket_cumulative_reward) +
-         bytes(results.bucket_episodes) + bytes(results.bucket_model_error) + bytes(results.total_steps) +
-         bytes(results.planning_updates);
+  std::uint64_t metrics = 0;
+  for_each_metric(results, results, [&](std::uint32_t, MetricRecorded, const auto& metric, const auto&) {
+    metrics += bytes(metric);
+  });
+  return metrics + bytes(results.total_steps) + bytes(results.planning_updates);
 }
 
 std::string peak_memory_method() {

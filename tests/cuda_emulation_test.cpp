@@ -166,10 +166,14 @@ TEST(CudaPlan, TheArenaHoldsExactlyTheTablesAndMetrics) {
       // Regions in increasing order, 256-byte aligned, not overlapping.
       std::map<std::uint64_t, std::uint64_t> regions;  // offset -> end
       const AgentTablesView v = arena.tables(nullptr);
-      const TableStrides lengths = table_lengths(v);
+      const TableLengths lengths = v.lengths();
       for (std::uint32_t id = 0; id < kTableCount; ++id)
-        if (arena.table[id] != kNoOffset) regions[arena.table[id]] = arena.table[id] + 4ull * agents * lengths.of(table_per(id));
+        if (arena.table[id] != kNoOffset)
+          regions[arena.table[id]] = arena.table[id] + table_element_bytes(id) * agents * lengths.of(table_per(id));
       regions[arena.counters] = arena.counters + agents * sizeof(AgentCounters);
+      for (std::uint32_t id = 0; id < kMetricCount; ++id)
+        if (arena.metric[id] != kNoOffset)
+          regions[arena.metric[id]] = arena.metric[id] + metric_element_bytes(id) * agents * arena.metrics_per_agent;
       std::uint64_t end = 0;
       for (const auto& [offset, region_end] : regions) {
         EXPECT_EQ(offset % 256, 0u);
@@ -195,7 +199,7 @@ std::vector<Region> regions_of(const SharedLayout& l, const AgentGroup& group) {
   r.push_back({"counters", l.counters, std::uint64_t{l.agents_per_block} * sizeof(AgentCounters), 8});
   for (std::uint32_t id = 0; id < kTableCount; ++id)
     if (l.table[id] != kNoRegion)
-      r.push_back({"table " + std::to_string(id), l.table[id], 4ull * l.agents_per_block * l.strides.of(table_per(id)), 4});
+      r.push_back({table_name(id), l.table[id], 4ull * l.agents_per_block * l.strides.of(table_per(id)), 4});
   if (l.stage_environment)
     for (std::uint32_t p = 0; p < l.n_phases; ++p) {
       const SharedPhaseLayout& at = l.phase[p];
@@ -239,9 +243,8 @@ TEST(SharedLayout, LockstepAccessesOfAWarpAreFreeOfBankConflicts) {
     SCOPED_TRACE(c.label);
     const AgentGroup group = group_of(c);
     const SharedLayout l = shared_layout(group, 64, true);
-    const TableStrides lengths{group.environment->n_states() * group.environment->n_actions(),
-                               group.environment->n_states() * group.environment->n_actions() * group.model_slots(),
-                               group.environment->n_states()};
+    const TableLengths lengths =
+        table_lengths(group.environment->n_states(), group.environment->n_actions(), group.model_slots());
     for (TablePer per : {TablePer::kPair, TablePer::kSlot, TablePer::kState}) {
       EXPECT_EQ(l.strides.of(per) % 2, 1u);
       EXPECT_GE(l.strides.of(per), lengths.of(per));
@@ -250,11 +253,11 @@ TEST(SharedLayout, LockstepAccessesOfAWarpAreFreeOfBankConflicts) {
     for (std::uint32_t id = 0; id < kTableCount; ++id) {
       if (l.table[id] == kNoRegion) continue;
       const std::uint32_t stride = l.strides.of(table_per(id));
-      for (std::uint32_t k : {0u, 1u, lengths.of(table_per(id)) - 1})
+      for (std::uint64_t k : {std::uint64_t{0}, std::uint64_t{1}, lengths.of(table_per(id)) - 1})
         for (std::uint32_t warp_first : {0u, 32u}) {
           std::set<std::uint32_t> banks;
           for (std::uint32_t j = warp_first; j < warp_first + 32; ++j) banks.insert((l.table[id] / 4 + j * stride + k) % 32);
-          EXPECT_EQ(banks.size(), 32u) << "table " << id << ", element " << k;
+          EXPECT_EQ(banks.size(), 32u) << "table " << table_name(id) << ", element " << k;
         }
     }
   }
@@ -292,20 +295,18 @@ TEST(SharedStaging, EveryElementLandsInItsPlaceAndNothingElseChanges) {
 
     const AgentTablesView global = args.chunk.tables;
     const AgentTablesView local = shared_tables(layout, smem, global);
-    const TableStrides lengths = table_lengths(global);
-    for (std::uint32_t id = 0; id < kTableCount; ++id) {
-      if (layout.table[id] == kNoRegion) continue;
-      const std::uint32_t length = lengths.of(table_per(id)), stride = layout.strides.of(table_per(id));
-      visit_tables(global, local, id, [&](auto* g, auto* s) {
-        for (std::uint32_t j = 0; j < per_block; ++j) {
-          for (std::uint32_t k = 0; k < length; ++k)
-            ASSERT_EQ(std::memcmp(&s[j * stride + k], &g[(block * per_block + j) * length + k], 4), 0)
-                << "table " << id << ", agent " << j << ", element " << k;
-          for (std::uint32_t k = length; k < stride; ++k)
-            ASSERT_EQ(std::memcmp(&s[j * stride + k], &kUntouched, 4), 0) << "padding written, table " << id;
-        }
-      });
-    }
+    const TableLengths lengths = global.lengths();
+    for_each_table(global, local, [&](std::uint32_t id, TablePer per, TableNeed, auto* g, auto* s) {
+      if (layout.table[id] == kNoRegion) return;
+      const std::uint64_t length = lengths.of(per), stride = layout.strides.of(per);
+      for (std::uint64_t j = 0; j < per_block; ++j) {
+        for (std::uint64_t k = 0; k < length; ++k)
+          ASSERT_EQ(std::memcmp(&s[j * stride + k], &g[(block * per_block + j) * length + k], 4), 0)
+              << "table " << table_name(id) << ", agent " << j << ", element " << k;
+        for (std::uint64_t k = length; k < stride; ++k)
+          ASSERT_EQ(std::memcmp(&s[j * stride + k], &kUntouched, 4), 0) << "padding written, table " << table_name(id);
+      }
+    });
     EXPECT_EQ(std::memcmp(local.counters, global.counters + block * per_block, per_block * sizeof(AgentCounters)), 0);
     const ScheduleView& staged = *reinterpret_cast<const ScheduleView*>(smem + layout.schedule);
     for (std::uint32_t p = 0; p < staged.n_phases; ++p) {
@@ -388,7 +389,7 @@ TEST(CudaEmulation, AnOffByOneInTheSharedLayoutIsCaught) {
   const std::vector<std::pair<std::string, std::function<void(SharedLayout&)>>> tampers = {
       {"Q stride one word short of the Q-table", [pairs](SharedLayout& l) { l.strides.pairs = pairs - 1; }},
       {"Q region sized for one agent too few", [](SharedLayout& l) {
-         l.table[kTableModelNext] = l.table[kTableQ] + 4 * (l.agents_per_block - 1) * l.strides.pairs;
+         l.table[table_id::model_next] = l.table[table_id::q] + 4 * (l.agents_per_block - 1) * l.strides.pairs;
        }},
       {"counters one agent late", [](SharedLayout& l) { l.counters += sizeof(AgentCounters); }},
   };

@@ -124,18 +124,13 @@ inline void expect_identical(const GroupResults& expected, const GroupResults& a
   EXPECT_TRUE(q_report.empty()) << q_report;
   EXPECT_EQ(expected.model_next, actual.model_next);
   EXPECT_EQ(expected.observed_pairs, actual.observed_pairs);
-  EXPECT_EQ(expected.episode_steps, actual.episode_steps);
-  EXPECT_EQ(expected.bucket_episodes, actual.bucket_episodes);
   EXPECT_EQ(expected.total_steps, actual.total_steps);
   EXPECT_EQ(expected.model_count, actual.model_count);
-  EXPECT_EQ(expected.episode_planning_updates, actual.episode_planning_updates);
-  EXPECT_EQ(expected.episode_greedy_steps, actual.episode_greedy_steps);
   EXPECT_EQ(expected.planning_updates, actual.planning_updates);
   EXPECT_TRUE(same_bits(expected.model_reward, actual.model_reward)) << "model rewards differ";
-  EXPECT_TRUE(same_bits(expected.bucket_model_error, actual.bucket_model_error)) << "model errors differ";
-  EXPECT_TRUE(same_bits(expected.episode_return, actual.episode_return)) << "episode returns differ";
-  EXPECT_TRUE(same_bits(expected.bucket_cumulative_reward, actual.bucket_cumulative_reward))
-      << "cumulative rewards differ";
+  for_each_metric(expected, actual, [](std::uint32_t id, MetricRecorded, const auto& want, const auto& got) {
+    EXPECT_TRUE(same_bits(want, got)) << metric_name(id) << " differ";
+  });
 }
 
 }  // namespace dynaq::testing_support

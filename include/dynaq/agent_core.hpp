@@ -38,6 +38,7 @@
 #include <cstdint>
 
 #include "dynaq/agent_params.hpp"
+#include "dynaq/agent_tables.hpp"
 #include "dynaq/mdp_view.hpp"
 #include "dynaq/platform.hpp"
 #include "dynaq/random.hpp"
@@ -71,93 +72,52 @@ struct AgentCounters {
   std::uint32_t error_pair;
 };
 
-// One agent's tables (non-owning). Optional tables are null when no agent of the batch uses them.
+// One agent's tables (non-owning), one pointer per table of DYNAQ_AGENT_TABLES (agent_tables.hpp).
+// A table the agent's batch does not carry is null.
 struct AgentRef {
-  float* q;                           // [pair]
-  std::uint32_t* model_next;          // [pair * slots + k]: kUnseen, or next state | kTerminatedBit
-  float* model_reward;                // [pair * slots + k]
-  std::uint32_t* model_count;         // [pair * slots + k] (counts model)
-  std::uint32_t model_slots;          // slots per pair: 1, or the largest model_capacity
-  std::uint32_t* observed_pairs;      // [pair]: pairs in the order first observed
-  std::uint32_t* observed_states;     // [state]: states in the order first observed
-  std::uint32_t* state_actions;       // [pair]: per state, actions in the order first taken
-  std::uint32_t* state_action_count;  // [state]
-  std::uint32_t* last_tried;          // [pair]: the clock after the pair was last tried (Dyna-Q+)
-  std::uint32_t* heap_pair;           // [pair]: the priority queue, a binary max-heap
-  float* heap_priority;               // [pair]
-  std::uint32_t* heap_position;       // [pair]: index in the heap, or kNone
-  std::uint32_t* predecessor_head;    // [state]: first pair whose model leads to the state
-  std::uint32_t* predecessor_next;    // [pair]: next pair in the same state's list
-  std::uint32_t* predecessor_prev;    // [pair]
-  std::uint32_t* predecessor_of;      // [pair]: the state whose list holds the pair, or kNone
+#define DYNAQ_TABLE_POINTER(name, type, per, need) type* name;
+  DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
+  std::uint32_t model_slots;  // slots per pair: 1, or the largest model_capacity
   AgentCounters* counters;
 };
 
-// All agents' tables of one batch (non-owning, trivially copyable: passed to kernels by value).
+// All agents' tables of one batch (non-owning, trivially copyable: passed to kernels by value),
+// agent-major. A table no agent of the batch needs is null.
 struct AgentTablesView {
   std::uint32_t n_states;
   std::uint32_t n_actions;
   std::uint32_t model_slots;
-  float* q;
-  std::uint32_t* model_next;
-  float* model_reward;
-  std::uint32_t* model_count;         // null unless some agent keeps counts
-  std::uint32_t* observed_pairs;
-  std::uint32_t* observed_states;     // null unless some agent draws states or runs Dyna-Q+
-  std::uint32_t* state_actions;       // idem
-  std::uint32_t* state_action_count;  // idem
-  std::uint32_t* last_tried;          // null unless some agent runs a Dyna-Q+ variant
-  std::uint32_t* heap_pair;           // null unless some agent runs prioritized sweeping
-  float* heap_priority;
-  std::uint32_t* heap_position;
-  std::uint32_t* predecessor_head;
-  std::uint32_t* predecessor_next;
-  std::uint32_t* predecessor_prev;
-  std::uint32_t* predecessor_of;
+  DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
   AgentCounters* counters;
 
-  DYNAQ_HD AgentRef agent(std::uint32_t i) const {
-    const std::uint64_t states = n_states;
-    const std::uint64_t pairs = states * n_actions;
-    const std::uint64_t slots = pairs * model_slots;
-    const auto at = [i](auto* base, std::uint64_t length) { return base ? base + i * length : nullptr; };
-    return AgentRef{at(q, pairs),
-                    at(model_next, slots),
-                    at(model_reward, slots),
-                    at(model_count, slots),
-                    model_slots,
-                    at(observed_pairs, pairs),
-                    at(observed_states, states),
-                    at(state_actions, pairs),
-                    at(state_action_count, states),
-                    at(last_tried, pairs),
-                    at(heap_pair, pairs),
-                    at(heap_priority, pairs),
-                    at(heap_position, pairs),
-                    at(predecessor_head, states),
-                    at(predecessor_next, pairs),
-                    at(predecessor_prev, pairs),
-                    at(predecessor_of, pairs),
-                    counters + i};
-  }
+  DYNAQ_HD TableLengths lengths() const { return table_lengths(n_states, n_actions, model_slots); }
+  DYNAQ_HD AgentRef agent(std::uint32_t i) const;
 };
+#undef DYNAQ_TABLE_POINTER
 
-// Where one agent's metrics go (non-owning).
-struct AgentMetricsRef {
-  std::uint32_t* episode_steps;       // kEpisodes: [episode] length of each episode
-  double* episode_return;             // kEpisodes: [episode] undiscounted return of each episode
-  double* bucket_cumulative_reward;   // kSteps: [bucket] cumulative reward at the bucket's end
-  std::uint32_t* bucket_episodes;     // kSteps: [bucket] episodes finished by the bucket's end
-  double* bucket_model_error;         // kSteps: [bucket] model error at the bucket's end
-  std::uint64_t* episode_planning_updates;  // kEpisodes with a rollout limit: [episode] updates so far
-  std::uint32_t* episode_greedy_steps;      // kEpisodes with a rollout limit: [episode] greedy rollout
-};
-
-DYNAQ_HD inline bool uses_bonus_in_planning(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlus; }
-DYNAQ_HD inline bool uses_bonus_in_action(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlusAction; }
-DYNAQ_HD inline bool is_prioritized(const AgentParams& p) {
-  return p.algorithm == Algorithm::kPrioritized || p.algorithm == Algorithm::kPrioritizedDirect;
+// Agent j of tables laid out with the given per-agent strides (anything with of(TablePer)): with
+// v.lengths() this is v.agent(j); the shared kernel passes padded strides.
+template <typename Strides>
+DYNAQ_HD AgentRef agent_at(const AgentTablesView& v, std::uint32_t j, const Strides& strides,
+                           AgentCounters* counters) {
+  AgentRef r{};
+  for_each_table(r, v, [&](std::uint32_t, TablePer per, TableNeed, auto*& mine, auto* all) {
+    mine = all ? all + static_cast<std::uint64_t>(j) * strides.of(per) : nullptr;
+  });
+  r.model_slots = v.model_slots;
+  r.counters = counters;
+  return r;
 }
+
+DYNAQ_HD inline AgentRef AgentTablesView::agent(std::uint32_t i) const { return agent_at(*this, i, lengths(), counters + i); }
+
+// Where one agent's metrics go (non-owning), one pointer per metric of DYNAQ_AGENT_METRICS: per
+// episode or per bucket, null when the budget does not record it.
+struct AgentMetricsRef {
+#define DYNAQ_METRIC_POINTER(name, type, recorded) type* name;
+  DYNAQ_AGENT_METRICS(DYNAQ_METRIC_POINTER)
+#undef DYNAQ_METRIC_POINTER
+};
 
 // ---- Values and the one-step backup -------------------------------------------------------
 

@@ -32,86 +32,17 @@
 
 #include "dynaq/agent_core.hpp"
 #include "dynaq/agent_params.hpp"
+#include "dynaq/agent_tables.hpp"
 #include "dynaq/mdp_view.hpp"
 #include "dynaq/platform.hpp"
 #include "dynaq/random.hpp"
 
 namespace dynaq {
 
-// ---- The per-agent tables, by number ------------------------------------------------------
-// The staging code and the device arena walk the tables of AgentTablesView by number. Every
-// table holds 4-byte elements (float or uint32), one per pair, per model slot or per state.
+// ---- Padded strides ------------------------------------------------------------------------
 
-enum TableId : std::uint32_t {
-  kTableQ = 0,
-  kTableModelNext,
-  kTableModelReward,
-  kTableModelCount,
-  kTableObservedPairs,
-  kTableObservedStates,
-  kTableStateActions,
-  kTableStateActionCount,
-  kTableLastTried,
-  kTableHeapPair,
-  kTableHeapPriority,
-  kTableHeapPosition,
-  kTablePredecessorHead,
-  kTablePredecessorNext,
-  kTablePredecessorPrev,
-  kTablePredecessorOf,
-  kTableCount
-};
-
-// Adding a table to AgentRef / AgentTablesView must add it here too (and to visit_tables and
-// agent_at below): these asserts fail until then.
-static_assert(sizeof(AgentTablesView) == 3 * sizeof(std::uint32_t) + 4 + kTableCount * sizeof(void*) + sizeof(void*),
-              "AgentTablesView changed: update TableId, visit_tables and agent_at in agent_kernels.hpp");
-static_assert(sizeof(AgentRef) == kTableCount * sizeof(void*) + 8 + sizeof(void*),
-              "AgentRef changed: update agent_at in agent_kernels.hpp");
-
-enum class TablePer : std::uint32_t { kPair, kSlot, kState };
-
-DYNAQ_HD constexpr TablePer table_per(std::uint32_t id) {
-  switch (id) {
-    case kTableModelNext:
-    case kTableModelReward:
-    case kTableModelCount:
-      return TablePer::kSlot;
-    case kTableObservedStates:
-    case kTableStateActionCount:
-    case kTablePredecessorHead:
-      return TablePer::kState;
-    default:
-      return TablePer::kPair;
-  }
-}
-
-// Calls f(a.<table id>, b.<table id>) with the two views' pointer fields (as lvalues, so that f
-// may assign them). A and B are AgentTablesView, const or not.
-template <typename A, typename B, typename F>
-DYNAQ_HD void visit_tables(A& a, B& b, std::uint32_t id, F&& f) {
-  switch (id) {
-    case kTableQ: f(a.q, b.q); break;
-    case kTableModelNext: f(a.model_next, b.model_next); break;
-    case kTableModelReward: f(a.model_reward, b.model_reward); break;
-    case kTableModelCount: f(a.model_count, b.model_count); break;
-    case kTableObservedPairs: f(a.observed_pairs, b.observed_pairs); break;
-    case kTableObservedStates: f(a.observed_states, b.observed_states); break;
-    case kTableStateActions: f(a.state_actions, b.state_actions); break;
-    case kTableStateActionCount: f(a.state_action_count, b.state_action_count); break;
-    case kTableLastTried: f(a.last_tried, b.last_tried); break;
-    case kTableHeapPair: f(a.heap_pair, b.heap_pair); break;
-    case kTableHeapPriority: f(a.heap_priority, b.heap_priority); break;
-    case kTableHeapPosition: f(a.heap_position, b.heap_position); break;
-    case kTablePredecessorHead: f(a.predecessor_head, b.predecessor_head); break;
-    case kTablePredecessorNext: f(a.predecessor_next, b.predecessor_next); break;
-    case kTablePredecessorPrev: f(a.predecessor_prev, b.predecessor_prev); break;
-    case kTablePredecessorOf: f(a.predecessor_of, b.predecessor_of); break;
-    default: break;
-  }
-}
-
-// Per-agent strides of the three kinds of table, in elements.
+// Per-agent strides of the three kinds of table in shared memory, in elements (the shared
+// version only stages tables that fit a block, so 32 bits suffice).
 struct TableStrides {
   std::uint32_t pairs;
   std::uint32_t slots;
@@ -122,76 +53,34 @@ struct TableStrides {
   }
 };
 
-// The unpadded strides of AgentTablesView: exactly the per-agent lengths.
-DYNAQ_HD inline TableStrides table_lengths(const AgentTablesView& v) {
-  const std::uint32_t pairs = v.n_states * v.n_actions;
-  return TableStrides{pairs, pairs * v.model_slots, v.n_states};
-}
-
 // An odd number of 4-byte words >= length: the bank-conflict-free stride of shared memory.
 DYNAQ_HD constexpr std::uint32_t odd_stride(std::uint32_t length) { return length | 1u; }
 
-// Agent j of tables laid out with the given per-agent strides. With table_lengths(v) this is
-// v.agent(j); the shared kernel passes padded strides.
-DYNAQ_HD inline AgentRef agent_at(const AgentTablesView& v, std::uint32_t j, const TableStrides& strides,
-                                  AgentCounters* counters) {
-  const auto at = [j](auto* base, std::uint32_t stride) {
-    return base ? base + static_cast<std::uint64_t>(j) * stride : nullptr;
-  };
-  AgentRef r{};
-  r.q = at(v.q, strides.pairs);
-  r.model_next = at(v.model_next, strides.slots);
-  r.model_reward = at(v.model_reward, strides.slots);
-  r.model_count = at(v.model_count, strides.slots);
-  r.model_slots = v.model_slots;
-  r.observed_pairs = at(v.observed_pairs, strides.pairs);
-  r.observed_states = at(v.observed_states, strides.states);
-  r.state_actions = at(v.state_actions, strides.pairs);
-  r.state_action_count = at(v.state_action_count, strides.states);
-  r.last_tried = at(v.last_tried, strides.pairs);
-  r.heap_pair = at(v.heap_pair, strides.pairs);
-  r.heap_priority = at(v.heap_priority, strides.pairs);
-  r.heap_position = at(v.heap_position, strides.pairs);
-  r.predecessor_head = at(v.predecessor_head, strides.states);
-  r.predecessor_next = at(v.predecessor_next, strides.pairs);
-  r.predecessor_prev = at(v.predecessor_prev, strides.pairs);
-  r.predecessor_of = at(v.predecessor_of, strides.pairs);
-  r.counters = counters;
-  return r;
-}
+// The staging walk and the shared layout count every table in 4-byte words.
+#define DYNAQ_TABLE_IS_WORDS(name, type, per, need) \
+  static_assert(sizeof(type) == 4, "table " #name ": shared-memory staging assumes 4-byte elements");
+DYNAQ_AGENT_TABLES(DYNAQ_TABLE_IS_WORDS)
+#undef DYNAQ_TABLE_IS_WORDS
 
 // ---- Metrics ------------------------------------------------------------------------------
 
 // Where the agents of one chunk write their metrics: agent-major, `per_agent` entries each
-// (episodes or buckets), like GroupResults. Null arrays are those the budget does not use.
+// (episodes or buckets), like GroupResults. Null arrays are those the budget does not record.
 struct DeviceMetrics {
-  std::uint32_t* episode_steps;
-  double* episode_return;
-  double* bucket_cumulative_reward;
-  std::uint32_t* bucket_episodes;
-  double* bucket_model_error;
-  std::uint64_t* episode_planning_updates;
-  std::uint32_t* episode_greedy_steps;
+#define DYNAQ_METRIC_POINTER(name, type, recorded) type* name;
+  DYNAQ_AGENT_METRICS(DYNAQ_METRIC_POINTER)
+#undef DYNAQ_METRIC_POINTER
   std::uint64_t per_agent;
 
   DYNAQ_HD AgentMetricsRef agent(std::uint32_t i) const {
     const std::uint64_t at = i * per_agent;
-    const auto slice = [at](auto* base) { return base ? base + at : nullptr; };
     AgentMetricsRef r{};
-    r.episode_steps = slice(episode_steps);
-    r.episode_return = slice(episode_return);
-    r.bucket_cumulative_reward = slice(bucket_cumulative_reward);
-    r.bucket_episodes = slice(bucket_episodes);
-    r.bucket_model_error = slice(bucket_model_error);
-    r.episode_planning_updates = slice(episode_planning_updates);
-    r.episode_greedy_steps = slice(episode_greedy_steps);
+    for_each_metric(r, *this, [at](std::uint32_t, MetricRecorded, auto*& mine, auto* all) {
+      mine = all ? all + at : nullptr;
+    });
     return r;
   }
 };
-// A metric added to AgentMetricsRef must be added to DeviceMetrics, ArenaLayout and gather_chunk
-// (cuda_engine_driver.cpp) too: this fails until then.
-static_assert(sizeof(AgentMetricsRef) == 7 * sizeof(void*),
-              "AgentMetricsRef changed: update DeviceMetrics (agent_kernels.hpp) and the cuda engine's arena");
 
 // ---- Launch arguments (trivially copyable, passed by value) -------------------------------
 
@@ -259,7 +148,7 @@ struct SharedLayout {
   TableStrides strides;                // padded: odd numbers of words
   std::uint32_t schedule;              // the ScheduleView the block's agents step (one per block)
   std::uint32_t counters;              // AgentCounters [agents_per_block]
-  std::uint32_t table[kTableCount];    // 4-byte elements [agents_per_block * stride]; kNoRegion: unused
+  std::uint32_t table[kTableCount];    // by table_id, 4-byte elements [agents_per_block * stride]; kNoRegion: unused
   std::uint32_t stage_environment;     // 1: the phases' stepping tables are staged too
   std::uint32_t n_phases;
   SharedPhaseLayout phase[kMaxPhases];
@@ -269,11 +158,10 @@ struct SharedLayout {
 DYNAQ_HD inline AgentTablesView shared_tables(const SharedLayout& layout, unsigned char* smem,
                                               const AgentTablesView& global) {
   AgentTablesView v = global;
-  for (std::uint32_t id = 0; id < kTableCount; ++id)
-    visit_tables(v, v, id, [&](auto*& field, auto*&) {
-      using Pointer = std::remove_reference_t<decltype(field)>;
-      field = layout.table[id] == kNoRegion ? nullptr : reinterpret_cast<Pointer>(smem + layout.table[id]);
-    });
+  for_each_table(v, v, [&](std::uint32_t id, TablePer, TableNeed, auto*& field, auto*&) {
+    using Pointer = std::remove_reference_t<decltype(field)>;
+    field = layout.table[id] == kNoRegion ? nullptr : reinterpret_cast<Pointer>(smem + layout.table[id]);
+  });
   v.counters = reinterpret_cast<AgentCounters*>(smem + layout.counters);
   return v;
 }
@@ -331,16 +219,14 @@ DYNAQ_HD inline void stage_block(const AdvanceArgs& a, const SharedLayout& layou
   const BlockAgents agents = block_agents(layout, a.chunk.n_agents, block);
   const AgentTablesView& global = a.chunk.tables;
   const AgentTablesView local = shared_tables(layout, smem, global);
-  const TableStrides lengths = table_lengths(global);
-  for (std::uint32_t id = 0; id < kTableCount; ++id) {
-    if (layout.table[id] == kNoRegion) continue;
-    const std::uint32_t length = lengths.of(table_per(id)), padded = layout.strides.of(table_per(id));
-    visit_tables(global, local, id, [&](auto* g, auto* s) {
-      auto* g_block = g + static_cast<std::uint64_t>(agents.first) * length;
-      if (to_shared) copy_agent_slices(s, padded, g_block, length, agents.count, length, thread, threads);
-      else copy_agent_slices(g_block, length, s, padded, agents.count, length, thread, threads);
-    });
-  }
+  const TableLengths lengths = global.lengths();
+  for_each_table(global, local, [&](std::uint32_t id, TablePer per, TableNeed, auto* g, auto* s) {
+    if (layout.table[id] == kNoRegion) return;
+    const std::uint64_t length = lengths.of(per), padded = layout.strides.of(per);
+    auto* g_block = g + agents.first * length;
+    if (to_shared) copy_agent_slices(s, padded, g_block, length, agents.count, length, thread, threads);
+    else copy_agent_slices(g_block, length, s, padded, agents.count, length, thread, threads);
+  });
   AgentCounters* g_counters = global.counters + agents.first;
   if (to_shared) copy_elements(local.counters, g_counters, agents.count, thread, threads);
   else copy_elements(g_counters, local.counters, agents.count, thread, threads);

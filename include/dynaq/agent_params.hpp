@@ -52,6 +52,12 @@ struct AgentParams {
   std::uint32_t model_capacity = 8;   // counts model: distinct outcomes kept per pair, >= 1
 };
 
+DYNAQ_HD inline bool uses_bonus_in_planning(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlus; }
+DYNAQ_HD inline bool uses_bonus_in_action(const AgentParams& p) { return p.algorithm == Algorithm::kDynaQPlusAction; }
+DYNAQ_HD inline bool is_prioritized(const AgentParams& p) {
+  return p.algorithm == Algorithm::kPrioritized || p.algorithm == Algorithm::kPrioritizedDirect;
+}
+
 enum class BudgetKind : std::uint32_t { kEpisodes = 0, kSteps = 1 };
 
 // How long every agent runs, and how its metrics are bucketed.

@@ -37,11 +37,9 @@ constexpr std::uint64_t kNoOffset = ~std::uint64_t{0};
 struct ArenaLayout {
   std::uint32_t agents = 0;
   std::uint32_t n_states = 0, n_actions = 0, model_slots = 1;
-  std::uint64_t table[kTableCount];
+  std::uint64_t table[kTableCount];    // by table_id
   std::uint64_t counters = 0;
-  std::uint64_t episode_steps = kNoOffset, episode_return = kNoOffset;
-  std::uint64_t bucket_cumulative_reward = kNoOffset, bucket_episodes = kNoOffset, bucket_model_error = kNoOffset;
-  std::uint64_t episode_planning_updates = kNoOffset, episode_greedy_steps = kNoOffset;
+  std::uint64_t metric[kMetricCount];  // by metric_id
   std::uint64_t metrics_per_agent = 0;  // episodes or buckets
   std::uint64_t unfinished = 0;         // one uint32: agents not finished after a launch
   std::uint64_t bytes = 0;
@@ -56,7 +54,7 @@ ArenaLayout arena_layout(const AgentGroup& group, std::uint32_t agents);
 // Bytes of metrics one agent writes (episodes or buckets).
 std::uint64_t metric_bytes_per_agent(const RunBudget& budget);
 // An upper bound of what arena_layout adds to agents * per-agent bytes (alignment padding).
-constexpr std::uint64_t kArenaOverheadBytes = 256 * (kTableCount + 8);
+constexpr std::uint64_t kArenaOverheadBytes = 256 * (kTableCount + kMetricCount + 2);
 
 // Every phase's tables of an environment in one allocation.
 struct EnvironmentLayout {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dynaq/agent_params.hpp"
+#include "dynaq/agent_tables.hpp"
 #include "dynaq/environment.hpp"
 
 namespace dynaq {
@@ -32,11 +33,9 @@ struct AgentGroup {
   std::uint32_t n_agents() const { return static_cast<std::uint32_t>(points.size()) * seeds_per_point; }
   const AgentParams& params_of(std::uint32_t local_agent) const { return points[local_agent / seeds_per_point]; }
 
-  // Which optional tables the group's agents need (agent_core.hpp).
-  bool needs_state_lists() const;   // states-then-actions draws, or Dyna-Q+ planning
-  bool needs_last_tried() const;    // a Dyna-Q+ variant
-  bool needs_queue() const;         // prioritized sweeping
-  bool needs_counts() const;        // a count-based model
+  // Whether some agent of the group reads the tables of this need (agent_tables.hpp): a batch
+  // of the group carries them.
+  bool needs(TableNeed need) const;
   std::uint32_t model_slots() const;  // 1, or the largest model_capacity of a counts model
   // Bytes of tables one agent needs while it runs (Q, model, lists, queue, counters).
   std::uint64_t table_bytes_per_agent() const;
@@ -58,13 +57,11 @@ OutcomeNeed distinct_outcomes_needed(const Environment& environment);
 
 // Per-agent results of a group, agent-major.
 struct GroupResults {
-  std::vector<std::uint32_t> episode_steps;          // kEpisodes: [agent][episode]
-  std::vector<double> episode_return;                // kEpisodes: [agent][episode]
-  std::vector<double> bucket_cumulative_reward;      // kSteps: [agent][bucket]
-  std::vector<std::uint32_t> bucket_episodes;        // kSteps: [agent][bucket]
-  std::vector<double> bucket_model_error;            // kSteps: [agent][bucket] (agent_core.hpp)
-  std::vector<std::uint64_t> episode_planning_updates;  // kEpisodes, rollout limit > 0: [agent][episode]
-  std::vector<std::uint32_t> episode_greedy_steps;      // kEpisodes, rollout limit > 0: [agent][episode]
+  // One vector per metric of DYNAQ_AGENT_METRICS (agent_tables.hpp), [agent][episode or
+  // bucket], empty when the budget does not record it.
+#define DYNAQ_METRIC_VECTOR(name, type, recorded) std::vector<type> name;
+  DYNAQ_AGENT_METRICS(DYNAQ_METRIC_VECTOR)
+#undef DYNAQ_METRIC_VECTOR
   std::vector<std::uint64_t> total_steps;            // [agent] real steps taken
   std::vector<std::uint64_t> planning_updates;       // [agent] Q backups made by planning
 

@@ -53,43 +53,25 @@ class TableBuffer {
   std::uint64_t capacity_ = 0;
 };
 
-// One batch's tables, reused from batch to batch and from run to run.
+// One batch's tables, one buffer per table of DYNAQ_AGENT_TABLES, reused from batch to batch
+// and from run to run.
 struct BatchTables {
-  TableBuffer<float> q, model_reward, heap_priority;
-  TableBuffer<std::uint32_t> model_next, model_count, observed_pairs, observed_states, state_actions,
-      state_action_count, last_tried, heap_pair, heap_position, predecessor_head, predecessor_next,
-      predecessor_prev, predecessor_of;
+#define DYNAQ_TABLE_BUFFER(name, type, per, need) TableBuffer<type> name;
+  DYNAQ_AGENT_TABLES(DYNAQ_TABLE_BUFFER)
+#undef DYNAQ_TABLE_BUFFER
   TableBuffer<AgentCounters> counters;
 
   AgentTablesView allocate(std::uint32_t agents, const AgentGroup& group) {
-    const std::uint32_t n_states = group.environment->n_states(), n_actions = group.environment->n_actions();
-    const std::uint64_t states = std::uint64_t{agents} * n_states;
-    const std::uint64_t pairs = states * n_actions;
-    const std::uint64_t slots = pairs * group.model_slots();
-    const auto sized = [](auto& table, std::uint64_t length, bool needed) {
-      return needed ? table.reserve(length) : nullptr;
-    };
-    const bool lists = group.needs_state_lists(), queue = group.needs_queue();
-    return AgentTablesView{n_states,
-                           n_actions,
-                           group.model_slots(),
-                           sized(q, pairs, true),
-                           sized(model_next, slots, true),
-                           sized(model_reward, slots, true),
-                           sized(model_count, slots, group.needs_counts()),
-                           sized(observed_pairs, pairs, true),
-                           sized(observed_states, states, lists),
-                           sized(state_actions, pairs, lists),
-                           sized(state_action_count, states, lists),
-                           sized(last_tried, pairs, group.needs_last_tried()),
-                           sized(heap_pair, pairs, queue),
-                           sized(heap_priority, pairs, queue),
-                           sized(heap_position, pairs, queue),
-                           sized(predecessor_head, states, queue),
-                           sized(predecessor_next, pairs, queue),
-                           sized(predecessor_prev, pairs, queue),
-                           sized(predecessor_of, pairs, queue),
-                           counters.reserve(agents)};
+    AgentTablesView view{};
+    view.n_states = group.environment->n_states();
+    view.n_actions = group.environment->n_actions();
+    view.model_slots = group.model_slots();
+    const TableLengths lengths = view.lengths();
+    for_each_table(view, *this, [&](std::uint32_t, TablePer per, TableNeed need, auto*& table, auto& buffer) {
+      table = group.needs(need) ? buffer.reserve(agents * lengths.of(per)) : nullptr;
+    });
+    view.counters = counters.reserve(agents);
+    return view;
   }
 };
 
@@ -147,16 +129,12 @@ class CpuEngine final : public Engine {
   }
 
   static AgentMetricsRef metrics_of(GroupResults& results, const RunBudget& budget, std::uint32_t agent) {
-    if (budget.kind == BudgetKind::kEpisodes) {
-      const std::uint64_t at = std::uint64_t{agent} * budget.episodes;
-      const bool rollouts = budget.greedy_rollout_limit > 0;
-      return AgentMetricsRef{&results.episode_steps[at], &results.episode_return[at], nullptr, nullptr, nullptr,
-                             rollouts ? &results.episode_planning_updates[at] : nullptr,
-                             rollouts ? &results.episode_greedy_steps[at] : nullptr};
-    }
-    const std::uint64_t at = std::uint64_t{agent} * budget.n_buckets;
-    return AgentMetricsRef{nullptr, nullptr, &results.bucket_cumulative_reward[at], &results.bucket_episodes[at],
-                           &results.bucket_model_error[at], nullptr, nullptr};
+    const std::uint64_t at = std::uint64_t{agent} * metric_entries_per_agent(budget);
+    AgentMetricsRef r{};
+    for_each_metric(r, results, [&](std::uint32_t, MetricRecorded recorded, auto*& mine, auto& all) {
+      mine = metric_recorded(budget, recorded) ? all.data() + at : nullptr;
+    });
+    return r;
   }
 
   CpuEngineOptions options_;

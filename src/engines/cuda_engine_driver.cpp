@@ -33,33 +33,8 @@ constexpr std::uint64_t kSelfCheckSteps = 2000;
 
 std::uint64_t align_up(std::uint64_t x, std::uint64_t alignment) { return (x + alignment - 1) / alignment * alignment; }
 
-bool table_needed(const AgentGroup& group, std::uint32_t id) {
-  switch (id) {
-    case kTableModelCount: return group.needs_counts();
-    case kTableObservedStates:
-    case kTableStateActions:
-    case kTableStateActionCount: return group.needs_state_lists();
-    case kTableLastTried: return group.needs_last_tried();
-    case kTableHeapPair:
-    case kTableHeapPriority:
-    case kTableHeapPosition:
-    case kTablePredecessorHead:
-    case kTablePredecessorNext:
-    case kTablePredecessorPrev:
-    case kTablePredecessorOf: return group.needs_queue();
-    default: return true;
-  }
-}
-
-// Per-agent lengths in 64 bits (a model of many slots over many pairs can pass 2^32 bytes).
-struct Lengths {
-  std::uint64_t pairs, slots, states;
-  std::uint64_t of(TablePer per) const { return per == TablePer::kPair ? pairs : per == TablePer::kSlot ? slots : states; }
-};
-Lengths lengths_of(const AgentGroup& group) {
-  const std::uint64_t states = group.environment->n_states();
-  const std::uint64_t pairs = states * group.environment->n_actions();
-  return Lengths{pairs, pairs * group.model_slots(), states};
+TableLengths lengths_of(const AgentGroup& group) {
+  return table_lengths(group.environment->n_states(), group.environment->n_actions(), group.model_slots());
 }
 
 template <typename T>
@@ -87,11 +62,10 @@ std::string cuda_kernel_name(CudaKernel kernel) {
 // ---- Layouts ----------------------------------------------------------------------------------
 
 std::uint64_t metric_bytes_per_agent(const RunBudget& budget) {
-  if (budget.kind == BudgetKind::kEpisodes)
-    return std::uint64_t{budget.episodes} *
-           (sizeof(std::uint32_t) + sizeof(double) +
-            (budget.greedy_rollout_limit > 0 ? sizeof(std::uint64_t) + sizeof(std::uint32_t) : 0));
-  return std::uint64_t{budget.n_buckets} * (2 * sizeof(double) + sizeof(std::uint32_t));
+  std::uint64_t bytes = 0;
+  for (std::uint32_t id = 0; id < kMetricCount; ++id)
+    if (metric_recorded(budget, metric_recorded_when(id))) bytes += metric_element_bytes(id);
+  return metric_entries_per_agent(budget) * bytes;
 }
 
 ArenaLayout arena_layout(const AgentGroup& group, std::uint32_t agents) {
@@ -106,25 +80,16 @@ ArenaLayout arena_layout(const AgentGroup& group, std::uint32_t agents) {
     at = align_up(at + bytes, kArenaAlignment);
     return offset;
   };
-  const Lengths lengths = lengths_of(group);
+  const TableLengths lengths = lengths_of(group);
   for (std::uint32_t id = 0; id < kTableCount; ++id)
-    l.table[id] = table_needed(group, id) ? place(agents * lengths.of(table_per(id)) * 4) : kNoOffset;
+    l.table[id] = group.needs(table_need(id)) ? place(agents * lengths.of(table_per(id)) * table_element_bytes(id))
+                                              : kNoOffset;
   l.counters = place(std::uint64_t{agents} * sizeof(AgentCounters));
-  const RunBudget& budget = group.budget;
-  if (budget.kind == BudgetKind::kEpisodes) {
-    l.metrics_per_agent = budget.episodes;
-    l.episode_steps = place(agents * l.metrics_per_agent * sizeof(std::uint32_t));
-    l.episode_return = place(agents * l.metrics_per_agent * sizeof(double));
-    if (budget.greedy_rollout_limit > 0) {
-      l.episode_planning_updates = place(agents * l.metrics_per_agent * sizeof(std::uint64_t));
-      l.episode_greedy_steps = place(agents * l.metrics_per_agent * sizeof(std::uint32_t));
-    }
-  } else {
-    l.metrics_per_agent = budget.n_buckets;
-    l.bucket_cumulative_reward = place(agents * l.metrics_per_agent * sizeof(double));
-    l.bucket_episodes = place(agents * l.metrics_per_agent * sizeof(std::uint32_t));
-    l.bucket_model_error = place(agents * l.metrics_per_agent * sizeof(double));
-  }
+  l.metrics_per_agent = metric_entries_per_agent(group.budget);
+  for (std::uint32_t id = 0; id < kMetricCount; ++id)
+    l.metric[id] = metric_recorded(group.budget, metric_recorded_when(id))
+                       ? place(agents * l.metrics_per_agent * metric_element_bytes(id))
+                       : kNoOffset;
   l.unfinished = place(sizeof(std::uint32_t));
   l.bytes = at;
   return l;
@@ -135,20 +100,20 @@ AgentTablesView ArenaLayout::tables(unsigned char* base) const {
   v.n_states = n_states;
   v.n_actions = n_actions;
   v.model_slots = model_slots;
-  for (std::uint32_t id = 0; id < kTableCount; ++id)
-    visit_tables(v, v, id, [&](auto*& field, auto*&) {
-      using Pointer = std::remove_reference_t<decltype(field)>;
-      field = at_offset<std::remove_pointer_t<Pointer>>(base, table[id]);
-    });
+  for_each_table(v, v, [&](std::uint32_t id, TablePer, TableNeed, auto*& field, auto*&) {
+    field = at_offset<std::remove_pointer_t<std::remove_reference_t<decltype(field)>>>(base, table[id]);
+  });
   v.counters = reinterpret_cast<AgentCounters*>(base + counters);
   return v;
 }
 
 DeviceMetrics ArenaLayout::metrics(unsigned char* base) const {
-  return DeviceMetrics{at_offset<std::uint32_t>(base, episode_steps), at_offset<double>(base, episode_return),
-                       at_offset<double>(base, bucket_cumulative_reward), at_offset<std::uint32_t>(base, bucket_episodes),
-                       at_offset<double>(base, bucket_model_error), at_offset<std::uint64_t>(base, episode_planning_updates),
-                       at_offset<std::uint32_t>(base, episode_greedy_steps), metrics_per_agent};
+  DeviceMetrics m{};
+  for_each_metric(m, m, [&](std::uint32_t id, MetricRecorded, auto*& field, auto*&) {
+    field = at_offset<std::remove_pointer_t<std::remove_reference_t<decltype(field)>>>(base, metric[id]);
+  });
+  m.per_agent = metrics_per_agent;
+  return m;
 }
 
 EnvironmentLayout environment_layout(const Environment& environment) {
@@ -174,7 +139,7 @@ EnvironmentLayout environment_layout(const Environment& environment) {
 SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_block, bool stage_environment) {
   SharedLayout l{};
   l.agents_per_block = agents_per_block;
-  const Lengths lengths = lengths_of(group);
+  const TableLengths lengths = lengths_of(group);
   const auto padded = [](std::uint64_t length) {  // (too long to fit anyway past 2^32 words)
     return odd_stride(static_cast<std::uint32_t>(std::min<std::uint64_t>(length, 0xFFFFFFFEu)));
   };
@@ -197,8 +162,8 @@ SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_blo
   if (stage_environment)
     for (std::uint32_t p = 0; p < l.n_phases; ++p) l.phase[p].outcome_threshold = place(l.phase[p].n_outcomes * 8ull, 8);
   for (std::uint32_t id = 0; id < kTableCount; ++id)
-    l.table[id] = table_needed(group, id)
-                      ? place(std::uint64_t{agents_per_block} * l.strides.of(table_per(id)) * 4, 4)
+    l.table[id] = group.needs(table_need(id))
+                      ? place(std::uint64_t{agents_per_block} * l.strides.of(table_per(id)) * table_element_bytes(id), 4)
                       : kNoRegion;
   if (stage_environment)
     for (std::uint32_t p = 0; p < l.n_phases; ++p) {
@@ -364,13 +329,9 @@ void gather_chunk(AgentDevice& device, const KernelPlan& plan, const AgentGroup&
   const ArenaLayout& arena = plan.arena;
   const DeviceMetrics metrics = arena.metrics(base);
   const std::uint64_t per = arena.metrics_per_agent;
-  download_metric(device, out.episode_steps, metrics.episode_steps, first, count, per);
-  download_metric(device, out.episode_return, metrics.episode_return, first, count, per);
-  download_metric(device, out.bucket_cumulative_reward, metrics.bucket_cumulative_reward, first, count, per);
-  download_metric(device, out.bucket_episodes, metrics.bucket_episodes, first, count, per);
-  download_metric(device, out.bucket_model_error, metrics.bucket_model_error, first, count, per);
-  download_metric(device, out.episode_planning_updates, metrics.episode_planning_updates, first, count, per);
-  download_metric(device, out.episode_greedy_steps, metrics.episode_greedy_steps, first, count, per);
+  for_each_metric(out, metrics, [&](std::uint32_t, MetricRecorded, auto& host, auto* on_device) {
+    download_metric(device, host, on_device, first, count, per);
+  });
 
   const AgentTablesView on_device = arena.tables(base);
   std::vector<AgentCounters> counters(count);
@@ -383,8 +344,8 @@ void gather_chunk(AgentDevice& device, const KernelPlan& plan, const AgentGroup&
   std::vector<float> q, model_reward;
   std::vector<std::uint32_t> model_next, model_count, observed_pairs;
   if (group.keep_tables) {
-    const TableStrides lengths = table_lengths(on_device);
-    const auto fetch = [&](auto& vec, const auto* table, std::uint32_t length) {
+    const TableLengths lengths = on_device.lengths();
+    const auto fetch = [&](auto& vec, const auto* table, std::uint64_t length) {
       using T = typename std::decay_t<decltype(vec)>::value_type;
       if (table == nullptr) return static_cast<T*>(nullptr);
       vec.resize(std::uint64_t{count} * length);
@@ -503,16 +464,19 @@ std::string differ(const char* name, const std::vector<T>& expected, const std::
   return "";
 }
 
+std::string first_metric_difference(const GroupResults& e, const GroupResults& a) {
+  std::string found;
+  for_each_metric(e, a, [&](std::uint32_t id, MetricRecorded, const auto& expected, const auto& actual) {
+    if (found.empty()) found = differ(metric_name(id), expected, actual);
+  });
+  return found;
+}
+
 }  // namespace
 
 std::string first_difference(const GroupResults& e, const GroupResults& a) {
   for (const std::string& d :
-       {differ("episode_steps", e.episode_steps, a.episode_steps), differ("episode_return", e.episode_return, a.episode_return),
-        differ("bucket_cumulative_reward", e.bucket_cumulative_reward, a.bucket_cumulative_reward),
-        differ("bucket_episodes", e.bucket_episodes, a.bucket_episodes),
-        differ("bucket_model_error", e.bucket_model_error, a.bucket_model_error),
-        differ("episode_planning_updates", e.episode_planning_updates, a.episode_planning_updates),
-        differ("episode_greedy_steps", e.episode_greedy_steps, a.episode_greedy_steps),
+       {first_metric_difference(e, a),
         differ("total_steps", e.total_steps, a.total_steps),
         differ("planning_updates", e.planning_updates, a.planning_updates), differ("q", e.q, a.q),
         differ("model_next", e.model_next, a.model_next), differ("model_reward", e.model_reward, a.model_reward),

@@ -11,29 +11,9 @@
 
 namespace dynaq {
 
-namespace {
-template <typename Predicate>
-bool any_point(const std::vector<AgentParams>& points, Predicate predicate) {
-  return std::any_of(points.begin(), points.end(), predicate);
-}
-}  // namespace
-
-bool AgentGroup::needs_state_lists() const {
-  return any_point(points, [](const AgentParams& p) {
-    return p.planning_draw == PlanningDraw::kStates || uses_bonus_in_planning(p);
-  });
-}
-
-bool AgentGroup::needs_last_tried() const {
-  return any_point(points, [](const AgentParams& p) { return uses_bonus_in_planning(p) || uses_bonus_in_action(p); });
-}
-
-bool AgentGroup::needs_queue() const {
-  return any_point(points, [](const AgentParams& p) { return is_prioritized(p); });
-}
-
-bool AgentGroup::needs_counts() const {
-  return any_point(points, [](const AgentParams& p) { return p.model == ModelKind::kCounts; });
+bool AgentGroup::needs(TableNeed need) const {
+  if (need == TableNeed::kAlways) return true;  // even for a group without points
+  return std::any_of(points.begin(), points.end(), [need](const AgentParams& p) { return agent_needs(p, need); });
 }
 
 std::uint32_t AgentGroup::model_slots() const {
@@ -44,13 +24,10 @@ std::uint32_t AgentGroup::model_slots() const {
 }
 
 std::uint64_t AgentGroup::table_bytes_per_agent() const {
-  const std::uint64_t states = environment->n_states();
-  const std::uint64_t pairs = states * environment->n_actions();
-  // Q (float) and observed pairs (u32); model next and reward per slot, and counts.
-  std::uint64_t bytes = pairs * 8 + pairs * model_slots() * (needs_counts() ? 12 : 8) + sizeof(AgentCounters);
-  if (needs_state_lists()) bytes += pairs * 4 + states * 8;
-  if (needs_last_tried()) bytes += pairs * 4;
-  if (needs_queue()) bytes += pairs * 24 + states * 4;
+  const TableLengths lengths = table_lengths(environment->n_states(), environment->n_actions(), model_slots());
+  std::uint64_t bytes = sizeof(AgentCounters);
+  for (std::uint32_t id = 0; id < kTableCount; ++id)
+    if (needs(table_need(id))) bytes += lengths.of(table_per(id)) * table_element_bytes(id);
   return bytes;
 }
 
@@ -78,7 +55,7 @@ void AgentGroup::validate() const {
     if (is_prioritized(p) && p.model != ModelKind::kLast)
       throw InputError("--algo prioritized sweeping keeps the last-outcome model (Sutton & Barto section 8.4); "
                        "use --model last with it");
-  if (!needs_counts()) return;
+  if (!needs(TableNeed::kCounts)) return;
   // Slot indices within one agent's model are 32-bit (the GPU's table strides).
   const std::uint64_t slots = std::uint64_t{environment->n_states()} * environment->n_actions() * model_slots();
   if (slots > 0xFFFFFFFFu)
@@ -97,15 +74,10 @@ void AgentGroup::validate() const {
 void GroupResults::allocate(const AgentGroup& group) {
   const std::uint64_t agents = group.n_agents();
   const RunBudget& budget = group.budget;
-  const bool by_episode = budget.kind == BudgetKind::kEpisodes;
-  episode_steps.assign(by_episode ? agents * budget.episodes : 0, 0);
-  episode_return.assign(by_episode ? agents * budget.episodes : 0, 0.0);
-  bucket_cumulative_reward.assign(by_episode ? 0 : agents * budget.n_buckets, 0.0);
-  bucket_episodes.assign(by_episode ? 0 : agents * budget.n_buckets, 0);
-  bucket_model_error.assign(by_episode ? 0 : agents * budget.n_buckets, 0.0);
-  const bool rollouts = by_episode && budget.greedy_rollout_limit > 0;
-  episode_planning_updates.assign(rollouts ? agents * budget.episodes : 0, 0);
-  episode_greedy_steps.assign(rollouts ? agents * budget.episodes : 0, 0);
+  const std::uint64_t entries = agents * metric_entries_per_agent(budget);
+  for_each_metric(*this, *this, [&](std::uint32_t, MetricRecorded recorded, auto& metric, auto&) {
+    metric.assign(metric_recorded(budget, recorded) ? entries : 0, 0);
+  });
   total_steps.assign(agents, 0);
   planning_updates.assign(agents, 0);
   const std::uint64_t table =
@@ -113,7 +85,7 @@ void GroupResults::allocate(const AgentGroup& group) {
   q.assign(table, 0.0f);
   model_next.assign(table * group.model_slots(), kUnseen);
   model_reward.assign(table * group.model_slots(), 0.0f);
-  model_count.assign(group.needs_counts() ? table * group.model_slots() : 0, 0);
+  model_count.assign(group.needs(TableNeed::kCounts) ? table * group.model_slots() : 0, 0);
   observed_pairs.assign(table, kUnseen);
 }
 

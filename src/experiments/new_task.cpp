@@ -86,9 +86,14 @@ NewTaskResult run_new_task(const NewTaskOptions& options, Engine& engine) {
           break;
         }
     }
-    const AgentRef agent{q.data(), model_next.data(), model_reward.data(), nullptr, 1, observed.data(),
-                         nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                         nullptr, nullptr, &counters};
+    // A Dyna-Q agent of the last-outcome model carries no other table.
+    AgentRef agent{};
+    agent.q = q.data();
+    agent.model_next = model_next.data();
+    agent.model_reward = model_reward.data();
+    agent.observed_pairs = observed.data();
+    agent.model_slots = 1;
+    agent.counters = &counters;
     // Planning draws continue the agent's own stream, at the time step after its last real step.
     const AgentRandom random = AgentRandom::make(options.seed, learn.first_agent + i);
     const auto now = static_cast<std::uint32_t>(learned.total_steps[i]);

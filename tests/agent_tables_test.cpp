@@ -1,0 +1,165 @@
+// The descriptor lists of agent_tables.hpp, and what is generated from them: the views, the
+// byte counts and the metrics a budget records.
+#include "dynaq/agent_tables.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "dynaq/agent_core.hpp"
+#include "dynaq/agent_kernels.hpp"
+#include "dynaq/engine.hpp"
+#include "dynaq/environment.hpp"
+#include "dynaq/random.hpp"
+
+namespace dynaq {
+namespace {
+
+AgentParams params_of(Algorithm algorithm, ModelKind model, PlanningDraw draw) {
+  AgentParams p{0.1f, 0.95f, 0.0f, probability_threshold(0.1), 5, 0, draw};
+  p.algorithm = algorithm;
+  p.model = model;
+  p.model_capacity = 3;
+  return p;
+}
+
+TEST(AgentTables, EveryTableIsVisitedOnceInListOrder) {
+  AgentTablesView v{};
+  std::vector<std::uint32_t> ids;
+  for_each_table(v, v, [&](std::uint32_t id, TablePer per, TableNeed need, auto*&, auto*&) {
+    ids.push_back(id);
+    EXPECT_EQ(per, table_per(id)) << table_name(id);
+    EXPECT_EQ(need, table_need(id)) << table_name(id);
+    EXPECT_EQ(table_element_bytes(id), 4u) << table_name(id);
+  });
+  ASSERT_EQ(ids.size(), kTableCount);
+  for (std::uint32_t k = 0; k < kTableCount; ++k) EXPECT_EQ(ids[k], k);
+  EXPECT_STREQ(table_name(table_id::q), "q");
+  EXPECT_STREQ(table_name(table_id::predecessor_of), "predecessor_of");
+  // The views hold one pointer per table and nothing unexpected beside them.
+  static_assert(sizeof(AgentRef) == (kTableCount + 1) * sizeof(void*) + sizeof(void*));
+  static_assert(sizeof(AgentMetricsRef) == kMetricCount * sizeof(void*));
+}
+
+TEST(AgentTables, EachAlgorithmNeedsItsOwnTables) {
+  const auto needs = [](const AgentParams& p) {
+    std::vector<TableNeed> out;
+    for (TableNeed n : {TableNeed::kCounts, TableNeed::kStateLists, TableNeed::kLastTried, TableNeed::kQueue})
+      if (agent_needs(p, n)) out.push_back(n);
+    return out;
+  };
+  using V = std::vector<TableNeed>;
+  EXPECT_EQ(needs(params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kPairs)), V{});
+  EXPECT_EQ(needs(params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kStates)), V{TableNeed::kStateLists});
+  EXPECT_EQ(needs(params_of(Algorithm::kDynaQ, ModelKind::kCounts, PlanningDraw::kPairs)), V{TableNeed::kCounts});
+  EXPECT_EQ(needs(params_of(Algorithm::kDynaQPlus, ModelKind::kLast, PlanningDraw::kPairs)),
+            (V{TableNeed::kStateLists, TableNeed::kLastTried}));
+  EXPECT_EQ(needs(params_of(Algorithm::kDynaQPlusAction, ModelKind::kLast, PlanningDraw::kPairs)),
+            V{TableNeed::kLastTried});
+  EXPECT_EQ(needs(params_of(Algorithm::kPrioritized, ModelKind::kLast, PlanningDraw::kPairs)), V{TableNeed::kQueue});
+  EXPECT_EQ(needs(params_of(Algorithm::kPrioritizedDirect, ModelKind::kLast, PlanningDraw::kPairs)),
+            V{TableNeed::kQueue});
+  EXPECT_TRUE(agent_needs(params_of(Algorithm::kPrioritized, ModelKind::kLast, PlanningDraw::kPairs), TableNeed::kAlways));
+}
+
+// The bytes an agent's tables take, counted by hand from the table list: Q and the observed
+// pairs per pair, next state and reward per model slot (and a count with a counts model), the
+// state lists (two per state, one per pair), the Dyna-Q+ clock per pair, the queue (six per pair,
+// one per state), and the counters.
+TEST(AgentTables, BytesPerAgentAreTheNeededTablesAndTheCounters) {
+  const Environment env = load_environment("dyna-maze");
+  const std::uint64_t states = env.n_states(), pairs = states * env.n_actions(), counters = sizeof(AgentCounters);
+  const auto bytes = [&](const std::vector<AgentParams>& points) {
+    AgentGroup group;
+    group.environment = &env;
+    group.points = points;
+    group.seeds_per_point = 1;
+    return group.table_bytes_per_agent();
+  };
+  const AgentParams dyna_q = params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kPairs);
+  const AgentParams counts = params_of(Algorithm::kDynaQ, ModelKind::kCounts, PlanningDraw::kPairs);
+  const AgentParams plus = params_of(Algorithm::kDynaQPlus, ModelKind::kLast, PlanningDraw::kPairs);
+  const AgentParams sweeping = params_of(Algorithm::kPrioritized, ModelKind::kLast, PlanningDraw::kPairs);
+  EXPECT_EQ(bytes({dyna_q}), pairs * 8 + pairs * 8 + counters);
+  EXPECT_EQ(bytes({counts}), pairs * 8 + pairs * 3 * 12 + counters);
+  EXPECT_EQ(bytes({plus}), pairs * 8 + pairs * 8 + (pairs * 4 + states * 8) + pairs * 4 + counters);
+  EXPECT_EQ(bytes({sweeping}), pairs * 8 + pairs * 8 + (pairs * 24 + states * 4) + counters);
+  // A group carries what any of its points needs.
+  EXPECT_EQ(bytes({dyna_q, sweeping, counts}), pairs * 8 + pairs * 3 * 12 + (pairs * 24 + states * 4) + counters);
+}
+
+TEST(AgentTables, AnAgentsSliceStartsAtItsIndexTimesTheTablesLength) {
+  AgentTablesView v{};
+  v.n_states = 7;
+  v.n_actions = 3;
+  v.model_slots = 2;
+  std::vector<float> floats(1000);
+  std::vector<std::uint32_t> words(1000);
+  std::vector<AgentCounters> counters(4);
+  for_each_table(v, v, [&](std::uint32_t id, TablePer, TableNeed need, auto*& field, auto*&) {
+    if (need == TableNeed::kQueue) return;  // a table the batch does not carry stays null
+    using T = std::remove_pointer_t<std::remove_reference_t<decltype(field)>>;
+    if constexpr (std::is_same_v<T, float>) field = floats.data() + id;
+    else field = words.data() + id;
+  });
+  v.counters = counters.data();
+  const AgentRef agent = v.agent(3);
+  const AgentRef first = v.agent(0);
+  const TableLengths lengths = v.lengths();
+  EXPECT_EQ(lengths.pairs, 21u);
+  EXPECT_EQ(lengths.slots, 42u);
+  EXPECT_EQ(lengths.states, 7u);
+  for_each_table(agent, first, [&](std::uint32_t id, TablePer per, TableNeed need, auto* mine, auto* zero) {
+    if (need == TableNeed::kQueue) {
+      EXPECT_EQ(mine, nullptr) << table_name(id);
+      return;
+    }
+    EXPECT_EQ(mine - zero, static_cast<std::ptrdiff_t>(3 * lengths.of(per))) << table_name(id);
+  });
+  EXPECT_EQ(agent.counters, counters.data() + 3);
+  EXPECT_EQ(agent.model_slots, 2u);
+}
+
+TEST(AgentMetrics, EachBudgetRecordsItsMetrics) {
+  const RunBudget episodes{BudgetKind::kEpisodes, 10, 0, 0, 0};
+  RunBudget rollouts = episodes;
+  rollouts.greedy_rollout_limit = 100;
+  const RunBudget steps{BudgetKind::kSteps, 0, 1000, 100, 10};
+  const auto recorded = [](const RunBudget& budget) {
+    std::vector<std::string> names;
+    for (std::uint32_t id = 0; id < kMetricCount; ++id)
+      if (metric_recorded(budget, metric_recorded_when(id))) names.push_back(metric_name(id));
+    return names;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(recorded(episodes), (V{"episode_steps", "episode_return"}));
+  EXPECT_EQ(recorded(rollouts),
+            (V{"episode_steps", "episode_return", "episode_planning_updates", "episode_greedy_steps"}));
+  EXPECT_EQ(recorded(steps), (V{"bucket_cumulative_reward", "bucket_episodes", "bucket_model_error"}));
+
+  // GroupResults holds each recorded metric for every agent, and nothing of the others.
+  const Environment env = load_environment("dyna-maze");
+  AgentGroup group;
+  group.environment = &env;
+  group.points = {params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kPairs)};
+  group.seeds_per_point = 3;
+  group.budget = rollouts;
+  GroupResults results;
+  results.allocate(group);
+  for_each_metric(results, results, [&](std::uint32_t id, MetricRecorded when, const auto& metric, const auto&) {
+    EXPECT_EQ(metric.size(), metric_recorded(rollouts, when) ? 30u : 0u) << metric_name(id);
+    EXPECT_EQ(sizeof(metric[0]), metric_element_bytes(id)) << metric_name(id);
+  });
+  // DeviceMetrics slices them per agent.
+  DeviceMetrics device{};
+  device.episode_steps = results.episode_steps.data();
+  device.per_agent = 10;
+  EXPECT_EQ(device.agent(2).episode_steps, results.episode_steps.data() + 20);
+  EXPECT_EQ(device.agent(2).bucket_episodes, nullptr);
+}
+
+}  // namespace
+}  // namespace dynaq
