@@ -14,6 +14,7 @@
 #include "cuda_test_cases.hpp"
 #include "dynaq/agent_kernels.hpp"
 #include "dynaq/cuda_engine_driver.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/errors.hpp"
 #include "engine_test_support.hpp"
 

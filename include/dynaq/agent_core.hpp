@@ -45,33 +45,6 @@
 
 namespace dynaq {
 
-// A model slot that has never been filled.
-constexpr std::uint32_t kUnseen = 0xFFFFFFFFu;
-// "No entry" in the priority queue's position table and the predecessor lists.
-constexpr std::uint32_t kNone = 0xFFFFFFFFu;
-
-enum AgentError : std::uint32_t {
-  kAgentOk = 0,
-  kAgentModelCapacityExceeded = 1,  // counters.error_pair names the pair
-};
-
-// Per-agent scalars.
-struct AgentCounters {
-  std::uint64_t t;                  // real steps taken so far (the random stream's time)
-  std::uint64_t planning_updates;   // Q backups made by planning
-  double episode_return;            // sum of rewards in the current episode
-  double cumulative_reward;         // sum of rewards over the whole run
-  std::uint32_t state;              // current state (valid unless need_reset)
-  std::uint32_t episode_step;       // steps taken in the current episode
-  std::uint32_t episodes_done;      // finished episodes (terminated or truncated)
-  std::uint32_t n_observed_pairs;
-  std::uint32_t n_observed_states;  // when state lists are kept
-  std::uint32_t queue_size;         // prioritized sweeping
-  std::uint32_t need_reset;         // 1: the next step starts a new episode
-  std::uint32_t error;              // AgentError
-  std::uint32_t error_pair;
-};
-
 // One agent's tables (non-owning), one pointer per table of DYNAQ_AGENT_TABLES (agent_tables.hpp).
 // A table the agent's batch does not carry is null.
 struct AgentRef {

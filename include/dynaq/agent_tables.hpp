@@ -1,4 +1,5 @@
-// The per-agent tables and metrics, each described once.
+// The per-agent tables and metrics, each described once, with the per-agent counters and what
+// the tables' special entries mean.
 //
 // DYNAQ_AGENT_TABLES lists every table an agent's Dyna step reads and writes (agent_core.hpp),
 // DYNAQ_AGENT_METRICS every metric it records. Everything that holds, sizes, lays out, stages
@@ -23,6 +24,35 @@
 #include "dynaq/platform.hpp"
 
 namespace dynaq {
+
+// What entries mean beyond their values (model_next also holds kTerminatedBit, mdp_view.hpp).
+// A model slot that has never been filled.
+constexpr std::uint32_t kUnseen = 0xFFFFFFFFu;
+// "No entry" in the priority queue's position table and the predecessor lists.
+constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+// Why an agent stopped early (AgentCounters::error, agent_core.hpp).
+enum AgentError : std::uint32_t {
+  kAgentOk = 0,
+  kAgentModelCapacityExceeded = 1,  // counters.error_pair names the pair
+};
+
+// Per-agent scalars, one per agent beside the tables (AgentTablesView::counters).
+struct AgentCounters {
+  std::uint64_t t;                  // real steps taken so far (the random stream's time)
+  std::uint64_t planning_updates;   // Q backups made by planning
+  double episode_return;            // sum of rewards in the current episode
+  double cumulative_reward;         // sum of rewards over the whole run
+  std::uint32_t state;              // current state (valid unless need_reset)
+  std::uint32_t episode_step;       // steps taken in the current episode
+  std::uint32_t episodes_done;      // finished episodes (terminated or truncated)
+  std::uint32_t n_observed_pairs;
+  std::uint32_t n_observed_states;  // when state lists are kept
+  std::uint32_t queue_size;         // prioritized sweeping
+  std::uint32_t need_reset;         // 1: the next step starts a new episode
+  std::uint32_t error;              // AgentError
+  std::uint32_t error_pair;
+};
 
 enum class TablePer : std::uint32_t { kPair, kSlot, kState };
 

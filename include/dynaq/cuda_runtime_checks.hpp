@@ -1,14 +1,14 @@
-// What the host knows about CUDA at run time, callable from code built without nvcc.
+// What the host knows about CUDA at run time, callable from code built without nvcc: the GPU
+// query and the error every GPU self-check throws. The lowest layer of the GPU side: the engines,
+// the solver and the statistics each use it, and it uses none of them.
 //
 // "CUDA available" is a build property (DYNAQ_HAVE_CUDA: nvcc was found and the kernels were
 // built). "GPU present" is a run-time property: any error from the device query means no GPU.
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
-#include <vector>
-
-#include "dynaq/engine.hpp"
 
 namespace dynaq {
 
@@ -23,10 +23,12 @@ struct GpuStatus {
 
 GpuStatus query_gpu();
 
-// Runs a group on the GPU with the cuda engine's straightforward kernel version (global: one
-// thread per agent, tables in global memory), without its self-check, and returns what the cpu
-// engine would. Throws std::runtime_error (with file and line) on any CUDA error, or when there
-// is no GPU. make_cuda_engine (engine.hpp) is the engine with every option.
-void run_group_on_gpu(const AgentGroup& group, GroupResults& results);
+// A GPU's self-check found a difference from the host: its results cannot be trusted on this
+// machine (what() names the first difference). Thrown by the cuda engine, device value iteration
+// and the device statistics.
+class CudaSelfCheckError : public std::runtime_error {
+ public:
+  explicit CudaSelfCheckError(const std::string& message) : std::runtime_error(message) {}
+};
 
 }  // namespace dynaq

@@ -78,7 +78,6 @@ struct GroupResults {
 };
 
 struct AgentRef;
-struct AgentCounters;
 
 // Copies one agent's final tables (host memory) into `results` at local index `local`.
 void copy_final_tables(const AgentRef& agent, const AgentGroup& group, GroupResults& results, std::uint32_t local);
@@ -134,6 +133,12 @@ struct CudaEngineOptions {
 // a build without CUDA, a device this build has no kernels for).
 std::unique_ptr<Engine> make_cuda_engine(const CudaEngineOptions& options);
 
+// Runs a group on the GPU with the cuda engine's straightforward kernel version (global: one
+// thread per agent, tables in global memory), without its self-check, and returns what the cpu
+// engine would. Throws std::runtime_error (with file and line) on any CUDA error, or when there
+// is no GPU. make_cuda_engine is the engine with every option.
+void run_group_on_gpu(const AgentGroup& group, GroupResults& results);
+
 // Called with a sentence for the user (a warning), from the thread that started the run.
 using EngineWarning = std::function<void(const std::string&)>;
 
@@ -145,13 +150,6 @@ using EngineWarning = std::function<void(const std::string&)>;
 // is the cuda engine falling back to the cpu engine.
 std::unique_ptr<Engine> make_fallback_engine(std::unique_ptr<Engine> primary, std::unique_ptr<Engine> fallback,
                                              EngineWarning warn);
-
-// The cuda engine's self-check found a difference from the cpu engine: the GPU results cannot be
-// trusted on this machine (what() names the first difference).
-class CudaSelfCheckError : public std::runtime_error {
- public:
-  explicit CudaSelfCheckError(const std::string& message) : std::runtime_error(message) {}
-};
 
 // The schedule as kernels see it. Throws InputError past kMaxPhases phases.
 ScheduleView schedule_view(const Environment& environment);

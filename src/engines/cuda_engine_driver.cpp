@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dynaq/agent_core.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/messages.hpp"

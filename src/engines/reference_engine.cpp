@@ -12,7 +12,7 @@
 #include <set>
 #include <vector>
 
-#include "dynaq/agent_core.hpp"  // only for kUnseen, kTerminatedBit and AgentError in exported results
+#include "dynaq/agent_tables.hpp"  // kUnseen and AgentError: what the exported results hold
 #include "dynaq/engine.hpp"
 #include "dynaq/random.hpp"
 

@@ -1,0 +1,3 @@
+// A header of the upper layer of the layering check's test tree.
+#pragma once
+#include "dynaq/low.hpp"

@@ -1,0 +1,2 @@
+// A header that no layer of the test tree names.
+#pragma once
