@@ -15,7 +15,7 @@
 #include <stdexcept>
 
 #include "bench.hpp"
-#include "dynaq/agent_core.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/random.hpp"
 #include "dynaq/same_bits.hpp"

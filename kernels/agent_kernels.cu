@@ -57,9 +57,9 @@
 #include <stdexcept>
 
 #include "cuda_check.cuh"
-#include "dynaq/agent_kernels.hpp"
-#include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/detail/agent_kernels.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 #include "dynaq/messages.hpp"
 
 namespace dynaq {

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "cuda_check.cuh"
-#include "dynaq/column_statistics_kernels.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_statistics.hpp"
+#include "dynaq/detail/column_statistics_kernels.hpp"
 
 namespace dynaq {
 

@@ -8,7 +8,7 @@
 #include <limits>
 #include <vector>
 
-#include "dynaq/agent_core.hpp"
+#include "dynaq/detail/agent_core.hpp"
 
 namespace dynaq {
 namespace {

@@ -9,8 +9,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "dynaq/agent_core.hpp"
-#include "dynaq/agent_kernels.hpp"
+#include "dynaq/detail/agent_core.hpp"
+#include "dynaq/detail/agent_kernels.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/random.hpp"

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-#include "dynaq/agent_core.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/experiments.hpp"

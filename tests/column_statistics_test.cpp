@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "dynaq/column_statistics_kernels.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_statistics.hpp"
+#include "dynaq/detail/column_statistics_kernels.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/same_bits.hpp"
 #include "dynaq/statistics.hpp"

@@ -12,9 +12,9 @@
 #include <set>
 
 #include "cuda_test_cases.hpp"
-#include "dynaq/agent_kernels.hpp"
-#include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/detail/agent_kernels.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 #include "dynaq/errors.hpp"
 #include "engine_test_support.hpp"
 

@@ -15,9 +15,9 @@
 
 #include "cli_test_support.hpp"
 #include "cuda_test_cases.hpp"
-#include "dynaq/cuda_engine_driver.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_value_iteration.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/generators.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "dynaq/cuda_engine_driver.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/random.hpp"

@@ -9,13 +9,13 @@
 #include <random>
 #include <sstream>
 
-#include "dynaq/agent_core.hpp"
-#include "dynaq/cuda_engine_driver.hpp"
-#include "dynaq/cuda_runtime_checks.hpp"
-#include "dynaq/errors.hpp"
-#include "dynaq/engine.hpp"
-#include "dynaq/random.hpp"
 #include "cuda_test_cases.hpp"
+#include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/detail/agent_core.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
+#include "dynaq/engine.hpp"
+#include "dynaq/errors.hpp"
+#include "dynaq/random.hpp"
 #include "engine_test_support.hpp"
 
 namespace dynaq {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "dynaq/agent_metrics_store.hpp"
-#include "dynaq/cuda_engine_driver.hpp"
-#include "dynaq/sweep.hpp"
 #include "cuda_test_cases.hpp"
+#include "dynaq/agent_metrics_store.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
+#include "dynaq/sweep.hpp"
 
 namespace dynaq {
 namespace {

@@ -12,7 +12,7 @@
 #include <functional>
 #include <vector>
 
-#include "dynaq/statistics_core.hpp"
+#include "dynaq/detail/statistics_core.hpp"
 
 namespace dynaq {
 

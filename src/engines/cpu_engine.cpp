@@ -12,7 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include "dynaq/agent_core.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/engine.hpp"
 
 namespace dynaq {

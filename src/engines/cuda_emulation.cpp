@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "dynaq/cuda_engine_driver.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 
 namespace dynaq {
 

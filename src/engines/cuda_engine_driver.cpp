@@ -1,15 +1,15 @@
 // The host half of the cuda engine: planning, the device arena, the launch loop, gathering the
 // results, and the self-check (cuda_engine_driver.hpp). Built in every configuration, with or
 // without nvcc, so that the host emulation tests all of it.
-#include "dynaq/cuda_engine_driver.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <vector>
 
-#include "dynaq/agent_core.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
 #include "dynaq/messages.hpp"

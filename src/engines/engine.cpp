@@ -6,7 +6,7 @@
 #include <tuple>
 #include <utility>
 
-#include "dynaq/agent_core.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/errors.hpp"
 
 namespace dynaq {

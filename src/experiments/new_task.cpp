@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "dynaq/agent_core.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/experiments.hpp"

@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "dynaq/column_statistics_kernels.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/cuda_statistics.hpp"
+#include "dynaq/detail/column_statistics_kernels.hpp"
 #include "dynaq/same_bits.hpp"
 #include "dynaq/statistics.hpp"
 

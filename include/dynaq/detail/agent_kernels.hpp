@@ -30,9 +30,9 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "dynaq/agent_core.hpp"
 #include "dynaq/agent_params.hpp"
 #include "dynaq/agent_tables.hpp"
+#include "dynaq/detail/agent_core.hpp"
 #include "dynaq/mdp_view.hpp"
 #include "dynaq/platform.hpp"
 #include "dynaq/random.hpp"

@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "dynaq/agent_kernels.hpp"
+#include "dynaq/detail/agent_kernels.hpp"
 #include "dynaq/engine.hpp"
 
 namespace dynaq {

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "dynaq/detail/statistics_core.hpp"
 #include "dynaq/platform.hpp"
-#include "dynaq/statistics_core.hpp"
 
 namespace dynaq {
 
