@@ -2,7 +2,7 @@
 # The GPU check: what a session with an NVIDIA GPU runs to validate the cuda engine and record it.
 #
 #   scripts/gpu_check.sh            # every stage, in order
-#   scripts/gpu_check.sh tests      # some stages: build tests sanitize timing bench
+#   scripts/gpu_check.sh tests      # some stages: build tests sanitize timing bench figure profile
 #
 # Stages (each well under 10 minutes on an H100; run them one by one where a session limits the
 # length of a command; the build directory is kept between them):
@@ -13,7 +13,11 @@
 #   sanitize  compute-sanitizer memcheck, racecheck, synccheck and initcheck on the small GPU runs
 #             (CudaSanitizer.*), memcheck also on the straightforward kernel's parity test
 #   timing    every kernel version on the Dyna maze (CudaTiming.*: Q backups per second)
-#   bench     dynaq-bench with the cuda engine beside the cpu engine
+#   bench     dynaq-bench with the cuda engine beside the cpu engine (and the JAX peer, on the GPU
+#             when the machine's JAX has CUDA)
+#   figure    Sutton & Barto figure 8.2 with 10,000 seeds per n on the GPU, end to end, files included
+#   profile   Nsight Compute on one launch of each kernel version in a long run (occupancy, stall
+#             reasons, instructions, memory traffic): the evidence for the next design step
 # Everything is logged under benchmarks/results/gpu-check-DEVICE/ (DEVICE from nvidia-smi, e.g.
 # nvidia-h100-80gb-hbm3), one file per stage plus summary.txt; commit that folder. With $OUT set
 # to a folder (a lent machine whose files come back from there), the folder is also archived
@@ -30,6 +34,11 @@ fi
 if ! command -v compute-sanitizer >/dev/null 2>&1 && [[ -x /usr/local/cuda/compute-sanitizer/compute-sanitizer ]]; then
   export PATH="/usr/local/cuda/compute-sanitizer:$PATH"
 fi
+if ! command -v ncu >/dev/null 2>&1; then
+  for ncu_dir in /usr/local/cuda/nsight-compute* /opt/nvidia/nsight-compute/*; do
+    [[ -x $ncu_dir/ncu ]] && export PATH="$ncu_dir:$PATH" && break
+  done
+fi
 device=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1)
 if [[ -z "$device" ]]; then
   echo "gpu_check: no GPU: nvidia-smi does not list one (nothing to check here)" >&2
@@ -40,7 +49,7 @@ out=$root/benchmarks/results/gpu-check-$slug
 mkdir -p "$out"
 summary=$out/summary.txt
 stages=("$@")
-((${#stages[@]})) || stages=(build tests sanitize timing bench)
+((${#stages[@]})) || stages=(build tests sanitize timing bench figure profile)
 tests_bin=$build/tests/dynaq_tests
 failed=0
 
@@ -79,6 +88,27 @@ run() {
   uname -a
   lscpu | head -n 20
 } >"$out/environment.txt" 2>&1
+
+# shellcheck disable=SC2317  # called through run
+figure() {  # the main job at the scale it is meant for, timed as a user would time it
+  local folder=$build/figure-8.2
+  rm -rf "$folder"
+  local TIMEFORMAT="end to end: %R s wall, %U s user, %S s system"
+  time "$build/dynaq" run --preset figure-8.2 --seeds 10000 --backend cuda --out "$folder" || return 1
+  ls -l "$folder"
+}
+
+# shellcheck disable=SC2317  # called through run
+profile() {  # KERNEL DYNAQ-RUN-OPTIONS...: one launch of the kernel, skipping the self-check's
+  local kernel=$1
+  shift
+  # A long run makes many launches (about 65536 Q backups per agent each); the first few are the
+  # self-check's short runs, so the tenth advance launch belongs to the run itself.
+  ncu --kernel-name regex:advance_ --launch-skip 10 --launch-count 1 \
+    --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
+    --section SchedulerStats --section InstructionStats --section MemoryWorkloadAnalysis \
+    "$build/dynaq" run --backend cuda --cuda-kernel "$kernel" --quiet --out "$build/profile-$kernel" "$@"
+}
 
 # shellcheck disable=SC2317  # called through run
 sanitize() {  # TOOL FILTER [extra compute-sanitizer options]
@@ -124,8 +154,22 @@ for stage in "${stages[@]}"; do
       run bench bench.log "$build/benchmarks/dynaq-bench" --engines cpu-all,cuda --gpu-time-budget 10 --time-budget 4 \
         --no-baselines --json "$out/bench.json"
       ;;
+    figure)
+      run figure-8.2 figure.log figure
+      ;;
+    profile)
+      if ! command -v ncu >/dev/null 2>&1; then
+        echo "ncu not found (Nsight Compute ships with the CUDA toolkit)" | tee -a "$summary"
+        failed=1
+        continue
+      fi
+      run profile-shared profile-shared.log profile shared --env dyna-maze -n 50 --seeds 100000 --steps 20000
+      # About 0.6 MiB of tables per agent: 20,000 agents keep the run in one chunk on an H100.
+      run profile-global profile-global.log profile global --env random-maze:100x100:1 -n 50 --seeds 20000 \
+        --steps 20000
+      ;;
     *)
-      echo "gpu_check: unknown stage '$stage' (build tests sanitize timing bench)" >&2
+      echo "gpu_check: unknown stage '$stage' (build tests sanitize timing bench figure profile)" >&2
       exit 2
       ;;
   esac
