@@ -2,7 +2,9 @@
 // sealed with the files' sizes and SHA-256, every kind of damaged or foreign folder is told
 // apart from complete results, and errors name the file. The faults that need another process
 // (signals, SIGKILL, a full disk, another user) are in fault_test.cpp.
+#include "dynaq/result_check.hpp"
 #include "dynaq/result_files.hpp"
+#include "dynaq/sha256.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
