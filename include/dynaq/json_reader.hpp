@@ -27,7 +27,7 @@ struct JsonValue {
   bool as_count(std::uint64_t& value) const;
 };
 
-// Reads one JSON document (RFC 8259; nesting up to 64 levels). Throws std::runtime_error
+// Reads one JSON document, nested up to 64 levels deep. Throws std::runtime_error
 // saying what is wrong and at which byte, counted from 1.
 JsonValue read_json(std::string_view text);
 
