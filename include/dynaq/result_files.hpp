@@ -1,4 +1,5 @@
-// Result files that are never seen half-written, and the check that a folder holds complete ones.
+// Result files that are never seen half-written, sealed by a summary with their checksums, and
+// the probe that a folder can take them.
 //
 // A ResultFileSet writes each file under a temporary name in the destination folder
 // ("curves.csv.partial-PID"). Only when every file has been written, flushed and synced does

@@ -128,12 +128,12 @@ std::string steps_text(double steps) {
 struct Solution {
   const TabularMdp& mdp;
   ValueIterationResult values;
-  std::string backend;        // where value iteration ran: cpu or cuda
-  PolicyEvaluation greedy;    // the greedy policy on the true MDP
-  std::string q_path;         // where Q* was written; empty when it was not
+  std::string backend;      // where value iteration ran: cpu or cuda
+  PolicyEvaluation greedy;  // the greedy policy on the true MDP
+  std::string q_path;       // where Q* was written; empty when it was not
 };
 
-// The phase of the environment that --env and --phase name; `env` owns it.
+// Prints the environment's warnings and returns the phase that --phase names (`env` owns it).
 const TabularMdp& phase_to_solve(const SolveOptions& options, const Checked& checked, const Environment& env) {
   for (const std::string& warning : env.warnings)
     std::cerr << "dynaq: warning: " << warning << "\n";
