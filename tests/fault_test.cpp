@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_test_support.hpp"
+#include "dynaq/result_check.hpp"
 #include "dynaq/result_files.hpp"
 #include "fault_test_support.hpp"
 

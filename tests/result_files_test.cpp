@@ -2,7 +2,9 @@
 // sealed with the files' sizes and SHA-256, every kind of damaged or foreign folder is told
 // apart from complete results, and errors name the file. The faults that need another process
 // (signals, SIGKILL, a full disk, another user) are in fault_test.cpp.
+#include "dynaq/result_check.hpp"
 #include "dynaq/result_files.hpp"
+#include "dynaq/sha256.hpp"  // sealed summaries hold the files' digests
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -43,32 +45,6 @@ void write_results(const std::string& dir, const std::string& curves = "point,ep
   files.open_summary("summary.json") << "{\n  \"dynaq_version\": \"" DYNAQ_VERSION "\",\n  \"seeds\": 3\n}\n";
   files.open("q.npy") << std::string(1000, 'q');
   files.commit();
-}
-
-// ---------------------------------------------------------------------------------------------
-// SHA-256.
-
-TEST(Sha256, KnownVectors) {
-  // FIPS 180-4 examples, and the million 'a's of the NIST test suite.
-  EXPECT_EQ(sha256_hex("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-  EXPECT_EQ(sha256_hex(two_blocks.data(), two_blocks.size()),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  const std::string million(1000000, 'a');
-  EXPECT_EQ(sha256_hex(million.data(), million.size()),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(Sha256, FileAgreesWithMemoryAcrossBufferBoundaries) {
-  TempFolder dir;
-  std::mt19937 rng(7);
-  for (std::size_t size : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 65535u, 65536u, 65537u, 1234567u}) {
-    std::string bytes(size, '\0');
-    for (char& c : bytes) c = static_cast<char>(rng());
-    write_file(dir / "f", bytes);
-    EXPECT_EQ(sha256_file(dir / "f"), sha256_hex(bytes.data(), bytes.size())) << size;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

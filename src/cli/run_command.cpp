@@ -24,7 +24,7 @@
 #include "commands.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/errors.hpp"
-#include "dynaq/result_files.hpp"
+#include "dynaq/signal_cleanup.hpp"
 #include "dynaq/sweep.hpp"
 #include "mpi_session.hpp"
 #include "options.hpp"

@@ -8,8 +8,8 @@
 #include <limits>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands.hpp"
@@ -18,6 +18,7 @@
 #include "dynaq/environment.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/json_writer.hpp"
 #include "dynaq/npy.hpp"
 #include "dynaq/result_files.hpp"
 #include "dynaq/value_iteration.hpp"
@@ -123,74 +124,104 @@ std::string steps_text(double steps) {
   return std::isfinite(steps) ? format_double(steps) : std::string("infinite");
 }
 
-void run_solve(const SolveOptions& options) {
-  const Checked checked = check(options);
-  const Environment env = load_environment(options.env);
+// What `dynaq solve` found, for the report on stdout.
+struct Solution {
+  const TabularMdp& mdp;
+  ValueIterationResult values;
+  std::string backend;      // where value iteration ran: cpu or cuda
+  PolicyEvaluation greedy;  // the greedy policy on the true MDP
+  std::string q_path;       // where Q* was written; empty when it was not
+};
+
+// Prints the environment's warnings and returns the phase that --phase names (`env` owns it).
+const TabularMdp& phase_to_solve(const SolveOptions& options, const Checked& checked, const Environment& env) {
   for (const std::string& warning : env.warnings)
     std::cerr << "dynaq: warning: " << warning << "\n";
   if (checked.phase >= env.phases.size())
     throw InputError("--phase " + options.phase + ": " + options.env + " has " +
                      std::to_string(env.phases.size()) + " phase(s), numbered from 0");
-  const TabularMdp& mdp = *env.phases[checked.phase].mdp;
-  if (!options.out.empty()) check_output_folder_writable(options.out);  // before a long solve
+  return *env.phases[checked.phase].mdp;
+}
 
+// V* and Q* by value iteration; a failure to converge names the options that decide it.
+ValueIterationResult solve_values(const SolveOptions& options, const Checked& checked,
+                                  const TabularMdp& mdp, std::string& backend) {
   ValueIterationOptions vi_options;
   vi_options.gamma = options.gamma;
   vi_options.tolerance = options.tolerance;
   vi_options.max_iterations = checked.max_iterations;
-  ValueIterationResult solution;
-  std::string backend;
   try {
-    solution = solve_on_backend(options.backend, mdp, vi_options, backend);
+    return solve_on_backend(options.backend, mdp, vi_options, backend);
   } catch (const ConvergenceError& e) {
     throw ConvergenceError(std::string(e.what()) + " (options --gamma, --tolerance, " +
                            "--max-iterations)");
   }
+}
 
+// The greedy policy of Q*, evaluated exactly on the true MDP.
+PolicyEvaluation evaluate_greedy(const SolveOptions& options, const Checked& checked,
+                                 const TabularMdp& mdp, const ValueIterationResult& values) {
   PolicyEvaluationOptions evaluation_options;
   evaluation_options.horizon = checked.horizon;
   evaluation_options.tolerance = options.tolerance;
   evaluation_options.max_iterations = checked.max_iterations;
-  const PolicyEvaluation greedy =
-      policy_evaluation(mdp, greedy_policy(solution), evaluation_options);
+  return policy_evaluation(mdp, greedy_policy(values), evaluation_options);
+}
 
-  std::string q_path;
-  if (!options.out.empty()) {
-    ResultFileSet files(options.out);
-    write_npy(files.open("q.npy"), solution.q.data(), {mdp.n_states, mdp.n_actions});
-    files.commit();
-    q_path = (std::filesystem::path(options.out) / "q.npy").string();
-  }
+// Writes Q* as OUT/q.npy; returns its path.
+std::string write_q(const std::string& out, const TabularMdp& mdp, const ValueIterationResult& values) {
+  ResultFileSet files(out);
+  write_npy(files.open("q.npy"), values.q.data(), {mdp.n_states, mdp.n_actions});
+  files.commit();
+  return (std::filesystem::path(out) / "q.npy").string();
+}
 
-  if (options.json) {
-    std::ostringstream json;
-    json << "{\"env\": " << json_string(options.env) << ", \"phase\": " << checked.phase
-         << ", \"n_states\": " << mdp.n_states << ", \"n_actions\": " << mdp.n_actions
-         << ", \"gamma\": " << json_number(options.gamma)
-         << ", \"tolerance\": " << json_number(options.tolerance)
-         << ", \"max_iterations\": " << checked.max_iterations << ", \"backend\": " << json_string(backend)
-         << ", \"iterations\": " << solution.iterations
-         << ", \"residual\": " << json_number(solution.residual)
-         << ", \"v_start\": " << json_number(solution.v_start)
-         << ", \"greedy_return\": " << json_number(greedy.expected_return)
-         << ", \"greedy_expected_steps\": " << json_number(greedy.expected_steps)
-         << ", \"greedy_terminates\": " << (greedy.terminates ? "true" : "false")
-         << ", \"horizon\": "
-         << (greedy.horizon == 0 ? std::string("null") : std::to_string(greedy.horizon))
-         << ", \"q_file\": " << (q_path.empty() ? std::string("null") : json_string(q_path))
-         << "}\n";
-    std::cout << json.str();
-    return;
-  }
+// --json: one object on one line.
+void print_json(const SolveOptions& options, const Checked& checked, const Solution& solution) {
+  JsonWriter json(std::cout);
+  json.begin_object()
+      .member("env", options.env)
+      .member("phase", checked.phase)
+      .member("n_states", solution.mdp.n_states)
+      .member("n_actions", solution.mdp.n_actions)
+      .member("gamma", options.gamma)
+      .member("tolerance", options.tolerance)
+      .member("max_iterations", checked.max_iterations)
+      .member("backend", solution.backend)
+      .member("iterations", solution.values.iterations)
+      .member("residual", solution.values.residual)
+      .member("v_start", solution.values.v_start)
+      .member("greedy_return", solution.greedy.expected_return)
+      .member("greedy_expected_steps", solution.greedy.expected_steps)
+      .member("greedy_terminates", solution.greedy.terminates);
+  json.key("horizon");
+  if (solution.greedy.horizon == 0)
+    json.null();
+  else
+    json.value(solution.greedy.horizon);
+  json.key("q_file");
+  if (solution.q_path.empty())
+    json.null();
+  else
+    json.value(solution.q_path);
+  json.end_object();
+  std::cout << "\n";
+}
 
+// The short report for a reader.
+void print_report(const SolveOptions& options, const Checked& checked, std::size_t phases,
+                  const Solution& solution) {
+  const TabularMdp& mdp = solution.mdp;
+  const ValueIterationResult& values = solution.values;
+  const PolicyEvaluation& greedy = solution.greedy;
   std::cout << options.env << ": " << mdp.n_states << " states x " << mdp.n_actions
             << " actions";
-  if (env.phases.size() > 1) std::cout << " (phase " << checked.phase << ")";
-  std::cout << "\nvalue iteration (" << backend << "), gamma " << format_double(options.gamma) << ": converged in "
-            << solution.iterations << " sweeps (last change " << format_double(solution.residual)
+  if (phases > 1) std::cout << " (phase " << checked.phase << ")";
+  std::cout << "\nvalue iteration (" << solution.backend << "), gamma " << format_double(options.gamma) << ": converged in "
+            << values.iterations << " sweeps (last change " << format_double(values.residual)
             << " < tolerance " << format_double(options.tolerance) << ")\n"
             << "V*(start), weighted by the start distribution: "
-            << format_double(solution.v_start) << "\n"
+            << format_double(values.v_start) << "\n"
             << "greedy policy (first maximal action), exact, "
             << (greedy.horizon == 0 ? std::string("no step limit")
                                     : "step limit " + std::to_string(greedy.horizon))
@@ -201,10 +232,27 @@ void run_solve(const SolveOptions& options) {
     std::cout << (greedy.horizon == 0 ? " (it does not terminate with probability 1)"
                                       : " (without the limit it could run forever)");
   std::cout << "\nQ*: "
-            << (q_path.empty() ? std::string("not written (use --out DIR)")
-                               : q_path + " (float64, " + std::to_string(mdp.n_states) + " x " +
-                                     std::to_string(mdp.n_actions) + ")")
+            << (solution.q_path.empty() ? std::string("not written (use --out DIR)")
+                                        : solution.q_path + " (float64, " + std::to_string(mdp.n_states) +
+                                              " x " + std::to_string(mdp.n_actions) + ")")
             << "\n";
+}
+
+void run_solve(const SolveOptions& options) {
+  const Checked checked = check(options);
+  const Environment env = load_environment(options.env);
+  const TabularMdp& mdp = phase_to_solve(options, checked, env);
+  if (!options.out.empty()) check_output_folder_writable(options.out);  // before a long solve
+
+  std::string backend;
+  ValueIterationResult values = solve_values(options, checked, mdp, backend);
+  PolicyEvaluation greedy = evaluate_greedy(options, checked, mdp, values);
+  std::string q_path = options.out.empty() ? std::string() : write_q(options.out, mdp, values);
+  const Solution solution{mdp, std::move(values), std::move(backend), std::move(greedy), std::move(q_path)};
+  if (options.json)
+    print_json(options, checked, solution);
+  else
+    print_report(options, checked, env.phases.size(), solution);
 }
 
 }  // namespace

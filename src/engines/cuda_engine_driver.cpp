@@ -196,22 +196,20 @@ std::uint32_t shared_fit(const AgentGroup& group, bool stage_environment, std::u
 
 std::uint32_t round_down_to_warp(std::uint32_t threads) { return threads >= kWarp ? threads / kWarp * kWarp : threads; }
 
-}  // namespace
-
-KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& options, const DeviceLimits& limits) {
-  const std::uint32_t n = group.n_agents();
-  DYNAQ_EXPECTS(n > 0, "plan_kernels: a group without agents");
-  if (!(options.memory_fraction > 0.0 && options.memory_fraction <= 1.0))
-    throw InputError("CUDA memory fraction " + format_double(options.memory_fraction) + " is not in (0, 1]");
-  KernelPlan plan;
-
+// Real steps per launch: the option, or about kBackupsPerLaunch Q backups for the agent that
+// plans most.
+std::uint64_t steps_per_launch(const AgentGroup& group, const CudaEngineOptions& options) {
   std::uint32_t most_planning = 0;
   for (const AgentParams& p : group.points) most_planning = std::max(most_planning, p.planning_steps);
-  plan.steps_per_launch = options.steps_per_launch > 0
-                              ? options.steps_per_launch
-                              : std::max<std::uint64_t>(1, kBackupsPerLaunch / (1 + std::uint64_t{most_planning}));
+  return options.steps_per_launch > 0
+             ? options.steps_per_launch
+             : std::max<std::uint64_t>(1, kBackupsPerLaunch / (1 + std::uint64_t{most_planning}));
+}
 
-  // Device memory: the environment, the grid points, and as many agents as fit beside them.
+// Device memory: the environment, the grid points, and as many agents as fit beside them
+// (plan.environment, chunk_agents, arena, device_bytes).
+void plan_device_memory(const AgentGroup& group, const CudaEngineOptions& options, const DeviceLimits& limits,
+                        KernelPlan& plan) {
   plan.environment = environment_layout(*group.environment);
   const std::uint64_t params_bytes = align_up(group.points.size() * sizeof(AgentParams), kArenaAlignment);
   const std::uint64_t budget = static_cast<std::uint64_t>(std::floor(double(limits.free_bytes) * options.memory_fraction));
@@ -222,68 +220,104 @@ KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& option
                              " needs " + format_bytes(per_agent) + " (tables and metrics), the environment and settings " +
                              format_bytes(fixed) + ", and " + format_bytes(budget) + " of the device's " +
                              format_bytes(limits.free_bytes) + " free may be used");
-  std::uint64_t chunk = std::min<std::uint64_t>(n, (budget - fixed) / per_agent);
+  std::uint64_t chunk = std::min<std::uint64_t>(group.n_agents(), (budget - fixed) / per_agent);
   if (options.max_chunk_agents > 0) chunk = std::min<std::uint64_t>(chunk, options.max_chunk_agents);
   plan.chunk_agents = static_cast<std::uint32_t>(chunk);
   plan.arena = arena_layout(group, plan.chunk_agents);
   plan.device_bytes = plan.arena.bytes + plan.environment.bytes + params_bytes;
   DYNAQ_EXPECTS(plan.device_bytes <= budget, "the device arena outgrew AgentGroup::table_bytes_per_agent()");
+}
 
-  // The kernel version.
-  const std::uint32_t floor_agents = std::min(kWarp, plan.chunk_agents);
+// How many agents' tables a block's shared memory holds, alone and with the environment staged
+// beside them, against the fewest worth a shared block.
+struct SharedFit {
+  std::uint32_t limit;             // shared bytes per block
+  std::uint32_t floor_agents;      // a warp, or the whole chunk when it is smaller
+  std::uint32_t tables;            // agents whose tables fit
+  std::uint32_t with_environment;  // agents whose tables fit beside the staged environment
+};
+
+SharedFit measure_shared_fit(const AgentGroup& group, const DeviceLimits& limits, std::uint32_t chunk_agents) {
   const std::uint32_t cap = std::max(1u, round_down_to_warp(std::min(limits.max_threads_shared, 1024u)));
   const std::uint32_t limit = limits.shared_bytes_per_block;
-  const std::uint32_t fit_tables = shared_fit(group, false, cap, limit);
-  const std::uint32_t fit_with_env = shared_fit(group, true, cap, limit);
+  return {limit, std::min(kWarp, chunk_agents), shared_fit(group, false, cap, limit),
+          shared_fit(group, true, cap, limit)};
+}
+
+// The kernel version, and why (plan.kernel, why): auto takes the shared kernel when a warp of
+// agents' tables fits a block.
+void choose_kernel(const CudaEngineOptions& options, const SharedFit& fit, KernelPlan& plan) {
   CudaKernel kernel = options.kernel;
   if (kernel == CudaKernel::kAuto) {
-    if (fit_tables >= floor_agents) {
+    if (fit.tables >= fit.floor_agents) {
       kernel = CudaKernel::kShared;
-      plan.why = "auto: the tables of " + std::to_string(fit_tables) + " agents fit a block's shared memory";
+      plan.why = "auto: the tables of " + std::to_string(fit.tables) + " agents fit a block's shared memory";
     } else {
       kernel = CudaKernel::kGlobal;
-      plan.why = "auto: a block's shared memory (" + format_bytes(limit) + ") holds the tables of " +
-                 std::to_string(fit_tables) + " agents, fewer than " + std::to_string(floor_agents);
+      plan.why = "auto: a block's shared memory (" + format_bytes(fit.limit) + ") holds the tables of " +
+                 std::to_string(fit.tables) + " agents, fewer than " + std::to_string(fit.floor_agents);
     }
   } else {
     plan.why = "asked for";
   }
   plan.kernel = kernel;
+}
 
-  if (kernel == CudaKernel::kGlobal) {
-    const std::uint32_t most = std::max(1u, round_down_to_warp(std::min(limits.max_threads_global, 1024u)));
-    std::uint32_t threads = options.threads_per_block > 0 ? options.threads_per_block : kDefaultThreadsPerBlock;
-    if (threads > most) {
-      if (options.threads_per_block > 0)
-        throw InputError("CUDA threads per block " + std::to_string(threads) + ": the global kernel launches at most " +
-                         std::to_string(most) + " on this device");
-      threads = most;
-    }
-    plan.threads_per_block = plan.agents_per_block = threads;
-    return plan;
+// The global kernel's blocks: one agent per thread.
+void plan_global_blocks(const CudaEngineOptions& options, const DeviceLimits& limits, KernelPlan& plan) {
+  const std::uint32_t most = std::max(1u, round_down_to_warp(std::min(limits.max_threads_global, 1024u)));
+  std::uint32_t threads = options.threads_per_block > 0 ? options.threads_per_block : kDefaultThreadsPerBlock;
+  if (threads > most) {
+    if (options.threads_per_block > 0)
+      throw InputError("CUDA threads per block " + std::to_string(threads) + ": the global kernel launches at most " +
+                       std::to_string(most) + " on this device");
+    threads = most;
   }
+  plan.threads_per_block = plan.agents_per_block = threads;
+}
 
-  if (fit_tables == 0)
+// The shared kernel's blocks: the agents per block and the shared layout, with the environment
+// staged when it fits beside them.
+void plan_shared_blocks(const AgentGroup& group, const CudaEngineOptions& options, const DeviceLimits& limits,
+                        const SharedFit& fit, KernelPlan& plan) {
+  if (fit.tables == 0)
     throw InputError("CUDA kernel shared: the tables of one agent of --env " + group.environment->name + " need " +
                      format_bytes(shared_layout(group, 1, false).bytes) + " of shared memory, and a block has at most " +
-                     format_bytes(limit) + "; use the global or auto kernel");
+                     format_bytes(fit.limit) + "; use the global or auto kernel");
   std::uint32_t agents = 0;
   if (options.agents_per_block > 0) {
     agents = options.agents_per_block;
-    if (agents > fit_tables)
-      throw InputError("CUDA agents per block " + std::to_string(agents) + ": at most " + std::to_string(fit_tables) +
+    if (agents > fit.tables)
+      throw InputError("CUDA agents per block " + std::to_string(agents) + ": at most " + std::to_string(fit.tables) +
                        " agents' tables of --env " + group.environment->name + " fit a block's shared memory (" +
-                       format_bytes(limit) + ")");
+                       format_bytes(fit.limit) + ")");
   } else {
     // Spread the agents over every multiprocessor, as many per block as fit (with the
     // environment staged as long as a warp of agents still fits beside it).
     const std::uint32_t spread = (plan.chunk_agents + limits.multiprocessors - 1) / std::max(1u, limits.multiprocessors);
-    agents = std::max(1u, std::min(spread, fit_with_env >= floor_agents ? fit_with_env : fit_tables));
+    agents = std::max(1u, std::min(spread, fit.with_environment >= fit.floor_agents ? fit.with_environment : fit.tables));
   }
-  const bool stage_environment = shared_layout(group, agents, true).bytes <= limit;
+  const bool stage_environment = shared_layout(group, agents, true).bytes <= fit.limit;
   plan.shared = shared_layout(group, agents, stage_environment);
   plan.agents_per_block = agents;
   plan.threads_per_block = (agents + kWarp - 1) / kWarp * kWarp;
+}
+
+}  // namespace
+
+KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& options, const DeviceLimits& limits) {
+  DYNAQ_EXPECTS(group.n_agents() > 0, "plan_kernels: a group without agents");
+  if (!(options.memory_fraction > 0.0 && options.memory_fraction <= 1.0))
+    throw InputError("CUDA memory fraction " + format_double(options.memory_fraction) + " is not in (0, 1]");
+  KernelPlan plan;
+  plan.steps_per_launch = steps_per_launch(group, options);
+  plan_device_memory(group, options, limits, plan);
+  const SharedFit fit = measure_shared_fit(group, limits, plan.chunk_agents);
+  choose_kernel(options, fit, plan);
+  if (plan.kernel == CudaKernel::kGlobal)
+    plan_global_blocks(options, limits, plan);
+  else
+    plan_shared_blocks(group, options, limits, fit, plan);
   return plan;
 }
 

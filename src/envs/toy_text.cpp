@@ -163,6 +163,81 @@ TabularMdp cliff_walking() {
   return builder.build();
 }
 
+namespace {
+
+constexpr std::uint32_t kTaxiRows = 5, kTaxiCols = 5, kTaxiLocations = 4, kInTaxi = 4, kTaxiActions = 6;
+constexpr std::uint32_t kTaxiStates = kTaxiRows * kTaxiCols * (kTaxiLocations + 1) * kTaxiLocations;  // 500
+// Gymnasium's MAP: a ':' right of a cell lets the taxi pass east (and west from the next).
+const char* const kTaxiMap[] = {
+    "+---------+",
+    "|R: | : :G|",
+    "| : | : : |",
+    "| : : : : |",
+    "| | : | : |",
+    "|Y| : |B: |",
+    "+---------+",
+};
+// Landmarks R, G, Y, B as (row, column).
+constexpr std::uint32_t kLandmarkRow[kTaxiLocations] = {0, 0, 4, 4};
+constexpr std::uint32_t kLandmarkCol[kTaxiLocations] = {0, 4, 0, 3};
+
+std::uint32_t taxi_state(std::uint32_t row, std::uint32_t col, std::uint32_t passenger, std::uint32_t destination) {
+  return ((row * kTaxiCols + col) * (kTaxiLocations + 1) + passenger) * kTaxiLocations + destination;
+}
+
+// The landmark at (row, col), or kTaxiLocations when there is none.
+std::uint32_t landmark_at(std::uint32_t row, std::uint32_t col) {
+  std::uint32_t k = 0;
+  while (k < kTaxiLocations && !(kLandmarkRow[k] == row && kLandmarkCol[k] == col)) ++k;
+  return k;
+}
+
+struct TaxiOutcome {
+  std::uint32_t next_state;
+  double reward;
+  bool terminated;
+};
+
+// The one outcome of `action` with the taxi at (row, col), as Gymnasium's transitions give it.
+TaxiOutcome taxi_step(std::uint32_t row, std::uint32_t col, std::uint32_t passenger, std::uint32_t destination,
+                      std::uint32_t action) {
+  std::uint32_t new_row = row, new_col = col, new_passenger = passenger;
+  double reward = -1.0;
+  bool terminated = false;
+  if (action == 0) {
+    new_row = row + 1 < kTaxiRows ? row + 1 : kTaxiRows - 1;
+  } else if (action == 1) {
+    new_row = row > 0 ? row - 1 : 0;
+  } else if (action == 2) {
+    if (kTaxiMap[1 + row][2 * col + 2] == ':') new_col = col + 1 < kTaxiCols ? col + 1 : kTaxiCols - 1;
+  } else if (action == 3) {
+    if (kTaxiMap[1 + row][2 * col] == ':') new_col = col > 0 ? col - 1 : 0;
+  } else if (action == 4) {
+    // Pickup: only where the waiting passenger is; otherwise -10 and nothing changes.
+    if (passenger < kInTaxi && landmark_at(row, col) == passenger) {
+      new_passenger = kInTaxi;
+    } else {
+      reward = -10.0;
+    }
+  } else {
+    // Dropoff: at the destination it ends the episode with +20; at another landmark the
+    // passenger waits there; anywhere else (or with no passenger) -10.
+    const std::uint32_t here = landmark_at(row, col);
+    if (passenger == kInTaxi && here == destination) {
+      new_passenger = destination;
+      terminated = true;
+      reward = 20.0;
+    } else if (passenger == kInTaxi && here < kTaxiLocations) {
+      new_passenger = here;
+    } else {
+      reward = -10.0;
+    }
+  }
+  return {taxi_state(new_row, new_col, new_passenger, destination), reward, terminated};
+}
+
+}  // namespace
+
 // Follows TaxiEnv.__init__, _build_dry_transitions, _pickup and _dropoff in
 // gymnasium/envs/toy_text/taxi.py (Gymnasium 1.4.0, Taxi-v4 with its defaults is_rainy=False
 // and fickle_passenger=False, 200 steps; its table is the same as Taxi-v3's in Gymnasium 1.0
@@ -170,81 +245,22 @@ TabularMdp cliff_walking() {
 // passenger 0..3 is waiting at a landmark and 4 is in the taxi. Actions 0..5 are south,
 // north, east, west, pickup, dropoff.
 TabularMdp taxi() {
-  constexpr std::uint32_t kRows = 5, kCols = 5, kLocations = 4, kInTaxi = 4, kActions = 6;
-  constexpr std::uint32_t kStates = kRows * kCols * (kLocations + 1) * kLocations;  // 500
-  // Gymnasium's MAP: a ':' right of a cell lets the taxi pass east (and west from the next).
-  static const char* const kMap[] = {
-      "+---------+",
-      "|R: | : :G|",
-      "| : | : : |",
-      "| : : : : |",
-      "| | : | : |",
-      "|Y| : |B: |",
-      "+---------+",
-  };
-  // Landmarks R, G, Y, B as (row, column).
-  const std::uint32_t loc_row[kLocations] = {0, 0, 4, 4};
-  const std::uint32_t loc_col[kLocations] = {0, 4, 0, 3};
-  const auto encode = [](std::uint32_t row, std::uint32_t col, std::uint32_t passenger,
-                         std::uint32_t destination) {
-    return ((row * kCols + col) * (kLocations + 1) + passenger) * kLocations + destination;
-  };
-  // The landmark at (row, col), or kLocations when there is none.
-  const auto landmark_at = [&](std::uint32_t row, std::uint32_t col) {
-    std::uint32_t k = 0;
-    while (k < kLocations && !(loc_row[k] == row && loc_col[k] == col)) ++k;
-    return k;
-  };
-
-  MdpBuilder builder("taxi", kStates, kActions);
-  std::vector<double> initial(kStates, 0.0);
+  MdpBuilder builder("taxi", kTaxiStates, kTaxiActions);
+  std::vector<double> initial(kTaxiStates, 0.0);
   std::uint32_t n_initial = 0;
-  for (std::uint32_t row = 0; row < kRows; ++row) {
-    for (std::uint32_t col = 0; col < kCols; ++col) {
+  for (std::uint32_t row = 0; row < kTaxiRows; ++row) {
+    for (std::uint32_t col = 0; col < kTaxiCols; ++col) {
       for (std::uint32_t passenger = 0; passenger <= kInTaxi; ++passenger) {
-        for (std::uint32_t destination = 0; destination < kLocations; ++destination) {
-          const std::uint32_t s = encode(row, col, passenger, destination);
+        for (std::uint32_t destination = 0; destination < kTaxiLocations; ++destination) {
+          const std::uint32_t s = taxi_state(row, col, passenger, destination);
           // Episodes start with the passenger waiting somewhere other than the destination.
           if (passenger < kInTaxi && passenger != destination) {
             initial[s] = 1.0;
             ++n_initial;
           }
-          for (std::uint32_t a = 0; a < kActions; ++a) {
-            std::uint32_t new_row = row, new_col = col, new_passenger = passenger;
-            double reward = -1.0;
-            bool terminated = false;
-            if (a == 0) {
-              new_row = row + 1 < kRows ? row + 1 : kRows - 1;
-            } else if (a == 1) {
-              new_row = row > 0 ? row - 1 : 0;
-            } else if (a == 2) {
-              if (kMap[1 + row][2 * col + 2] == ':')
-                new_col = col + 1 < kCols ? col + 1 : kCols - 1;
-            } else if (a == 3) {
-              if (kMap[1 + row][2 * col] == ':') new_col = col > 0 ? col - 1 : 0;
-            } else if (a == 4) {
-              // Pickup: only where the waiting passenger is; otherwise -10 and nothing changes.
-              if (passenger < kInTaxi && landmark_at(row, col) == passenger) {
-                new_passenger = kInTaxi;
-              } else {
-                reward = -10.0;
-              }
-            } else {
-              // Dropoff: at the destination it ends the episode with +20; at another landmark
-              // the passenger waits there; anywhere else (or with no passenger) -10.
-              const std::uint32_t here = landmark_at(row, col);
-              if (passenger == kInTaxi && here == destination) {
-                new_passenger = destination;
-                terminated = true;
-                reward = 20.0;
-              } else if (passenger == kInTaxi && here < kLocations) {
-                new_passenger = here;
-              } else {
-                reward = -10.0;
-              }
-            }
-            builder.add_outcome(s, a, 1.0, encode(new_row, new_col, new_passenger, destination),
-                                reward, terminated);
+          for (std::uint32_t a = 0; a < kTaxiActions; ++a) {
+            const TaxiOutcome outcome = taxi_step(row, col, passenger, destination, a);
+            builder.add_outcome(s, a, 1.0, outcome.next_state, outcome.reward, outcome.terminated);
           }
         }
       }
