@@ -410,96 +410,105 @@ Target judge(Target t, const std::vector<const Measurement*>& used, double value
   return t;
 }
 
+// What every target's judgement shares: the n it is judged at and the reasons for a missing
+// measurement.
+struct TargetContext {
+  std::uint32_t n = 0;
+  std::string nn;          // "n=50"
+  std::string all;         // the all-threads cpu engine's label; empty with one thread
+  std::string no_cpu_1t;   // why a cpu-1t figure is missing
+  std::string no_gpu;      // why a cuda figure is missing
+};
+
+double median_rate(const Measurement* m) { return m->planning_updates_per_second().median; }
+
+Target cpu_per_core_target(const BenchRun& run, const TargetContext& x) {
+  Target t = make_target("cpu: planning updates/s per core, dyna-maze " + x.nn, kCpuPerCore);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  if (one == nullptr) return not_measured(t, x.no_cpu_1t);
+  return judge(t, {one}, median_rate(one),
+               "wall clock; " + si(one->planning_updates_per_cpu_second()) + " per CPU-second");
+}
+
+Target scaling_target(const BenchRun& run, const TargetContext& x) {
+  const Measurement* many = x.all.empty() ? nullptr : pick(run, x.all, "dyna-maze", x.n, kScaling.needs);
+  const int threads = many ? many->threads : 1;
+  Target t = make_target("cpu: near-linear scaling over cores (" + (x.all.empty() ? "cpu-all" : x.all) + " / (" +
+                             std::to_string(threads) + " x cpu-1t)), dyna-maze " + x.nn,
+                         kScaling);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  if (one == nullptr || many == nullptr)
+    return not_measured(t, x.all.empty() ? "only one thread available" : "not measured on dyna-maze " + x.nn);
+  return judge(t, {many, one}, median_rate(many) / (threads * median_rate(one)),
+               "parallel efficiency on " + std::to_string(run.machine.cores) + " logical CPUs");
+}
+
+Target cpu_simd_target(const BenchRun& run, const TargetContext& x) {
+  Target t = make_target("cpu: planning updates/s per core, dyna-maze " + x.nn + ", with the agents in SIMD lanes",
+                         kCpuSimdPerCore);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  return one ? judge(t, {one}, median_rate(one), "wall clock") : not_measured(t, x.no_cpu_1t);
+}
+
+Target over_fastest_peer_target(const BenchRun& run, const TargetContext& x) {
+  const BaselineResult* fastest = nullptr;  // per CPU-second, one thread
+  for (const BaselineResult& b : run.baselines)
+    if (b.peer && b.ran && b.threads == 1 && b.n == x.n && (b.name == "numba" || b.name == "jax") &&
+        (fastest == nullptr || b.planning_updates_per_cpu_second() > fastest->planning_updates_per_cpu_second()))
+      fastest = &b;
+  Target t = make_target("cpu-1t over the faster of Numba and JAX, one core, per CPU-second, dyna-maze " + x.nn,
+                         kOverFastestPeer);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  if (fastest == nullptr)
+    return not_measured(t, run.peers_skipped.empty() ? "neither Numba nor JAX ran at " + x.nn
+                                                     : "fast peers skipped: " + run.peers_skipped);
+  if (one == nullptr) return not_measured(t, x.no_cpu_1t);
+  return judge(t, {one}, one->planning_updates_per_cpu_second() / fastest->planning_updates_per_cpu_second(),
+               "over " + fastest->label() + " (" + si(fastest->planning_updates_per_cpu_second()) +
+                   " per CPU-second); wall clock " +
+                   fixed(median_rate(one) / fastest->planning_updates_per_second(), 2) + "x");
+}
+
+Target cuda_rate_target(const BenchRun& run, const TargetContext& x, const std::string& env, const Goal& goal) {
+  Target t = make_target("cuda: planning updates/s, " + env + (env == "dyna-maze" ? " " : ", ") + x.nn, goal);
+  const Measurement* gpu = pick(run, "cuda", env, x.n, t.needs);
+  return gpu ? judge(t, {gpu}, median_rate(gpu), "wall clock") : not_measured(t, x.no_gpu);
+}
+
+// An engine over the NumPy textbook transcription on the Dyna maze.
+Target over_textbook_target(const BenchRun& run, const TargetContext& x, const std::string& engine, const Goal& goal) {
+  const bool cpu = engine == "cpu-1t";
+  Target t = make_target(engine + " over the NumPy textbook transcription, dyna-maze " + x.nn, goal);
+  const Measurement* m = pick(run, engine, "dyna-maze", x.n, t.needs);
+  const BaselineResult* textbook = baseline(run, "textbook", x.n);
+  if (textbook == nullptr)
+    return not_measured(t, run.baselines_skipped.empty() ? "the textbook baseline did not run at " + x.nn
+                                                         : "NumPy baselines skipped: " + run.baselines_skipped);
+  if (m == nullptr) return not_measured(t, cpu ? x.no_cpu_1t : x.no_gpu);
+  std::string detail = "ratio of planning updates per wall-clock second";
+  if (cpu)
+    detail += "; per CPU-second " +
+              fixed(m->planning_updates_per_cpu_second() / textbook->planning_updates_per_cpu_second(), 0) + "x";
+  return judge(t, {m}, median_rate(m) / textbook->planning_updates_per_second(), detail);
+}
+
 }  // namespace
 
 void evaluate_targets(BenchRun& run) {
-  const std::uint32_t n = target_n(run.options);
-  const std::string all = cpu_all_label(run);
-  const std::string nn = "n=" + std::to_string(n);
-  const std::string no_cpu_1t = "cpu-1t did not run dyna-maze " + nn;
-  const std::string no_gpu = has_engine(run, "cuda") ? "no cuda measurement there" : "no GPU: " + run.gpu_skipped;
-  const auto rate = [](const Measurement* m) { return m->planning_updates_per_second().median; };
-
-  {
-    Target t = make_target("cpu: planning updates/s per core, dyna-maze " + nn, kCpuPerCore);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    run.targets.push_back(one ? judge(t, {one}, rate(one),
-                                      "wall clock; " + si(one->planning_updates_per_cpu_second()) + " per CPU-second")
-                              : not_measured(t, no_cpu_1t));
-  }
-  {
-    const Measurement* many = all.empty() ? nullptr : pick(run, all, "dyna-maze", n, kScaling.needs);
-    const int threads = many ? many->threads : 1;
-    Target t = make_target("cpu: near-linear scaling over cores (" + (all.empty() ? "cpu-all" : all) + " / (" +
-                               std::to_string(threads) + " x cpu-1t)), dyna-maze " + nn,
-                           kScaling);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    run.targets.push_back(one && many ? judge(t, {many, one}, rate(many) / (threads * rate(one)),
-                                              "parallel efficiency on " + std::to_string(run.machine.cores) +
-                                                  " logical CPUs")
-                                      : not_measured(t, all.empty() ? "only one thread available"
-                                                                    : "not measured on dyna-maze " + nn));
-  }
-  {
-    Target t = make_target("cpu: planning updates/s per core, dyna-maze " + nn + ", with the agents in SIMD lanes",
-                           kCpuSimdPerCore);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    run.targets.push_back(one ? judge(t, {one}, rate(one), "wall clock") : not_measured(t, no_cpu_1t));
-  }
-  {
-    const BaselineResult* fastest = nullptr;  // per CPU-second, one thread
-    for (const BaselineResult& b : run.baselines)
-      if (b.peer && b.ran && b.threads == 1 && b.n == n && (b.name == "numba" || b.name == "jax") &&
-          (fastest == nullptr || b.planning_updates_per_cpu_second() > fastest->planning_updates_per_cpu_second()))
-        fastest = &b;
-    Target t = make_target("cpu-1t over the faster of Numba and JAX, one core, per CPU-second, dyna-maze " + nn,
-                           kOverFastestPeer);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    if (fastest == nullptr)
-      run.targets.push_back(not_measured(t, run.peers_skipped.empty() ? "neither Numba nor JAX ran at " + nn
-                                                                      : "fast peers skipped: " + run.peers_skipped));
-    else if (one == nullptr)
-      run.targets.push_back(not_measured(t, no_cpu_1t));
-    else
-      run.targets.push_back(judge(t, {one},
-                                  one->planning_updates_per_cpu_second() / fastest->planning_updates_per_cpu_second(),
-                                  "over " + fastest->label() + " (" + si(fastest->planning_updates_per_cpu_second()) +
-                                      " per CPU-second); wall clock " +
-                                      fixed(rate(one) / fastest->planning_updates_per_second(), 2) + "x"));
-  }
-  {
-    Target t = make_target("cuda: planning updates/s, dyna-maze " + nn, kCudaDynaMaze);
-    const Measurement* gpu = pick(run, "cuda", "dyna-maze", n, t.needs);
-    run.targets.push_back(gpu ? judge(t, {gpu}, rate(gpu), "wall clock") : not_measured(t, no_gpu));
-  }
-  {
-    Target t = make_target("cuda: planning updates/s, random-maze:100x100:1, " + nn, kCudaRandomMaze);
-    const Measurement* gpu = pick(run, "cuda", "random-maze:100x100:1", n, t.needs);
-    run.targets.push_back(gpu ? judge(t, {gpu}, rate(gpu), "wall clock") : not_measured(t, no_gpu));
-  }
-  const BaselineResult* textbook = baseline(run, "textbook", n);
-  const std::string no_baseline = run.baselines_skipped.empty() ? "the textbook baseline did not run at " + nn
-                                                                : "NumPy baselines skipped: " + run.baselines_skipped;
-  {
-    Target t = make_target("cpu-1t over the NumPy textbook transcription, dyna-maze " + nn, kOverNumpyCpu);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    if (textbook == nullptr) run.targets.push_back(not_measured(t, no_baseline));
-    else if (one == nullptr) run.targets.push_back(not_measured(t, no_cpu_1t));
-    else
-      run.targets.push_back(judge(t, {one}, rate(one) / textbook->planning_updates_per_second(),
-                                  "ratio of planning updates per wall-clock second; per CPU-second " +
-                                      fixed(one->planning_updates_per_cpu_second() /
-                                                textbook->planning_updates_per_cpu_second(), 0) + "x"));
-  }
-  {
-    Target t = make_target("cuda over the NumPy textbook transcription, dyna-maze " + nn, kOverNumpyGpu);
-    const Measurement* gpu = pick(run, "cuda", "dyna-maze", n, t.needs);
-    if (textbook == nullptr) run.targets.push_back(not_measured(t, no_baseline));
-    else if (gpu == nullptr) run.targets.push_back(not_measured(t, no_gpu));
-    else
-      run.targets.push_back(judge(t, {gpu}, rate(gpu) / textbook->planning_updates_per_second(),
-                                  "ratio of planning updates per wall-clock second"));
-  }
+  TargetContext x;
+  x.n = target_n(run.options);
+  x.nn = "n=" + std::to_string(x.n);
+  x.all = cpu_all_label(run);
+  x.no_cpu_1t = "cpu-1t did not run dyna-maze " + x.nn;
+  x.no_gpu = has_engine(run, "cuda") ? "no cuda measurement there" : "no GPU: " + run.gpu_skipped;
+  run.targets.push_back(cpu_per_core_target(run, x));
+  run.targets.push_back(scaling_target(run, x));
+  run.targets.push_back(cpu_simd_target(run, x));
+  run.targets.push_back(over_fastest_peer_target(run, x));
+  run.targets.push_back(cuda_rate_target(run, x, "dyna-maze", kCudaDynaMaze));
+  run.targets.push_back(cuda_rate_target(run, x, "random-maze:100x100:1", kCudaRandomMaze));
+  run.targets.push_back(over_textbook_target(run, x, "cpu-1t", kOverNumpyCpu));
+  run.targets.push_back(over_textbook_target(run, x, "cuda", kOverNumpyGpu));
 }
 
 void print_targets(const BenchRun& run) {
@@ -517,28 +526,36 @@ void print_targets(const BenchRun& run) {
   }
 }
 
-std::string to_json(const BenchRun& run) {
-  using Layout = JsonWriter::Layout;
-  const Options& o = run.options;
-  std::ostringstream out;
-  JsonWriter j(out);
-  const auto string_or_null = [&j](const std::string& key, const std::string& text) -> JsonWriter& {
-    j.key(key);
-    return text.empty() ? j.null() : j.value(text);
-  };
-  const auto stats = [&j](const std::string& key, const Stats& s) {
-    j.key(key).begin_object().member("median", s.median).member("min", s.min).member("max", s.max).end_object();
-  };
-  const auto timing = [&j](const Timing& t) {
-    j.begin_object()
-        .member("engine_seconds", t.engine_seconds)
-        .member("cpu_seconds", t.cpu_seconds)
-        .member("peak_bytes", t.peak_bytes)
-        .end_object();
-  };
+namespace {
 
-  j.begin_object(Layout::kBlock).member("tool", "dynaq-bench").member("dynaq_version", DYNAQ_VERSION);
-  j.member("command", run.command);
+using Layout = JsonWriter::Layout;
+
+// key: the text, or null when it is empty.
+JsonWriter& string_or_null(JsonWriter& j, const std::string& key, const std::string& text) {
+  j.key(key);
+  return text.empty() ? j.null() : j.value(text);
+}
+
+void stats_json(JsonWriter& j, const std::string& key, const Stats& s) {
+  j.key(key).begin_object().member("median", s.median).member("min", s.min).member("max", s.max).end_object();
+}
+
+void timing_json(JsonWriter& j, const Timing& t) {
+  j.begin_object()
+      .member("engine_seconds", t.engine_seconds)
+      .member("cpu_seconds", t.cpu_seconds)
+      .member("peak_bytes", t.peak_bytes)
+      .end_object();
+}
+
+// key: the thread count, or null for the GPU (one thread per agent).
+void threads_json(JsonWriter& j, int threads) {
+  j.key("threads");
+  if (threads > 0) j.value(threads);
+  else j.null();
+}
+
+void options_json(JsonWriter& j, const Options& o) {
   j.key("options")
       .begin_object()
       .member_array("envs", o.envs)
@@ -559,8 +576,9 @@ std::string to_json(const BenchRun& run) {
       .member("planning_draw", "pairs")
       .member("quick", o.quick)
       .end_object();
+}
 
-  const Machine& m = run.machine;
+void machine_json(JsonWriter& j, const Machine& m) {
   j.key("machine")
       .begin_object()
       .member("cpu", m.cpu_model)
@@ -571,14 +589,16 @@ std::string to_json(const BenchRun& run) {
       .member("load_average_start", m.load_average)
       .member("load_average_end", load_average())
       .member("compiler", m.compiler);
-  string_or_null("cuda_build", m.cuda_build).member("date_utc", m.date_utc);
-  string_or_null("git_commit", m.git_commit).end_object();
+  string_or_null(j, "cuda_build", m.cuda_build).member("date_utc", m.date_utc);
+  string_or_null(j, "git_commit", m.git_commit).end_object();
+}
 
+void gpu_json(JsonWriter& j, const BenchRun& run) {
   const GpuProperties& g = run.gpu;
   const bool gpu_used = run.gpu_skipped.empty();
   j.member("device", gpu_used ? g.name : "none");
   j.key("gpu").begin_object().member("used", gpu_used);
-  string_or_null("skipped", run.gpu_skipped);
+  string_or_null(j, "skipped", run.gpu_skipped);
   if (gpu_used)
     j.member("name", g.name)
         .member("compute_capability", std::to_string(g.compute_major) + "." + std::to_string(g.compute_minor))
@@ -592,13 +612,11 @@ std::string to_json(const BenchRun& run) {
         .member("cuda_driver", g.driver_version)
         .member("kernel", "straightforward (run_group_on_gpu)");
   j.end_object();
-  j.member_array("engines", run.engines);
-  j.member("peak_memory_method", peak_memory_method());
-  j.member("end_to_end_memory_method",
-           "VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq");
+}
 
+void verification_json(JsonWriter& j, const std::vector<Verification>& verifications) {
   j.key("verification").begin_array(Layout::kBlock);
-  for (const Verification& v : run.verifications)
+  for (const Verification& v : verifications)
     j.begin_object()
         .member("engine", v.engine)
         .member("env", v.env)
@@ -609,84 +627,89 @@ std::string to_json(const BenchRun& run) {
         .member("seconds", v.seconds)
         .end_object();
   j.end_array();
+}
 
-  j.key("measurements").begin_array(Layout::kBlock);
-  for (const Measurement& x : run.measurements) {
-    j.begin_object().member("engine", x.engine).key("threads");
-    if (x.threads > 0) j.value(x.threads);
-    else j.null();
-    j.member("env", x.env)
-        .member("n", x.n)
-        .member("agents", x.agents)
-        .member("requested_agents", x.requested_agents)
-        .member("steps_per_agent", x.steps)
-        .member("n_states", x.n_states)
-        .member("n_actions", x.n_actions)
-        .member("table_bytes_per_agent", x.table_bytes_per_agent)
-        .member("metric_bytes_per_agent", x.metric_bytes_per_agent);
-    if (x.runs.empty()) {
-      j.member("skipped", x.skipped).end_object();
-      continue;
-    }
-    j.member("real_steps", std::uint64_t{x.agents} * x.steps)
-        .member("planning_updates", std::uint64_t{x.agents} * x.steps * x.n);
-    stats("engine_seconds", x.engine_seconds());
-    stats("planning_updates_per_second", x.planning_updates_per_second());
-    stats("real_steps_per_second", x.real_steps_per_second());
-    j.member("planning_updates_per_cpu_second", x.planning_updates_per_cpu_second())
-        .member("peak_bytes", x.peak_bytes());
-    j.key("runs").begin_array();
-    for (const Timing& t : x.runs) timing(t);
-    j.end_array().key("warm_up");
-    timing(x.warm_up);
-    const EndToEnd& e = x.end_to_end;
-    j.key("end_to_end").begin_object().member("ran", e.ran).key("seconds");
-    if (e.ran) j.value(e.seconds);
-    else j.null();
-    j.key("peak_rss_bytes");
-    if (e.ran && e.peak_bytes >= 0) j.value(e.peak_bytes);
-    else j.null();
-    string_or_null("note", e.note).member("command", e.command).end_object();
-    j.end_object();
+void end_to_end_json(JsonWriter& j, const EndToEnd& e) {
+  j.key("end_to_end").begin_object().member("ran", e.ran).key("seconds");
+  if (e.ran) j.value(e.seconds);
+  else j.null();
+  j.key("peak_rss_bytes");
+  if (e.ran && e.peak_bytes >= 0) j.value(e.peak_bytes);
+  else j.null();
+  string_or_null(j, "note", e.note).member("command", e.command).end_object();
+}
+
+void measurement_json(JsonWriter& j, const Measurement& x) {
+  j.begin_object().member("engine", x.engine);
+  threads_json(j, x.threads);
+  j.member("env", x.env)
+      .member("n", x.n)
+      .member("agents", x.agents)
+      .member("requested_agents", x.requested_agents)
+      .member("steps_per_agent", x.steps)
+      .member("n_states", x.n_states)
+      .member("n_actions", x.n_actions)
+      .member("table_bytes_per_agent", x.table_bytes_per_agent)
+      .member("metric_bytes_per_agent", x.metric_bytes_per_agent);
+  if (x.runs.empty()) {
+    j.member("skipped", x.skipped).end_object();
+    return;
   }
-  j.end_array();
+  j.member("real_steps", std::uint64_t{x.agents} * x.steps)
+      .member("planning_updates", std::uint64_t{x.agents} * x.steps * x.n);
+  stats_json(j, "engine_seconds", x.engine_seconds());
+  stats_json(j, "planning_updates_per_second", x.planning_updates_per_second());
+  stats_json(j, "real_steps_per_second", x.real_steps_per_second());
+  j.member("planning_updates_per_cpu_second", x.planning_updates_per_cpu_second()).member("peak_bytes", x.peak_bytes());
+  j.key("runs").begin_array();
+  for (const Timing& t : x.runs) timing_json(j, t);
+  j.end_array().key("warm_up");
+  timing_json(j, x.warm_up);
+  end_to_end_json(j, x.end_to_end);
+  j.end_object();
+}
 
+void baseline_json(JsonWriter& j, const BaselineResult& b) {
+  j.begin_object()
+      .member("name", b.name)
+      .member("label", b.label())
+      .member("peer", b.peer)
+      .member("threads", b.threads)
+      .member("script", b.script)
+      .member("n", b.n)
+      .member("steps_per_agent", b.steps);
+  if (!b.ran) {
+    j.member("skipped", b.skipped).end_object();
+    return;
+  }
+  j.member("seconds", b.seconds)
+      .member("cpu_seconds", b.cpu_seconds)
+      .member("planning_updates", b.planning_updates)
+      .member("real_steps", b.real_steps)
+      .member("agents_completed", b.agents_completed)
+      .member("planning_updates_per_second", b.planning_updates_per_second())
+      .member("planning_updates_per_cpu_second", b.planning_updates_per_cpu_second());
+  if (b.peer)
+    j.member("compile_seconds", b.compile_seconds)
+        .member("check_seconds", b.check_seconds)
+        .member("check_episode_1_mean", b.check_episode_1)
+        .member("check_plateau_11_20", b.check_plateau);
+  j.end_object();
+}
+
+void baselines_json(JsonWriter& j, const BenchRun& run) {
   j.key("baselines").begin_object(Layout::kBlock);
-  string_or_null("skipped", run.baselines_skipped);
-  string_or_null("peers_skipped", run.peers_skipped);
-  j.member("peer_agents", o.peer_agents).member("env", "dyna-maze");
+  string_or_null(j, "skipped", run.baselines_skipped);
+  string_or_null(j, "peers_skipped", run.peers_skipped);
+  j.member("peer_agents", run.options.peer_agents).member("env", "dyna-maze");
   j.key("runs").begin_array(Layout::kBlock);
-  for (const BaselineResult& b : run.baselines) {
-    j.begin_object()
-        .member("name", b.name)
-        .member("label", b.label())
-        .member("peer", b.peer)
-        .member("threads", b.threads)
-        .member("script", b.script)
-        .member("n", b.n)
-        .member("steps_per_agent", b.steps);
-    if (!b.ran) {
-      j.member("skipped", b.skipped).end_object();
-      continue;
-    }
-    j.member("seconds", b.seconds)
-        .member("cpu_seconds", b.cpu_seconds)
-        .member("planning_updates", b.planning_updates)
-        .member("real_steps", b.real_steps)
-        .member("agents_completed", b.agents_completed)
-        .member("planning_updates_per_second", b.planning_updates_per_second())
-        .member("planning_updates_per_cpu_second", b.planning_updates_per_cpu_second());
-    if (b.peer)
-      j.member("compile_seconds", b.compile_seconds)
-          .member("check_seconds", b.check_seconds)
-          .member("check_episode_1_mean", b.check_episode_1)
-          .member("check_plateau_11_20", b.check_plateau);
-    j.end_object();
-  }
+  for (const BaselineResult& b : run.baselines) baseline_json(j, b);
   j.end_array().end_object();
+}
 
+void napkins_json(JsonWriter& j, const std::vector<Napkin>& napkins) {
   j.key("napkin").begin_array(Layout::kBlock);
-  for (const Napkin& k : run.napkins)
+  for (const Napkin& k : napkins)
     j.begin_object()
         .member("engine", k.engine)
         .member("env", k.env)
@@ -697,34 +720,54 @@ std::string to_json(const BenchRun& run) {
         .member("text", k.text)
         .end_object();
   j.end_array();
+}
 
-  j.key("targets").begin_array(Layout::kBlock);
-  for (const Target& t : run.targets) {
-    const bool judged = t.verdict != Verdict::kNotJudged;
-    j.begin_object().member("name", t.name).member("goal", t.goal).member("verdict", verdict_name(t.verdict));
-    j.key("value");
-    if (judged) j.value(t.value);
-    else j.null();
-    string_or_null("detail", t.detail);
-    string_or_null("reason", t.reason);
-    j.key("needs")
-        .begin_object()
-        .member("agents", t.needs.agents)
-        .member("agents_per_thread", t.needs.agents_per_thread)
-        .member("run_seconds", t.needs.run_seconds)
-        .end_object();
-    j.key("measured_on").begin_array();
-    for (const Workload& w : t.measured_on) {
-      j.begin_object().member("engine", w.engine).member("env", w.env).member("n", w.n).member("agents", w.agents);
-      j.member("steps_per_agent", w.steps).key("threads");
-      if (w.threads > 0) j.value(w.threads);
-      else j.null();
-      j.member("run_seconds", w.run_seconds).end_object();
-    }
-    j.end_array().end_object();
+void target_json(JsonWriter& j, const Target& t) {
+  j.begin_object().member("name", t.name).member("goal", t.goal).member("verdict", verdict_name(t.verdict));
+  j.key("value");
+  if (t.verdict != Verdict::kNotJudged) j.value(t.value);
+  else j.null();
+  string_or_null(j, "detail", t.detail);
+  string_or_null(j, "reason", t.reason);
+  j.key("needs")
+      .begin_object()
+      .member("agents", t.needs.agents)
+      .member("agents_per_thread", t.needs.agents_per_thread)
+      .member("run_seconds", t.needs.run_seconds)
+      .end_object();
+  j.key("measured_on").begin_array();
+  for (const Workload& w : t.measured_on) {
+    j.begin_object().member("engine", w.engine).member("env", w.env).member("n", w.n).member("agents", w.agents);
+    j.member("steps_per_agent", w.steps);
+    threads_json(j, w.threads);
+    j.member("run_seconds", w.run_seconds).end_object();
   }
-  j.end_array();
+  j.end_array().end_object();
+}
 
+}  // namespace
+
+std::string to_json(const BenchRun& run) {
+  std::ostringstream out;
+  JsonWriter j(out);
+  j.begin_object(Layout::kBlock).member("tool", "dynaq-bench").member("dynaq_version", DYNAQ_VERSION);
+  j.member("command", run.command);
+  options_json(j, run.options);
+  machine_json(j, run.machine);
+  gpu_json(j, run);
+  j.member_array("engines", run.engines);
+  j.member("peak_memory_method", peak_memory_method());
+  j.member("end_to_end_memory_method",
+           "VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq");
+  verification_json(j, run.verifications);
+  j.key("measurements").begin_array(Layout::kBlock);
+  for (const Measurement& x : run.measurements) measurement_json(j, x);
+  j.end_array();
+  baselines_json(j, run);
+  napkins_json(j, run.napkins);
+  j.key("targets").begin_array(Layout::kBlock);
+  for (const Target& t : run.targets) target_json(j, t);
+  j.end_array();
   j.member("total_seconds", run.total_seconds).end_object();
   out << '\n';
   return out.str();
