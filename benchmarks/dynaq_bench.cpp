@@ -12,7 +12,10 @@
 //      Each count gets a fresh engine, one warm-up run (which allocates the tables: its peak
 //      memory is the case's) and --repeats timed runs of Engine::run that reuse them, as the
 //      chunks of a sweep do; the first agents' metrics of every run are checked against the
-//      reference again; then `dynaq run` runs the same
+//      reference again. After each timed run the same agents run with 0 real steps: that run
+//      writes their fresh tables and learns nothing, so initialisation is reported apart from
+//      learning (the median timed run less the median of these), which on tables of tens of
+//      MiB per agent is the larger part of a short run. Then `dynaq run` runs the same
 //      case in a child process, for the end-to-end time of a whole sweep. A count whose estimated
 //      time (from the previous count, or the verification run) exceeds what is left of
 //      --time-budget (--gpu-time-budget for cuda) is skipped with its reason; when the first
@@ -21,7 +24,9 @@
 //      NumPy is present, then the fast peers (NumPy vectorised over seeds, Numba, JAX) with one
 //      thread and with all, each when its package is (scripts/setup_baselines.sh); each skipped
 //      one says why.
-//   4. ratios, napkin math, targets; JSON with every measurement (--json).
+//   4. ratios, napkin math (on tables larger than a core's L2: their initialisation and the bytes
+//      a planning update moves, against the memory bandwidth measured at the start on the
+//      engines' threads), targets; JSON with every measurement (--json).
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -120,10 +125,12 @@ double elapsed(Clock::time_point start) { return std::chrono::duration<double>(C
 struct CountSweep {
   double budget = 0.0;            // seconds for the whole sweep
   double used = 0.0;
-  int runs_per_count = 0;         // runs of the case per count: timed, warm-up and dynaq run
+  int runs_per_count = 0;         // full runs of the case per count: timed, warm-up and dynaq run
+  int init_runs_per_count = 0;    // init-only runs per count
   double seconds_per_agent = 0;   // of the verification run: the estimate before any count ran
   std::uint32_t last_agents = 0;  // the last count measured (0: none yet)
   double last_seconds = 0.0;      // its median timed run
+  double last_init_seconds = 0.0; // its median init-only run
   std::string stop;               // non-empty: every remaining count is skipped, for this reason
 };
 
@@ -166,34 +173,43 @@ std::string fit_time_budget(const BenchRun& run, const BenchEngine& engine, cons
   const double full_device = double(run.gpu.sm_count) * 2048.0;
   const double scale = engine.gpu ? std::max(1.0, m.agents / std::max<double>(sweep.last_agents, full_device))
                                   : double(m.agents) / std::max<std::uint32_t>(1, sweep.last_agents);
+  // Before any count ran, an init-only run is taken to cost a full one: it does part of its work.
   const double per_run = sweep.last_agents > 0 ? sweep.last_seconds * scale : sweep.seconds_per_agent * m.agents;
+  const double per_init_run = sweep.last_agents > 0 ? sweep.last_init_seconds * scale : per_run;
+  const double estimate = sweep.runs_per_count * per_run + sweep.init_runs_per_count * per_init_run;
+  const int runs = sweep.runs_per_count + sweep.init_runs_per_count;
   const double left = sweep.budget - sweep.used;
-  if (sweep.runs_per_count * per_run <= left) return "";
+  if (estimate <= left) return "";
   if (sweep.last_agents > 0)
-    return "time budget: about " + si(sweep.runs_per_count * per_run, 2) + " s for " +
-           std::to_string(sweep.runs_per_count) + " runs, " + si(std::max(0.0, left), 2) + " s of " +
-           si(sweep.budget, 2) + " s left";
+    return "time budget: about " + si(estimate, 2) + " s for " + std::to_string(runs) + " runs, " +
+           si(std::max(0.0, left), 2) + " s of " + si(sweep.budget, 2) + " s left";
   // The first count is always measured. On the cpu, with as many agents as fit the budget by the
   // verification run's rate; on the GPU as asked: a small verification group says nothing about
   // the rate of a full device.
   if (!engine.gpu) {
-    const double fit = std::floor(left / (sweep.runs_per_count * sweep.seconds_per_agent));
+    const double fit = std::floor(left / (runs * sweep.seconds_per_agent));
     m.agents = static_cast<std::uint32_t>(std::max(1.0, std::min<double>(fit, m.agents)));
     reduced = true;
   }
   return "";
 }
 
-// A fresh engine, its warm-up and the timed runs of one count, then `dynaq run` on the same case.
+// A fresh engine, its warm-up, then in turn the timed runs of one count and the init-only runs
+// of the same agents (so that a change of the machine's speed meets both alike); then `dynaq run`
+// on the same case.
 void measure_count(const Options& o, BenchEngine& engine, const ReferenceRun& reference, Measurement& m) {
   const Case c = make_case(o, reference.env, reference.n, m.agents);
   try {
     engine.engine.reset();  // the previous case's tables go before the new engine's come
     engine.engine = engine.make();
     m.warm_up = run_case(engine, c, reference, false);
-    for (int r = 0; r < o.repeats; ++r) m.runs.push_back(run_case(engine, c, reference, false));
+    for (int r = 0; r < o.repeats; ++r) {
+      m.runs.push_back(run_case(engine, c, reference, false));
+      m.init_runs.push_back(run_init_only(engine, c, reference));
+    }
   } catch (const std::bad_alloc&) {
     m.runs.clear();
+    m.init_runs.clear();
     m.skipped = "out of host memory";
   }
   if (!m.runs.empty() && !o.no_end_to_end)
@@ -209,6 +225,7 @@ void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& referen
   CountSweep sweep;
   sweep.budget = engine.gpu ? o.gpu_time_budget : o.time_budget;
   sweep.runs_per_count = o.repeats + 1 + (o.no_end_to_end ? 0 : 1);  // a warm-up, and dynaq run
+  sweep.init_runs_per_count = o.repeats;
   sweep.seconds_per_agent = seconds_per_agent;
   const std::uint64_t metric_bytes =
       metric_bytes_per_agent(*reference.environment, make_case(o, reference.env, reference.n, 1));
@@ -231,6 +248,7 @@ void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& referen
     if (!m.runs.empty()) {
       sweep.last_agents = m.agents;
       sweep.last_seconds = m.engine_seconds().median;
+      sweep.last_init_seconds = m.init_seconds().median;
     }
     run.measurements.push_back(m);
     if (reduced) sweep.stop = "a smaller count was already reduced to " + std::to_string(m.agents) + " agents to fit";
@@ -256,6 +274,33 @@ void check_json_writable(const std::string& json) {
   std::remove(probe.c_str());
 }
 
+// The caches, and the memory bandwidth on one thread and on as many as the all-threads engine
+// runs: what a planning update's bytes are set against.
+void measure_machine_memory(Machine& machine, const std::vector<BenchEngine>& engines) {
+  machine.caches = cache_sizes();
+  std::vector<int> thread_counts{1};
+  for (const BenchEngine& e : engines)
+    if (!e.gpu && std::find(thread_counts.begin(), thread_counts.end(), e.threads) == thread_counts.end())
+      thread_counts.push_back(e.threads);
+  for (const int threads : thread_counts)
+    machine.bandwidth.push_back(measure_memory_bandwidth(threads, machine.caches.l3));
+}
+
+void print_memory(const Machine& machine) {
+  std::printf("memory: L2 %s per core, L3 %s", bytes_text(double(machine.caches.l2)).c_str(),
+              bytes_text(double(machine.caches.l3)).c_str());
+  if (!machine.bandwidth.empty())
+    std::printf("; bandwidth in B/s (STREAM-like, 3 arrays of %s, best of %d):",
+                bytes_text(double(machine.bandwidth.front().array_bytes)).c_str(), machine.bandwidth.front().repeats);
+  for (std::size_t i = 0; i < machine.bandwidth.size(); ++i) {
+    const MemoryBandwidth& b = machine.bandwidth[i];
+    std::printf("%s %d thread%s copy %s, triad %s, fill %s", i ? ";" : "", b.threads, b.threads == 1 ? "" : "s",
+                si(b.copy_bytes_per_second).c_str(), si(b.triad_bytes_per_second).c_str(),
+                si(b.fill_bytes_per_second).c_str());
+  }
+  std::printf("\n");
+}
+
 void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) {
   const Options& o = run.options;
   std::printf("dynaq-bench %s: %s\n", DYNAQ_VERSION, run.command.c_str());
@@ -265,6 +310,7 @@ void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) 
   std::printf("build: %s; CUDA %s; commit %s\n", run.machine.compiler.c_str(),
               run.machine.cuda_build.empty() ? "not built" : run.machine.cuda_build.c_str(),
               run.machine.git_commit.empty() ? "unknown" : run.machine.git_commit.c_str());
+  print_memory(run.machine);
   std::printf("engines:");
   for (const BenchEngine& e : engines) std::printf(" %s", e.label.c_str());
   std::printf("\n");
@@ -275,7 +321,9 @@ void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) 
                 run.gpu.name.c_str(), run.gpu.compute_major, run.gpu.compute_minor, run.gpu.sm_count,
                 bytes_text(double(run.gpu.memory_bytes)).c_str());
   std::printf("work: %llu real steps per agent, n planning updates each; alpha 0.1, gamma 0.95, epsilon 0.1; "
-              "%d timed runs after one warm-up; time budget %.3g s per (engine, env, n)%s\n",
+              "%d timed runs after one warm-up, each followed by a run of the same agents with 0 real steps "
+              "(init s: initialisation alone; learning: the medians' difference); time budget %.3g s per "
+              "(engine, env, n)%s\n",
               static_cast<unsigned long long>(o.steps), o.repeats, o.time_budget,
               engines.empty() || !engines.back().gpu ? "" : (", " + si(o.gpu_time_budget, 2) + " s for cuda").c_str());
   std::fflush(stdout);
@@ -414,6 +462,7 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
   check_json_writable(run.options.json);
   run.machine = describe_machine(DYNAQ_SOURCE_DIR);
   std::vector<BenchEngine> engines = make_engines(run.options, engine_names, run);
+  measure_machine_memory(run.machine, engines);
   print_header(run, engines);
   const Verified verified = verify_engines(run, engines);
   time_engines(run, engines, verified);

@@ -111,7 +111,7 @@ AgentGroup make_group(const Environment& environment, const Case& c, bool keep_t
   params.planning_draw = PlanningDraw::kPairs;
   RunBudget budget{};
   budget.kind = BudgetKind::kSteps;
-  budget.steps = c.steps;
+  budget.steps = c.init_only ? 0 : c.steps;
   budget.bucket_steps = c.bucket_steps();
   budget.n_buckets = static_cast<std::uint32_t>((c.steps + budget.bucket_steps - 1) / budget.bucket_steps);
   AgentGroup group;
@@ -158,6 +158,44 @@ double Measurement::planning_updates_per_cpu_second() const {
   for (const Timing& t : runs) v.push_back(t.cpu_seconds);
   const double median = stats_of(v).median;
   return median > 0 ? static_cast<double>(agents) * static_cast<double>(steps) * n / median : 0;
+}
+
+Stats Measurement::init_seconds() const {
+  std::vector<double> v;
+  for (const Timing& t : init_runs) v.push_back(t.engine_seconds);
+  return stats_of(v);
+}
+
+namespace {
+
+// The median of `field` over the timed runs less its median over the init-only runs; 0 when not
+// positive (the two runs differ by less than their noise) or when either is missing.
+double median_difference(const Measurement& m, double Timing::*field) {
+  if (m.runs.empty() || m.init_runs.empty()) return 0;
+  std::vector<double> full, init;
+  for (const Timing& t : m.runs) full.push_back(t.*field);
+  for (const Timing& t : m.init_runs) init.push_back(t.*field);
+  return std::max(0.0, stats_of(full).median - stats_of(init).median);
+}
+
+// Planning updates, or real steps where n = 0: the work a learning rate counts.
+double learning_work(const Measurement& m) {
+  const double steps_taken = static_cast<double>(m.agents) * static_cast<double>(m.steps);
+  return m.n > 0 ? steps_taken * m.n : steps_taken;
+}
+
+double per_second(double work, double seconds) { return seconds > 0 ? work / seconds : 0; }
+
+}  // namespace
+
+double Measurement::learning_seconds() const { return median_difference(*this, &Timing::engine_seconds); }
+
+double Measurement::learning_cpu_seconds() const { return median_difference(*this, &Timing::cpu_seconds); }
+
+double Measurement::learning_rate() const { return per_second(learning_work(*this), learning_seconds()); }
+
+double Measurement::learning_rate_per_cpu_second() const {
+  return per_second(learning_work(*this), learning_cpu_seconds());
 }
 
 std::int64_t Measurement::peak_bytes() const {
@@ -267,7 +305,10 @@ std::string compare_with_reference(const ReferenceRun& reference, const AgentGro
   return mismatches.report();
 }
 
-Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& reference, bool keep_tables) {
+namespace {
+
+// One Engine::run of `group`, timed, with the host memory it added at its peak.
+Timing timed_run(BenchEngine& engine, const AgentGroup& group, GroupResults& results) {
   Timing timing;
   // Hand freed heap back to the system first, so that memory the run reuses counts as its own.
   malloc_trim(0);
@@ -275,8 +316,6 @@ Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& referenc
   const std::int64_t max_rss_before = max_rss_bytes();
   const bool peak_reset = peak_rss_resettable() && reset_peak_rss();
 
-  const AgentGroup group = make_group(*reference.environment, c, keep_tables);
-  GroupResults results;
   const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   engine.engine->run(group, results, nullptr);
@@ -289,11 +328,35 @@ Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& referenc
   } else {
     timing.peak_bytes = std::max<std::int64_t>(0, max_rss_bytes() - max_rss_before);
   }
+  return timing;
+}
 
+}  // namespace
+
+Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& reference, bool keep_tables) {
+  const AgentGroup group = make_group(*reference.environment, c, keep_tables);
+  GroupResults results;
+  const Timing timing = timed_run(engine, group, results);
   const std::string report = compare_with_reference(reference, group, results, keep_tables);
   if (!report.empty())
     throw std::runtime_error(engine.label + " differs from the reference on " + c.env + ", n=" +
                              std::to_string(c.n) + ", " + std::to_string(c.agents) + " agents: " + report);
+  return timing;
+}
+
+Timing run_init_only(BenchEngine& engine, const Case& c, const ReferenceRun& reference) {
+  Case init = c;
+  init.init_only = true;
+  const AgentGroup group = make_group(*reference.environment, init, false);
+  GroupResults results;
+  const Timing timing = timed_run(engine, group, results);
+  // Nothing to compare with the reference but that no agent stepped or planned.
+  const auto stepped = [](std::uint64_t count) { return count != 0; };
+  if (results.total_steps.size() != c.agents ||
+      std::any_of(results.total_steps.begin(), results.total_steps.end(), stepped) ||
+      std::any_of(results.planning_updates.begin(), results.planning_updates.end(), stepped))
+    throw std::runtime_error(engine.label + " stepped agents in a run of 0 real steps on " + c.env + ", n=" +
+                             std::to_string(c.n) + ", " + std::to_string(c.agents) + " agents");
   return timing;
 }
 

@@ -70,6 +70,41 @@ double sector_bytes_per_update(std::uint32_t n_actions) {
   return 32.0 * (5.0 + std::ceil(4.0 * n_actions / 32.0));
 }
 
+// One core's L2 where sysfs does not say (Zen 4's): tables beyond it get the memory napkins.
+constexpr std::uint64_t kDefaultL2Bytes = std::uint64_t{1} << 20;
+
+// A cpu's cache line, the unit in which its tables move between memory and the core.
+constexpr double kCacheLineBytes = 64;
+
+// Bytes of the lines one planning update touches on the cpu, should none of them be in cache:
+// the observed-pairs entry drawn, the model's next state and reward (two tables), the row Q[s']
+// (ceil(4A / 64) lines when it does not straddle one; with 4 actions a 16-byte row never does),
+// and the line of Q[s][a] read and then written back dirty.
+double line_bytes_per_update(std::uint32_t n_actions) {
+  return kCacheLineBytes * (5.0 + std::ceil(4.0 * n_actions / kCacheLineBytes));
+}
+
+// The most bytes of table lines one agent's learning can touch: each real step observes at most
+// one new pair, and an observed pair brings its lines of Q, model next state and model reward and
+// its 4-byte observed-pairs entry. Each of these lines comes from memory at least once per run
+// (agent_init's writes have long left the caches when the tables outgrow them).
+double learning_working_set(const Measurement& m) {
+  const double pairs = double(m.n_states) * double(m.n_actions);
+  return std::min(pairs, double(m.steps)) * (3.0 * kCacheLineBytes + 4.0);
+}
+
+// Bytes agent_init writes per agent for the bench's agents (make_group: plain Dyna-Q, the
+// last-outcome model's one slot per pair, no counts, no queue): Q, model next state and model
+// reward, 12 bytes per pair; the observed-pairs list is written only as pairs are observed.
+double init_bytes_per_agent(const Measurement& m) { return 12.0 * double(m.n_states) * double(m.n_actions); }
+
+// The machine's bandwidth measured on the engine's threads (else on one thread); null if none.
+const MemoryBandwidth* bandwidth_for(const Machine& machine, int threads) {
+  for (const MemoryBandwidth& b : machine.bandwidth)
+    if (b.threads == threads) return &b;
+  return machine.bandwidth.empty() ? nullptr : &machine.bandwidth.front();
+}
+
 std::string fixed(double value, int decimals) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
@@ -134,8 +169,9 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
   std::printf("%s, n=%u: %llu real steps per agent; %s of tables + %s of metrics per agent\n", env.c_str(), n,
               static_cast<unsigned long long>(any->steps), bytes_text(double(any->table_bytes_per_agent)).c_str(),
               bytes_text(double(any->metric_bytes_per_agent)).c_str());
-  std::printf("  %-12s %8s  %-28s %-22s %-24s %-10s %-20s\n", "engine", "agents", "planning updates/s [min,max]",
-              "real steps/s", "engine s [min,max]", "peak mem", "dynaq run s (peak RSS)");
+  std::printf("  %-12s %8s  %-28s %-22s %-24s %-10s %-26s %-10s %-20s\n", "engine", "agents",
+              "planning updates/s [min,max]", "real steps/s", "engine s [min,max]", "init s",
+              n == 0 ? "learning steps/s (CPU-s)" : "learning updates/s (CPU-s)", "peak mem", "dynaq run s (peak RSS)");
   for (const Measurement& m : run.measurements) {
     if (m.env != env || m.n != n) continue;
     if (m.runs.empty()) {
@@ -147,10 +183,14 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
     const std::string e2e = m.end_to_end.ran ? si(m.end_to_end.seconds) + " (" +
                                                    bytes_text(double(m.end_to_end.peak_bytes)) + ")"
                                              : "- (" + m.end_to_end.note + ")";
-    std::printf("  %-12s %8u  %-28s %-22s %-24s %-10s %s%s\n", m.engine.c_str(), m.agents, planning.c_str(),
-                (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
+    const std::string learning = m.learning_seconds() > 0
+                                     ? si(m.learning_rate()) + " (" + si(m.learning_rate_per_cpu_second()) + ")"
+                                     : "- (within noise)";
+    std::printf("  %-12s %8u  %-28s %-22s %-24s %-10s %-26s %-10s %s%s\n", m.engine.c_str(), m.agents,
+                planning.c_str(), (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
                 (si(t.median) + " [" + si(t.min, 2) + "," + si(t.max, 2) + "]").c_str(),
-                bytes_text(double(m.peak_bytes())).c_str(), e2e.c_str(),
+                si(m.init_seconds().median).c_str(), learning.c_str(), bytes_text(double(m.peak_bytes())).c_str(),
+                e2e.c_str(),
                 m.agents != m.requested_agents
                     ? ("  (" + std::to_string(m.requested_agents) + " asked; fewer to fit)").c_str()
                     : "");
@@ -182,13 +222,66 @@ void print_ratios(const BenchRun& run) {
   std::printf("\n");
 }
 
+namespace {
+
+// Tables larger than one core's L2: what initialising them costs against the measured fill
+// bandwidth, and what learning on them moves against the copy bandwidth, counted two ways: every
+// line of an update from memory (a bound no cache would allow to be reached), and each line an
+// agent learns on from memory once (what the caches make of it).
+void add_table_napkins(BenchRun& run, const Measurement& m) {
+  const MemoryBandwidth* bandwidth = bandwidth_for(run.machine, m.threads);
+  if (bandwidth == nullptr || bandwidth->copy_bytes_per_second <= 0 || bandwidth->fill_bytes_per_second <= 0) return;
+  const double copy = bandwidth->copy_bytes_per_second, fill = bandwidth->fill_bytes_per_second;
+  const std::string on = " on " + std::to_string(bandwidth->threads) + " thread" + (bandwidth->threads == 1 ? "" : "s");
+  const double init_seconds = m.init_seconds().median;
+  if (init_seconds > 0) {
+    const double written = init_bytes_per_agent(m) * m.agents / init_seconds;
+    Napkin init{"table init", m.engine, m.env, m.n, m.agents, m.planning_updates_per_second().median, "",
+                written / fill, 0, fill};
+    std::vector<double> cpu;
+    for (const Timing& t : m.init_runs) cpu.push_back(t.cpu_seconds);
+    const double all_tables = double(m.table_bytes_per_agent) * m.agents;
+    init.text = "table init: agent_init writes " + bytes_text(init_bytes_per_agent(m)) + " per agent (Q, model next "
+                "state and reward); " + std::to_string(m.agents) + " agents in " + seconds_text(init_seconds) + " (" +
+                si(stats_of(cpu).median, 3) + " CPU-s; the run of 0 real steps) = " + si(written) + " B/s vs. " +
+                si(fill) + " B/s fill bandwidth" + on + ": " + fixed(100.0 * init.fraction, 0) + "%; it is " +
+                fixed(100.0 * init_seconds / m.engine_seconds().median, 0) + "% of the timed run" +
+                (run.machine.caches.l3 > 0 && all_tables <= double(run.machine.caches.l3)
+                     ? "; all agents' tables (" + bytes_text(all_tables) + ") fit in the L3: the writes need not reach "
+                       "memory"
+                     : "");
+    run.napkins.push_back(init);
+  }
+  if (m.learning_seconds() <= 0) return;
+  const double rate = m.learning_rate();
+  const double every_line = line_bytes_per_update(m.n_actions);
+  Napkin uncached{"learning, no line in cache", m.engine, m.env, m.n, m.agents, rate, "", rate * every_line / copy,
+                  every_line, copy};
+  uncached.text = "learning (the run of 0 real steps subtracted): " + si(rate) + " planning updates/s x " +
+                  fixed(every_line, 0) + " B of 64-byte lines per update, were none in cache, = " +
+                  si(rate * every_line) + " B/s: " + fixed(100.0 * uncached.fraction, 0) + "% of the " + si(copy) +
+                  " B/s copy bandwidth" + on;
+  run.napkins.push_back(uncached);
+  const double working_set = learning_working_set(m);
+  const double once = working_set / (double(m.steps) * m.n);
+  Napkin cached{"learning, each line once", m.engine, m.env, m.n, m.agents, rate, "", rate * once / copy, once, copy};
+  cached.text = "learning: an agent's updates touch at most " + bytes_text(working_set) +
+                " of lines (at most min(pairs, steps) observed pairs, 3 lines each; L2 " +
+                bytes_text(double(run.machine.caches.l2)) + " per core), each from memory about once per run = " +
+                fixed(once, 1) + " B per update, " + si(rate * once) + " B/s: " + fixed(100.0 * cached.fraction, 1) +
+                "% of the copy bandwidth";
+  run.napkins.push_back(cached);
+}
+
+}  // namespace
+
 void compute_napkins(BenchRun& run) {
   const double cpu_hz = run.machine.cpu_mhz * 1e6;
   for (const std::string& env : run.options.envs)
     for (const std::uint32_t n : run.options.n) {
       if (n == 0) continue;
       if (const Measurement* m = best_measurement(run, "cpu-1t", env, n)) {
-        Napkin k{"cpu-1t", env, n, m->agents, m->planning_updates_per_second().median, "", 0};
+        Napkin k{"cpu cycles", "cpu-1t", env, n, m->agents, m->planning_updates_per_second().median, "", 0};
         if (cpu_hz > 0) {
           const double cycles = cpu_hz / k.rate;
           k.fraction = k.rate / kCpuPerCore.threshold;
@@ -201,6 +294,11 @@ void compute_napkins(BenchRun& run) {
         }
         run.napkins.push_back(k);
       }
+      const std::uint64_t l2 = run.machine.caches.l2 > 0 ? run.machine.caches.l2 : kDefaultL2Bytes;
+      for (const std::string& engine : {std::string("cpu-1t"), cpu_all_label(run)}) {
+        const Measurement* m = engine.empty() ? nullptr : best_measurement(run, engine, env, n);
+        if (m != nullptr && m->table_bytes_per_agent > l2) add_table_napkins(run, *m);
+      }
       if (!has_engine(run, "cuda")) continue;
       const Measurement* m = best_measurement(run, "cuda", env, n);
       if (m == nullptr) continue;
@@ -209,7 +307,8 @@ void compute_napkins(BenchRun& run) {
       const double instructions = instructions_per_update(m->n_actions);
       const double lane_rate = double(g.sm_count) * g.sm_clock_hz * g.fp32_lanes_per_sm;
       const double instruction_bound = lane_rate / instructions;
-      Napkin throughput{m->engine, env, n, m->agents, rate, "", instruction_bound > 0 ? rate / instruction_bound : 0};
+      Napkin throughput{"gpu instructions", m->engine, env, n, m->agents, rate, "",
+                        instruction_bound > 0 ? rate / instruction_bound : 0};
       throughput.text = si(rate) + " planning updates/s vs. the instruction-throughput bound " +
                         std::to_string(g.sm_count) + " SMs x " + fixed(g.sm_clock_hz / 1e9, 2) + " GHz x " +
                         std::to_string(g.fp32_lanes_per_sm) + " lanes / " + fixed(instructions, 0) +
@@ -218,7 +317,8 @@ void compute_napkins(BenchRun& run) {
                         "% (its IMADs run on " + std::to_string(g.int32_lanes_per_sm) + " lanes)";
       run.napkins.push_back(throughput);
       const double useful = useful_bytes_per_update(m->n_actions), sectors = sector_bytes_per_update(m->n_actions);
-      Napkin memory{m->engine, env, n, m->agents, rate, "", g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0};
+      Napkin memory{"gpu memory", m->engine, env, n, m->agents, rate, "",
+                    g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0, sectors, g.memory_bandwidth};
       memory.text = "tables in global memory: " + fixed(useful, 0) + " B touched (" + fixed(sectors, 0) +
                     " B in 32-byte sectors) per update x " + si(rate) + "/s = " + si(rate * useful) + " (" +
                     si(rate * sectors) + ") B/s vs. " + si(g.memory_bandwidth) + " B/s DRAM (" + g.bandwidth_source +
@@ -590,7 +690,24 @@ void machine_json(JsonWriter& j, const Machine& m) {
       .member("load_average_end", load_average())
       .member("compiler", m.compiler);
   string_or_null(j, "cuda_build", m.cuda_build).member("date_utc", m.date_utc);
-  string_or_null(j, "git_commit", m.git_commit).end_object();
+  string_or_null(j, "git_commit", m.git_commit);
+  j.member("l2_bytes_per_core", m.caches.l2).member("l3_bytes", m.caches.l3);
+  j.key("memory_bandwidth").begin_array();
+  for (const MemoryBandwidth& b : m.bandwidth)
+    j.begin_object()
+        .member("threads", b.threads)
+        .member("copy_bytes_per_second", b.copy_bytes_per_second)
+        .member("triad_bytes_per_second", b.triad_bytes_per_second)
+        .member("fill_bytes_per_second", b.fill_bytes_per_second)
+        .member("array_bytes", b.array_bytes)
+        .member("repeats", b.repeats)
+        .end_object();
+  j.end_array();
+  j.member("memory_bandwidth_method",
+           "STREAM-like copy (c = a), triad (a = b + 3c) and fill (c = 3, stores only, as agent_init) over three "
+           "arrays of array_bytes, first touched by the same threads, best of repeats; bytes counted as STREAM does: "
+           "read and written by the program, without the write-allocate reads");
+  j.end_object();
 }
 
 void gpu_json(JsonWriter& j, const BenchRun& run) {
@@ -639,6 +756,27 @@ void end_to_end_json(JsonWriter& j, const EndToEnd& e) {
   string_or_null(j, "note", e.note).member("command", e.command).end_object();
 }
 
+// The init-only runs and what is left for learning (null where the difference is within noise).
+void learning_json(JsonWriter& j, const Measurement& x) {
+  j.key("init_runs").begin_array();
+  for (const Timing& t : x.init_runs) timing_json(j, t);
+  j.end_array();
+  stats_json(j, "init_seconds", x.init_seconds());
+  const bool learned = x.learning_seconds() > 0;
+  const auto positive_or_null = [&j](const std::string& key, double value) {
+    j.key(key);
+    if (value > 0) j.value(value);
+    else j.null();
+  };
+  j.key("learning").begin_object();
+  positive_or_null("seconds", x.learning_seconds());
+  positive_or_null("cpu_seconds", x.learning_cpu_seconds());
+  positive_or_null("real_steps_per_second", learned ? double(x.agents) * double(x.steps) / x.learning_seconds() : 0);
+  positive_or_null("planning_updates_per_second", x.n > 0 ? x.learning_rate() : 0);
+  positive_or_null("planning_updates_per_cpu_second", x.n > 0 ? x.learning_rate_per_cpu_second() : 0);
+  j.end_object();
+}
+
 void measurement_json(JsonWriter& j, const Measurement& x) {
   j.begin_object().member("engine", x.engine);
   threads_json(j, x.threads);
@@ -665,6 +803,7 @@ void measurement_json(JsonWriter& j, const Measurement& x) {
   for (const Timing& t : x.runs) timing_json(j, t);
   j.end_array().key("warm_up");
   timing_json(j, x.warm_up);
+  learning_json(j, x);
   end_to_end_json(j, x.end_to_end);
   j.end_object();
 }
@@ -711,12 +850,15 @@ void napkins_json(JsonWriter& j, const std::vector<Napkin>& napkins) {
   j.key("napkin").begin_array(Layout::kBlock);
   for (const Napkin& k : napkins)
     j.begin_object()
+        .member("kind", k.kind)
         .member("engine", k.engine)
         .member("env", k.env)
         .member("n", k.n)
         .member("agents", k.agents)
         .member("planning_updates_per_second", k.rate)
         .member("fraction", k.fraction)
+        .member("bytes_per_update", k.bytes_per_update)
+        .member("bandwidth_bytes_per_second", k.bandwidth)
         .member("text", k.text)
         .end_object();
   j.end_array();
@@ -759,6 +901,10 @@ std::string to_json(const BenchRun& run) {
   j.member("peak_memory_method", peak_memory_method());
   j.member("end_to_end_memory_method",
            "VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq");
+  j.member("learning_method",
+           "after each timed run, a run of the same agents on the same engine with 0 real steps (metrics allocated, "
+           "fresh tables written by agent_init, nothing learned): init_seconds is its median, learning the median "
+           "timed run less it (wall and CPU time)");
   verification_json(j, run.verifications);
   j.key("measurements").begin_array(Layout::kBlock);
   for (const Measurement& x : run.measurements) measurement_json(j, x);
