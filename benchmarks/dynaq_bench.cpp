@@ -322,8 +322,8 @@ void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) 
                 bytes_text(double(run.gpu.memory_bytes)).c_str());
   std::printf("work: %llu real steps per agent, n planning updates each; alpha 0.1, gamma 0.95, epsilon 0.1; "
               "%d timed runs after one warm-up, each followed by a run of the same agents with 0 real steps "
-              "(init s: initialisation alone; learning: the medians' difference); time budget %.3g s per "
-              "(engine, env, n)%s\n",
+              "(init s: initialisation alone; learning: the medians' difference, '-' within noise); "
+              "time budget %.3g s per (engine, env, n)%s\n",
               static_cast<unsigned long long>(o.steps), o.repeats, o.time_budget,
               engines.empty() || !engines.back().gpu ? "" : (", " + si(o.gpu_time_budget, 2) + " s for cuda").c_str());
   std::fflush(stdout);

@@ -183,9 +183,9 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
     const std::string e2e = m.end_to_end.ran ? si(m.end_to_end.seconds) + " (" +
                                                    bytes_text(double(m.end_to_end.peak_bytes)) + ")"
                                              : "- (" + m.end_to_end.note + ")";
-    const std::string learning = m.learning_seconds() > 0
-                                     ? si(m.learning_rate()) + " (" + si(m.learning_rate_per_cpu_second()) + ")"
-                                     : "- (within noise)";
+    const auto rate_or_dash = [](double rate) { return rate > 0 ? si(rate) : std::string("-"); };
+    const std::string learning =
+        rate_or_dash(m.learning_rate()) + " (" + rate_or_dash(m.learning_rate_per_cpu_second()) + ")";
     std::printf("  %-12s %8u  %-28s %-22s %-24s %-10s %-26s %-10s %s%s\n", m.engine.c_str(), m.agents,
                 planning.c_str(), (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
                 (si(t.median) + " [" + si(t.min, 2) + "," + si(t.max, 2) + "]").c_str(),
