@@ -771,7 +771,10 @@ void learning_json(JsonWriter& j, const Measurement& x) {
   j.key("learning").begin_object();
   positive_or_null("seconds", x.learning_seconds());
   positive_or_null("cpu_seconds", x.learning_cpu_seconds());
-  positive_or_null("real_steps_per_second", learned ? double(x.agents) * double(x.steps) / x.learning_seconds() : 0);
+  const double real_steps = double(x.agents) * double(x.steps);
+  positive_or_null("real_steps_per_second", learned ? real_steps / x.learning_seconds() : 0);
+  positive_or_null("real_steps_per_cpu_second",
+                   x.learning_cpu_seconds() > 0 ? real_steps / x.learning_cpu_seconds() : 0);
   positive_or_null("planning_updates_per_second", x.n > 0 ? x.learning_rate() : 0);
   positive_or_null("planning_updates_per_cpu_second", x.n > 0 ? x.learning_rate_per_cpu_second() : 0);
   j.end_object();
