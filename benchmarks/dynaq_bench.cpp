@@ -499,7 +499,9 @@ QuickDefaults add_options(CLI::App& app, Options& o, std::vector<std::string>& e
                               "garnet:10000:4:3:1,taxi)")->delimiter(',');
   given.n = app.add_option("--n", o.n, "planning steps per real step (default 0,5,50)")->delimiter(',');
   given.steps = app.add_option("--steps", o.steps, "real steps per agent (default 1000)")->check(CLI::Range(1, 100000000));
-  given.repeats = app.add_option("--repeats", o.repeats, "timed runs per case, after one warm-up (default 3)")
+  given.repeats = app.add_option("--repeats", o.repeats,
+                                 "timed runs per case, after one warm-up, each followed by a run of the same agents "
+                                 "with 0 real steps that times their initialisation alone (default 3)")
                       ->check(CLI::Range(1, 1000));
   given.time_budget = app.add_option("--time-budget", o.time_budget,
                                 "seconds per (engine, environment, n) for the reference and cpu engines: larger "
