@@ -339,6 +339,9 @@ void print_napkins(const BenchRun& run);
 void print_baselines(const BenchRun& run);
 void evaluate_targets(BenchRun& run);
 void print_targets(const BenchRun& run);
+
+// ---- report_json.cpp --------------------------------------------------------------------
+
 std::string to_json(const BenchRun& run);
 
 // ---- formatting -------------------------------------------------------------------------
