@@ -1,6 +1,7 @@
 // dynaq-bench: what its parts share. The order of a run (dynaq_bench.cpp):
 //   1. verify  every engine against the reference, bit for bit, on the first agents of every case;
-//   2. time    every (engine, environment, n) over agent counts, within a time budget;
+//   2. time    every (engine, environment, n) over agent counts, within a time budget, and the
+//              same agents with 0 real steps, for initialisation apart from learning;
 //   3. compare with the baselines (baselines/*.py): the NumPy transcriptions of the book when
 //      python3 with NumPy is present, and the fast peers (NumPy vectorised over seeds, Numba,
 //      JAX) when their packages are (scripts/setup_baselines.sh installs them);
@@ -65,6 +66,9 @@ struct Case {
   std::uint64_t steps = 0;
   std::uint32_t buckets = 1;
   std::uint64_t seed = 0;
+  // A budget of 0 real steps, with the metric buckets of `steps`: the run does everything a run of
+  // the case does (metrics allocated, fresh tables written by agent_init) except learning.
+  bool init_only = false;
 
   std::uint64_t bucket_steps() const { return (steps + buckets - 1) / buckets; }
   std::uint64_t real_steps() const { return std::uint64_t{agents} * steps; }
@@ -107,6 +111,9 @@ struct Measurement {
   // The warm-up: the first run on a fresh engine, which allocates (and faults in) the tables
   // that the timed runs reuse, as the chunks of a sweep reuse them.
   Timing warm_up;
+  // Runs of the same agents with 0 real steps (Case::init_only), one after each timed run: what
+  // a timed run spends on anything but learning, chiefly agent_init writing fresh tables.
+  std::vector<Timing> init_runs;
   EndToEnd end_to_end;
   std::uint32_t n_states = 0, n_actions = 0;
   std::uint64_t table_bytes_per_agent = 0, metric_bytes_per_agent = 0;
@@ -120,6 +127,15 @@ struct Measurement {
   // closer to what a core can do than the wall-clock rate.
   double planning_updates_per_cpu_second() const;
   std::int64_t peak_bytes() const;  // the largest over runs
+
+  // Initialisation apart from learning: learning is the median timed run less the median
+  // init-only run (both medians of as many runs of the same agents, in turn on the same engine).
+  Stats init_seconds() const;
+  double learning_seconds() const;      // 0 when the difference is not positive (noise)
+  double learning_cpu_seconds() const;  // the same in CPU time
+  // Planning updates (real steps where n = 0) per second of learning, and per CPU-second of it.
+  double learning_rate() const;
+  double learning_rate_per_cpu_second() const;
 };
 
 // The reference results of the first agents of a case (tables kept), computed once per (env, n).
@@ -136,6 +152,9 @@ struct ReferenceRun {
 // ---- measure.cpp ------------------------------------------------------------------------
 
 ReferenceRun run_reference(std::shared_ptr<const Environment> environment, const Case& c, std::uint32_t agents);
+
+// Runs `engine` once on `c` with 0 real steps (Case::init_only) and checks that no agent stepped.
+Timing run_init_only(BenchEngine& engine, const Case& c, const ReferenceRun& reference);
 
 // Runs `engine` once on `c` (tables kept when asked), checks the first reference.agents agents'
 // results against `reference` (tables too when kept) and returns the timing. Throws
@@ -158,6 +177,27 @@ std::uint64_t metric_bytes_per_agent(const Environment& environment, const Case&
 // How peak memory is measured here (depends on what the kernel allows).
 std::string peak_memory_method();
 
+// ---- memory_bandwidth.cpp ---------------------------------------------------------------
+
+struct CacheSizes {
+  std::uint64_t l2 = 0, l3 = 0;  // bytes of one core's L2 and of the L3; 0: unknown
+};
+CacheSizes cache_sizes();  // from sysfs
+
+// STREAM's copy and triad, and a fill (c = 3: stores only, as agent_init writes tables), on
+// `threads` threads over three arrays of array_bytes each (at least 4 x the last-level cache, 64
+// MiB at least, first touched by their threads), best of `repeats`, bytes counted as STREAM
+// counts them: read and written by the program, not the write-allocate reads of the lines written.
+struct MemoryBandwidth {
+  int threads = 0;
+  std::uint64_t array_bytes = 0;
+  int repeats = 0;
+  double copy_bytes_per_second = 0;
+  double triad_bytes_per_second = 0;
+  double fill_bytes_per_second = 0;
+};
+MemoryBandwidth measure_memory_bandwidth(int threads, std::uint64_t last_level_cache_bytes);
+
 // ---- machine.cpp ------------------------------------------------------------------------
 
 struct Machine {
@@ -171,6 +211,8 @@ struct Machine {
   std::string git_commit;    // empty when unknown; "+dirty" when the tree has changes
   std::string hostname;
   std::string load_average;  // /proc/loadavg at the start: other work competing for the cores
+  CacheSizes caches;
+  std::vector<MemoryBandwidth> bandwidth;  // one per thread count of the cpu engines, 1 first
 };
 std::string load_average();
 Machine describe_machine(const std::string& source_dir);
@@ -253,11 +295,16 @@ struct Target {
 
 // One line of napkin math: a measured rate against a bound.
 struct Napkin {
+  std::string kind;     // cpu cycles, gpu instructions, gpu memory, table init, learning memory
   std::string engine, env;
   std::uint32_t n = 0, agents = 0;
   double rate = 0;      // planning updates per second
   std::string text;     // the arithmetic, for people
   double fraction = 0;  // of the bound named in text (0: none)
+  // Memory figures: the bytes one planning update moves as the text estimates them, and the
+  // bandwidth in B/s they are set against (0: not a memory figure).
+  double bytes_per_update = 0;
+  double bandwidth = 0;
 };
 
 struct BenchRun {
@@ -292,6 +339,9 @@ void print_napkins(const BenchRun& run);
 void print_baselines(const BenchRun& run);
 void evaluate_targets(BenchRun& run);
 void print_targets(const BenchRun& run);
+
+// ---- report_json.cpp --------------------------------------------------------------------
+
 std::string to_json(const BenchRun& run);
 
 // ---- formatting -------------------------------------------------------------------------

@@ -12,7 +12,10 @@
 //      Each count gets a fresh engine, one warm-up run (which allocates the tables: its peak
 //      memory is the case's) and --repeats timed runs of Engine::run that reuse them, as the
 //      chunks of a sweep do; the first agents' metrics of every run are checked against the
-//      reference again; then `dynaq run` runs the same
+//      reference again. After each timed run the same agents run with 0 real steps: that run
+//      writes their fresh tables and learns nothing, so initialisation is reported apart from
+//      learning (the median timed run less the median of these), which on tables of tens of
+//      MiB per agent is the larger part of a short run. Then `dynaq run` runs the same
 //      case in a child process, for the end-to-end time of a whole sweep. A count whose estimated
 //      time (from the previous count, or the verification run) exceeds what is left of
 //      --time-budget (--gpu-time-budget for cuda) is skipped with its reason; when the first
@@ -21,7 +24,9 @@
 //      NumPy is present, then the fast peers (NumPy vectorised over seeds, Numba, JAX) with one
 //      thread and with all, each when its package is (scripts/setup_baselines.sh); each skipped
 //      one says why.
-//   4. ratios, napkin math, targets; JSON with every measurement (--json).
+//   4. ratios, napkin math (on tables larger than a core's L2: their initialisation and the bytes
+//      a planning update moves, against the memory bandwidth measured at the start on the
+//      engines' threads), targets; JSON with every measurement (--json).
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -116,97 +121,137 @@ Case make_case(const Options& options, const std::string& env, std::uint32_t n, 
 
 double elapsed(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// What one (environment, n, engine) sweep over agent counts has spent and seen so far.
+struct CountSweep {
+  double budget = 0.0;            // seconds for the whole sweep
+  double used = 0.0;
+  int runs_per_count = 0;         // full runs of the case per count: timed, warm-up and dynaq run
+  int init_runs_per_count = 0;    // init-only runs per count
+  double seconds_per_agent = 0;   // of the verification run: the estimate before any count ran
+  std::uint32_t last_agents = 0;  // the last count measured (0: none yet)
+  double last_seconds = 0.0;      // its median timed run
+  double last_init_seconds = 0.0; // its median init-only run
+  std::string stop;               // non-empty: every remaining count is skipped, for this reason
+};
+
+Measurement blank_measurement(const Options& o, const BenchEngine& engine, const ReferenceRun& reference,
+                              std::uint32_t requested, std::uint64_t table_bytes, std::uint64_t metric_bytes) {
+  Measurement m;
+  m.engine = engine.label;
+  m.threads = engine.threads;
+  m.env = reference.env;
+  m.n = reference.n;
+  m.requested_agents = m.agents = requested;
+  m.steps = o.steps;
+  m.n_states = reference.environment->n_states();
+  m.n_actions = reference.environment->n_actions();
+  m.table_bytes_per_agent = table_bytes;
+  m.metric_bytes_per_agent = metric_bytes;
+  return m;
+}
+
+// On the GPU, at most the agents whose tables and metrics fit kGpuMemoryShare of device memory.
+// Returns why the count is skipped, or empty; sets `reduced` when it runs fewer agents.
+std::string fit_device_memory(const BenchRun& run, const CountSweep& sweep, Measurement& m, bool& reduced) {
+  const double bytes_per_agent = double(m.table_bytes_per_agent + m.metric_bytes_per_agent);
+  const double fit = std::floor(kGpuMemoryShare * double(run.gpu.memory_bytes) / bytes_per_agent);
+  if (m.agents <= fit) return "";
+  if (fit < 1.0 || fit <= sweep.last_agents)
+    return "device memory: " + bytes_text(double(m.agents) * bytes_per_agent) + " of tables and metrics is over " +
+           std::to_string(int(kGpuMemoryShare * 100)) + "% of " + bytes_text(double(run.gpu.memory_bytes));
+  m.agents = static_cast<std::uint32_t>(fit);
+  reduced = true;
+  return "";
+}
+
+// At most the agents whose runs fit what is left of the time budget. Returns why the count is
+// skipped, or empty; sets `reduced` when it runs fewer agents.
+std::string fit_time_budget(const BenchRun& run, const BenchEngine& engine, const CountSweep& sweep,
+                            Measurement& m, bool& reduced) {
+  // The next count's time, from the last one: proportional to the agents on the cpu; on the
+  // GPU, flat until the device is full (one thread per agent, 2048 resident threads per SM).
+  const double full_device = double(run.gpu.sm_count) * 2048.0;
+  const double scale = engine.gpu ? std::max(1.0, m.agents / std::max<double>(sweep.last_agents, full_device))
+                                  : double(m.agents) / std::max<std::uint32_t>(1, sweep.last_agents);
+  // Before any count ran, an init-only run is taken to cost a full one: it does part of its work.
+  const double per_run = sweep.last_agents > 0 ? sweep.last_seconds * scale : sweep.seconds_per_agent * m.agents;
+  const double per_init_run = sweep.last_agents > 0 ? sweep.last_init_seconds * scale : per_run;
+  const double estimate = sweep.runs_per_count * per_run + sweep.init_runs_per_count * per_init_run;
+  const int runs = sweep.runs_per_count + sweep.init_runs_per_count;
+  const double left = sweep.budget - sweep.used;
+  if (estimate <= left) return "";
+  if (sweep.last_agents > 0)
+    return "time budget: about " + si(estimate, 2) + " s for " + std::to_string(runs) + " runs, " +
+           si(std::max(0.0, left), 2) + " s of " + si(sweep.budget, 2) + " s left";
+  // The first count is always measured. On the cpu, with as many agents as fit the budget by the
+  // verification run's rate; on the GPU as asked: a small verification group says nothing about
+  // the rate of a full device.
+  if (!engine.gpu) {
+    const double fit = std::floor(left / (runs * sweep.seconds_per_agent));
+    m.agents = static_cast<std::uint32_t>(std::max(1.0, std::min<double>(fit, m.agents)));
+    reduced = true;
+  }
+  return "";
+}
+
+// A fresh engine, its warm-up, then in turn the timed runs of one count and the init-only runs
+// of the same agents (so that a change of the machine's speed meets both alike); then `dynaq run`
+// on the same case.
+void measure_count(const Options& o, BenchEngine& engine, const ReferenceRun& reference, Measurement& m) {
+  const Case c = make_case(o, reference.env, reference.n, m.agents);
+  try {
+    engine.engine.reset();  // the previous case's tables go before the new engine's come
+    engine.engine = engine.make();
+    m.warm_up = run_case(engine, c, reference, false);
+    for (int r = 0; r < o.repeats; ++r) {
+      m.runs.push_back(run_case(engine, c, reference, false));
+      m.init_runs.push_back(run_init_only(engine, c, reference));
+    }
+  } catch (const std::bad_alloc&) {
+    m.runs.clear();
+    m.init_runs.clear();
+    m.skipped = "out of host memory";
+  }
+  if (!m.runs.empty() && !o.no_end_to_end)
+    m.end_to_end = run_end_to_end(o.dynaq, engine, c, std::max(10.0, 10.0 * m.engine_seconds().max));
+  else if (o.no_end_to_end)
+    m.end_to_end.note = "--no-end-to-end";
+}
+
 // One (environment, n, engine): agent counts in increasing order within the time budget.
 void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& reference, double seconds_per_agent,
                  std::uint64_t table_bytes) {
   const Options& o = run.options;
-  const double budget = engine.gpu ? o.gpu_time_budget : o.time_budget;
-  const int runs_per_count = o.repeats + 1 + (o.no_end_to_end ? 0 : 1);  // a warm-up, and dynaq run
+  CountSweep sweep;
+  sweep.budget = engine.gpu ? o.gpu_time_budget : o.time_budget;
+  sweep.runs_per_count = o.repeats + 1 + (o.no_end_to_end ? 0 : 1);  // a warm-up, and dynaq run
+  sweep.init_runs_per_count = o.repeats;
+  sweep.seconds_per_agent = seconds_per_agent;
   const std::uint64_t metric_bytes =
       metric_bytes_per_agent(*reference.environment, make_case(o, reference.env, reference.n, 1));
-  double used = 0.0;
-  std::uint32_t last_agents = 0;  // the last count measured (0: none yet)
-  double last_seconds = 0.0;
-  std::string stop;               // non-empty: every remaining count is skipped, for this reason
   for (const std::uint32_t requested : o.agents) {
-    Measurement m;
-    m.engine = engine.label;
-    m.threads = engine.threads;
-    m.env = reference.env;
-    m.n = reference.n;
-    m.requested_agents = m.agents = requested;
-    m.steps = o.steps;
-    m.n_states = reference.environment->n_states();
-    m.n_actions = reference.environment->n_actions();
-    m.table_bytes_per_agent = table_bytes;
-    m.metric_bytes_per_agent = metric_bytes;
-    if (!stop.empty()) {
-      m.skipped = stop;
+    Measurement m = blank_measurement(o, engine, reference, requested, table_bytes, metric_bytes);
+    bool reduced = false;  // fewer agents than requested: the last count of this sweep
+    m.skipped = sweep.stop;
+    if (m.skipped.empty() && engine.gpu) {
+      m.skipped = fit_device_memory(run, sweep, m, reduced);
+      sweep.stop = m.skipped;
+    }
+    if (m.skipped.empty()) m.skipped = fit_time_budget(run, engine, sweep, m, reduced);
+    if (!m.skipped.empty()) {
       run.measurements.push_back(m);
       continue;
     }
-    bool reduced = false;  // fewer agents than requested: the last count of this sweep
-    if (engine.gpu) {
-      const double fit = std::floor(kGpuMemoryShare * double(run.gpu.memory_bytes) / double(table_bytes + metric_bytes));
-      if (m.agents > fit) {
-        if (fit < 1.0 || fit <= last_agents) {
-          m.skipped = "device memory: " + bytes_text(double(m.agents) * double(table_bytes + metric_bytes)) +
-                      " of tables and metrics is over " + std::to_string(int(kGpuMemoryShare * 100)) + "% of " +
-                      bytes_text(double(run.gpu.memory_bytes));
-          stop = m.skipped;
-          run.measurements.push_back(m);
-          continue;
-        }
-        m.agents = static_cast<std::uint32_t>(fit);
-        reduced = true;
-      }
-    }
-    // The next count's time, from the last one: proportional to the agents on the cpu; on the
-    // GPU, flat until the device is full (one thread per agent, 2048 resident threads per SM).
-    const double full_device = double(run.gpu.sm_count) * 2048.0;
-    const double scale = engine.gpu ? std::max(1.0, m.agents / std::max<double>(last_agents, full_device))
-                                    : double(m.agents) / std::max<std::uint32_t>(1, last_agents);
-    const double per_run = last_agents > 0 ? last_seconds * scale : seconds_per_agent * m.agents;
-    const double left = budget - used;
-    if (runs_per_count * per_run > left) {
-      if (last_agents > 0) {
-        m.skipped = "time budget: about " + si(runs_per_count * per_run, 2) + " s for " +
-                    std::to_string(runs_per_count) + " runs, " + si(std::max(0.0, left), 2) + " s of " +
-                    si(budget, 2) + " s left";
-        run.measurements.push_back(m);
-        continue;
-      }
-      // The first count is always measured. On the cpu, with as many agents as fit the budget
-      // by the verification run's rate; on the GPU as asked: a small verification group says
-      // nothing about the rate of a full device.
-      if (!engine.gpu) {
-        const double fit = std::floor(left / (runs_per_count * seconds_per_agent));
-        m.agents = static_cast<std::uint32_t>(std::max(1.0, std::min<double>(fit, m.agents)));
-        reduced = true;
-      }
-    }
-    const Case c = make_case(o, reference.env, reference.n, m.agents);
     const auto start = Clock::now();
-    try {
-      engine.engine.reset();  // the previous case's tables go before the new engine's come
-      engine.engine = engine.make();
-      m.warm_up = run_case(engine, c, reference, false);
-      for (int r = 0; r < o.repeats; ++r) m.runs.push_back(run_case(engine, c, reference, false));
-    } catch (const std::bad_alloc&) {
-      m.runs.clear();
-      m.skipped = "out of host memory";
-    }
-    if (!m.runs.empty() && !o.no_end_to_end)
-      m.end_to_end = run_end_to_end(o.dynaq, engine, c, std::max(10.0, 10.0 * m.engine_seconds().max));
-    else if (o.no_end_to_end)
-      m.end_to_end.note = "--no-end-to-end";
-    used += elapsed(start);
+    measure_count(o, engine, reference, m);
+    sweep.used += elapsed(start);
     if (!m.runs.empty()) {
-      last_agents = m.agents;
-      last_seconds = m.engine_seconds().median;
+      sweep.last_agents = m.agents;
+      sweep.last_seconds = m.engine_seconds().median;
+      sweep.last_init_seconds = m.init_seconds().median;
     }
     run.measurements.push_back(m);
-    if (reduced) stop = "a smaller count was already reduced to " + std::to_string(m.agents) + " agents to fit";
+    if (reduced) sweep.stop = "a smaller count was already reduced to " + std::to_string(m.agents) + " agents to fit";
   }
 }
 
@@ -219,20 +264,45 @@ std::string command_line(int argc, char** argv) {
   return text;
 }
 
-int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
-  const Options& o = run.options;
-  const auto start = Clock::now();
-  // Where the JSON goes is checked before the benchmarks run, not after an hour of them.
-  if (!o.json.empty()) {
-    const std::string probe = o.json + ".tmp";
-    FILE* f = std::fopen(probe.c_str(), "w");
-    if (f == nullptr) throw InputError("--json " + o.json + ": cannot write " + probe + ": " + std::strerror(errno));
-    std::fclose(f);
-    std::remove(probe.c_str());
-  }
-  run.machine = describe_machine(DYNAQ_SOURCE_DIR);
-  std::vector<BenchEngine> engines = make_engines(o, engine_names, run);
+// Where the JSON goes is checked before the benchmarks run, not after an hour of them.
+void check_json_writable(const std::string& json) {
+  if (json.empty()) return;
+  const std::string probe = json + ".tmp";
+  FILE* f = std::fopen(probe.c_str(), "w");
+  if (f == nullptr) throw InputError("--json " + json + ": cannot write " + probe + ": " + std::strerror(errno));
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
 
+// The caches, and the memory bandwidth on one thread and on as many as the all-threads engine
+// runs: what a planning update's bytes are set against.
+void measure_machine_memory(Machine& machine, const std::vector<BenchEngine>& engines) {
+  machine.caches = cache_sizes();
+  std::vector<int> thread_counts{1};
+  for (const BenchEngine& e : engines)
+    if (!e.gpu && std::find(thread_counts.begin(), thread_counts.end(), e.threads) == thread_counts.end())
+      thread_counts.push_back(e.threads);
+  for (const int threads : thread_counts)
+    machine.bandwidth.push_back(measure_memory_bandwidth(threads, machine.caches.l3));
+}
+
+void print_memory(const Machine& machine) {
+  std::printf("memory: L2 %s per core, L3 %s", bytes_text(double(machine.caches.l2)).c_str(),
+              bytes_text(double(machine.caches.l3)).c_str());
+  if (!machine.bandwidth.empty())
+    std::printf("; bandwidth in B/s (STREAM-like, 3 arrays of %s, best of %d):",
+                bytes_text(double(machine.bandwidth.front().array_bytes)).c_str(), machine.bandwidth.front().repeats);
+  for (std::size_t i = 0; i < machine.bandwidth.size(); ++i) {
+    const MemoryBandwidth& b = machine.bandwidth[i];
+    std::printf("%s %d thread%s copy %s, triad %s, fill %s", i ? ";" : "", b.threads, b.threads == 1 ? "" : "s",
+                si(b.copy_bytes_per_second).c_str(), si(b.triad_bytes_per_second).c_str(),
+                si(b.fill_bytes_per_second).c_str());
+  }
+  std::printf("\n");
+}
+
+void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) {
+  const Options& o = run.options;
   std::printf("dynaq-bench %s: %s\n", DYNAQ_VERSION, run.command.c_str());
   std::printf("machine: %s, %d logical CPUs (OpenMP: %d threads), %s; %s; load average %s\n",
               run.machine.cpu_model.c_str(), run.machine.cores, run.machine.openmp_threads,
@@ -240,6 +310,7 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
   std::printf("build: %s; CUDA %s; commit %s\n", run.machine.compiler.c_str(),
               run.machine.cuda_build.empty() ? "not built" : run.machine.cuda_build.c_str(),
               run.machine.git_commit.empty() ? "unknown" : run.machine.git_commit.c_str());
+  print_memory(run.machine);
   std::printf("engines:");
   for (const BenchEngine& e : engines) std::printf(" %s", e.label.c_str());
   std::printf("\n");
@@ -250,144 +321,194 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
                 run.gpu.name.c_str(), run.gpu.compute_major, run.gpu.compute_minor, run.gpu.sm_count,
                 bytes_text(double(run.gpu.memory_bytes)).c_str());
   std::printf("work: %llu real steps per agent, n planning updates each; alpha 0.1, gamma 0.95, epsilon 0.1; "
-              "%d timed runs after one warm-up; time budget %.3g s per (engine, env, n)%s\n",
+              "%d timed runs after one warm-up, each followed by a run of the same agents with 0 real steps "
+              "(init s: initialisation alone; learning: the medians' difference, '-' within noise); "
+              "time budget %.3g s per (engine, env, n)%s\n",
               static_cast<unsigned long long>(o.steps), o.repeats, o.time_budget,
               engines.empty() || !engines.back().gpu ? "" : (", " + si(o.gpu_time_budget, 2) + " s for cuda").c_str());
   std::fflush(stdout);
+}
 
-  // 1. Verify every engine before anything is timed.
+// The verification's findings that the timing starts from: the reference results of every
+// (environment, n), and every engine's seconds per agent there (for the first count's estimate).
+struct Verified {
   std::map<std::pair<std::string, std::uint32_t>, ReferenceRun> references;
   std::map<std::pair<std::string, std::string>, double> seconds_per_agent;  // (engine, "env/n")
+};
+
+std::string case_key(const std::string& env, std::uint32_t n) { return env + "/" + std::to_string(n); }
+
+// One (environment, n): the reference on the first agents, then every other engine on a group of
+// up to kMaxVerifyGroup agents with their tables kept, compared bit for bit.
+void verify_case(BenchRun& run, std::vector<BenchEngine>& engines, std::shared_ptr<const Environment> environment,
+                 const std::string& env, std::uint32_t n, Verified& verified) {
+  const Options& o = run.options;
+  const std::uint32_t first = o.agents.front();
+  const std::uint32_t k = std::min(o.verify_agents, first);
+  ReferenceRun reference = run_reference(std::move(environment), make_case(o, env, n, first), k);
+  const std::uint64_t bytes = reference.group.table_bytes_per_agent();
+  const std::string key = case_key(env, n);
+  verified.seconds_per_agent[{"reference", key}] = reference.seconds / k;
+  const std::uint32_t group_agents = static_cast<std::uint32_t>(std::max<std::uint64_t>(
+      k, std::min<std::uint64_t>({first, kMaxVerifyGroup, kVerifyTableBytes / std::max<std::uint64_t>(1, bytes)})));
+  for (BenchEngine& engine : engines) {
+    if (engine.oracle) continue;
+    engine.engine.reset();
+    engine.engine = engine.make();
+    const Timing t = run_case(engine, make_case(o, env, n, group_agents), reference, true);
+    verified.seconds_per_agent[{engine.label, key}] = t.engine_seconds / group_agents;
+    run.verifications.push_back(Verification{engine.label, env, n, group_agents, k, t.engine_seconds});
+  }
+  // Only the metrics are compared from here on: drop the tables.
+  reference.results.q = {};
+  reference.results.model_next = {};
+  reference.results.model_reward = {};
+  reference.results.model_count = {};
+  reference.results.observed_pairs = {};
+  verified.references.emplace(std::make_pair(env, n), std::move(reference));
+}
+
+// 1. Every engine is verified before anything is timed.
+Verified verify_engines(BenchRun& run, std::vector<BenchEngine>& engines) {
+  const Options& o = run.options;
+  Verified verified;
   for (const std::string& env : o.envs) {
     const auto environment = std::make_shared<const Environment>(load_environment(env));
-    for (const std::uint32_t n : o.n) {
-      const std::uint32_t first = o.agents.front();
-      const std::uint32_t k = std::min(o.verify_agents, first);
-      ReferenceRun reference = run_reference(environment, make_case(o, env, n, first), k);
-      const std::uint64_t bytes = reference.group.table_bytes_per_agent();
-      const std::string key = env + "/" + std::to_string(n);
-      seconds_per_agent[{"reference", key}] = reference.seconds / k;
-      const std::uint32_t group_agents = static_cast<std::uint32_t>(std::max<std::uint64_t>(
-          k, std::min<std::uint64_t>({first, kMaxVerifyGroup, kVerifyTableBytes / std::max<std::uint64_t>(1, bytes)})));
-      for (BenchEngine& engine : engines) {
-        if (engine.oracle) continue;
-        engine.engine.reset();
-        engine.engine = engine.make();
-        const Timing t = run_case(engine, make_case(o, env, n, group_agents), reference, true);
-        seconds_per_agent[{engine.label, key}] = t.engine_seconds / group_agents;
-        run.verifications.push_back(Verification{engine.label, env, n, group_agents, k, t.engine_seconds});
-      }
-      // Only the metrics are compared from here on: drop the tables.
-      reference.results.q = {};
-      reference.results.model_next = {};
-      reference.results.model_reward = {};
-      reference.results.model_count = {};
-      reference.results.observed_pairs = {};
-      references.emplace(std::make_pair(env, n), std::move(reference));
-    }
+    for (const std::uint32_t n : o.n) verify_case(run, engines, environment, env, n, verified);
   }
   std::printf("verification: %zu engine runs match the reference bit for bit (Q, model, observed pairs, metrics) on "
               "the first %u agents of every case\n\n",
               run.verifications.size(), std::min(o.verify_agents, o.agents.front()));
   std::fflush(stdout);
+  return verified;
+}
 
-  // 2. Time.
-  for (const std::string& env : o.envs)
-    for (const std::uint32_t n : o.n) {
-      const ReferenceRun& reference = references.at({env, n});
-      const std::string key = env + "/" + std::to_string(n);
+// 2. Every (environment, n, engine), one table per (environment, n).
+void time_engines(BenchRun& run, std::vector<BenchEngine>& engines, const Verified& verified) {
+  for (const std::string& env : run.options.envs)
+    for (const std::uint32_t n : run.options.n) {
+      const ReferenceRun& reference = verified.references.at({env, n});
       for (BenchEngine& engine : engines)
-        time_engine(run, engine, reference, seconds_per_agent.at({engine.label, key}),
+        time_engine(run, engine, reference, verified.seconds_per_agent.at({engine.label, case_key(env, n)}),
                     reference.group.table_bytes_per_agent());
       print_case_table(run, env, n);
     }
+}
 
-  // 3. Baselines.
-  const bool dyna_maze = std::find(o.envs.begin(), o.envs.end(), "dyna-maze") != o.envs.end();
+bool runs_dyna_maze(const Options& o) { return std::find(o.envs.begin(), o.envs.end(), "dyna-maze") != o.envs.end(); }
+
+// 3a. The NumPy transcriptions of the book, at every n > 0.
+void run_transcriptions(BenchRun& run) {
+  const Options& o = run.options;
   if (o.no_baselines) run.baselines_skipped = "--no-baselines";
-  else if (!dyna_maze) run.baselines_skipped = "they run the Dyna maze, which --envs leaves out";
+  else if (!runs_dyna_maze(o)) run.baselines_skipped = "they run the Dyna maze, which --envs leaves out";
   else run.baselines_skipped = baselines_unavailable(o);
-  if (run.baselines_skipped.empty())
-    for (const std::uint32_t n : o.n) {
-      if (n == 0) continue;
-      for (const char* name : {"textbook", "fast"}) run.baselines.push_back(run_baseline(o, name, n));
-    }
+  if (!run.baselines_skipped.empty()) return;
+  for (const std::uint32_t n : o.n) {
+    if (n == 0) continue;
+    for (const char* name : {"textbook", "fast"}) run.baselines.push_back(run_baseline(o, name, n));
+  }
+}
+
+// 3b. The fast peers at every n > 0, with one thread and with all.
+void run_peers(BenchRun& run) {
+  const Options& o = run.options;
   if (o.no_peers) run.peers_skipped = "--no-peers";
   else if (o.quick) run.peers_skipped = "--quick (their compilation and checks take tens of seconds)";
-  else if (!dyna_maze) run.peers_skipped = "they run the Dyna maze, which --envs leaves out";
-  if (run.peers_skipped.empty()) {
-    const int all = o.threads > 0 ? o.threads : omp_get_max_threads();
-    for (const std::uint32_t n : o.n) {
-      if (n == 0) continue;
-      for (const std::string& name : peer_names()) {
-        std::printf("running the %s peer, n=%u, 1 thread...\n", name.c_str(), n);
+  else if (!runs_dyna_maze(o)) run.peers_skipped = "they run the Dyna maze, which --envs leaves out";
+  if (!run.peers_skipped.empty()) return;
+  const int all = o.threads > 0 ? o.threads : omp_get_max_threads();
+  for (const std::uint32_t n : o.n) {
+    if (n == 0) continue;
+    for (const std::string& name : peer_names()) {
+      std::printf("running the %s peer, n=%u, 1 thread...\n", name.c_str(), n);
+      std::fflush(stdout);
+      run.baselines.push_back(run_peer(o, name, n, 1));
+      // NumPy's array operations here run on one thread whatever the machine has.
+      if (all > 1 && name != "numpy_vectorized" && run.baselines.back().ran) {
+        std::printf("running the %s peer, n=%u, %d threads...\n", name.c_str(), n, all);
         std::fflush(stdout);
-        run.baselines.push_back(run_peer(o, name, n, 1));
-        // NumPy's array operations here run on one thread whatever the machine has.
-        if (all > 1 && name != "numpy_vectorized" && run.baselines.back().ran) {
-          std::printf("running the %s peer, n=%u, %d threads...\n", name.c_str(), n, all);
-          std::fflush(stdout);
-          run.baselines.push_back(run_peer(o, name, n, all));
-        }
+        run.baselines.push_back(run_peer(o, name, n, all));
       }
     }
   }
+}
 
-  // 4. Report.
+// Through a temporary file renamed into place: a failed run leaves no half-written JSON.
+void write_json(const BenchRun& run) {
+  const std::string& json = run.options.json;
+  const std::string tmp = json + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr) throw InputError("--json " + json + ": cannot write " + tmp);
+  const std::string text = to_json(run);
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), json.c_str()) != 0)
+    throw InputError("--json " + json + ": could not write the file");
+  std::printf("\nwrote %s\n", json.c_str());
+}
+
+// 4. Ratios, napkin math and targets on stdout, everything in the JSON.
+void report(BenchRun& run) {
   print_baselines(run);
   print_ratios(run);
   compute_napkins(run);
   print_napkins(run);
   evaluate_targets(run);
   print_targets(run);
+}
+
+int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
+  const auto start = Clock::now();
+  check_json_writable(run.options.json);
+  run.machine = describe_machine(DYNAQ_SOURCE_DIR);
+  std::vector<BenchEngine> engines = make_engines(run.options, engine_names, run);
+  measure_machine_memory(run.machine, engines);
+  print_header(run, engines);
+  const Verified verified = verify_engines(run, engines);
+  time_engines(run, engines, verified);
+  run_transcriptions(run);
+  run_peers(run);
+  report(run);
   run.total_seconds = elapsed(start);
-  if (!o.json.empty()) {
-    const std::string tmp = o.json + ".tmp";
-    FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f == nullptr) throw InputError("--json " + o.json + ": cannot write " + tmp);
-    const std::string text = to_json(run);
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), o.json.c_str()) != 0)
-      throw InputError("--json " + o.json + ": could not write the file");
-    std::printf("\nwrote %s\n", o.json.c_str());
-  }
+  if (!run.options.json.empty()) write_json(run);
   std::printf("total %.1f s\n", run.total_seconds);
   return 0;
 }
 
-}  // namespace
-}  // namespace dynaq::bench
+// The options whose defaults --quick changes, to tell whether they were given.
+struct QuickDefaults {
+  CLI::Option* agents = nullptr;
+  CLI::Option* envs = nullptr;
+  CLI::Option* n = nullptr;
+  CLI::Option* steps = nullptr;
+  CLI::Option* repeats = nullptr;
+  CLI::Option* time_budget = nullptr;
+  CLI::Option* gpu_time_budget = nullptr;
+  CLI::Option* baseline_seconds = nullptr;
+};
 
-int main(int argc, char** argv) {
-  using namespace dynaq::bench;
-  BenchRun run;
-  Options& o = run.options;
-  o.baselines_dir = DYNAQ_BENCH_BASELINES_DIR;
-  o.dynaq = DYNAQ_BINARY;
-  run.command = command_line(argc, argv);
-  std::vector<std::string> engine_names;
-
-  CLI::App app{"dynaq-bench: every dynaq engine on the same work, checked against the reference bit for bit, "
-               "then timed; beside them the NumPy transcriptions of the book and the fast peers (NumPy vectorised "
-               "over seeds, Numba, JAX), each when its packages are present."};
+QuickDefaults add_options(CLI::App& app, Options& o, std::vector<std::string>& engine_names) {
+  QuickDefaults given;
   app.add_flag("--quick", o.quick,
                "a short run (seconds): dyna-maze and taxi, n 0 and 5, 100 agents of 200 steps, one "
                "repeat, 0.5 s budgets; options given explicitly still win");
-  auto* agents = app.add_option("--agents", o.agents, "agent counts, increasing (default 100,1000,10000,100000,1000000)")
+  given.agents = app.add_option("--agents", o.agents, "agent counts, increasing (default 100,1000,10000,100000,1000000)")
                      ->delimiter(',')->check(CLI::Range(1u, 0xFFFFFFFFu));
-  auto* envs = app.add_option("--envs", o.envs,
+  given.envs = app.add_option("--envs", o.envs,
                               "environments (default dyna-maze,random-maze:100x100:1,random-maze:1000x1000:1,"
                               "garnet:10000:4:3:1,taxi)")->delimiter(',');
-  auto* n = app.add_option("--n", o.n, "planning steps per real step (default 0,5,50)")->delimiter(',');
-  auto* steps = app.add_option("--steps", o.steps, "real steps per agent (default 1000)")->check(CLI::Range(1, 100000000));
-  auto* repeats = app.add_option("--repeats", o.repeats, "timed runs per case, after one warm-up (default 3)")
+  given.n = app.add_option("--n", o.n, "planning steps per real step (default 0,5,50)")->delimiter(',');
+  given.steps = app.add_option("--steps", o.steps, "real steps per agent (default 1000)")->check(CLI::Range(1, 100000000));
+  given.repeats = app.add_option("--repeats", o.repeats,
+                                 "timed runs per case, after one warm-up, each followed by a run of the same agents "
+                                 "with 0 real steps that times their initialisation alone (default 3)")
                       ->check(CLI::Range(1, 1000));
-  auto* budget = app.add_option("--time-budget", o.time_budget,
+  given.time_budget = app.add_option("--time-budget", o.time_budget,
                                 "seconds per (engine, environment, n) for the reference and cpu engines: larger "
                                 "agent counts are skipped past it (default 4)")->check(CLI::PositiveNumber);
-  auto* gpu_budget = app.add_option("--gpu-time-budget", o.gpu_time_budget,
+  given.gpu_time_budget = app.add_option("--gpu-time-budget", o.gpu_time_budget,
                                     "the same for the cuda engine (default 60)")->check(CLI::PositiveNumber);
-  auto* baseline = app.add_option("--baseline-seconds", o.baseline_seconds,
+  given.baseline_seconds = app.add_option("--baseline-seconds", o.baseline_seconds,
                                   "time limit of each run of a NumPy transcription of the book (default 5)")
                       ->check(CLI::PositiveNumber);
   app.add_option("--peer-agents", o.peer_agents,
@@ -413,22 +534,44 @@ int main(int argc, char** argv) {
   app.add_option("--dynaq", o.dynaq, "the dynaq binary for the end-to-end runs (default: the one built beside)");
   app.add_flag("--no-end-to-end", o.no_end_to_end, "skip the end-to-end `dynaq run` of every measured case");
   app.add_flag("--no-gpu", o.no_gpu, "skip the GPU half even when a GPU is present");
+  return given;
+}
+
+// --quick's defaults, for the options not given explicitly.
+void apply_quick(Options& o, const QuickDefaults& given) {
+  if (!given.agents->count()) o.agents = {100};
+  if (!given.envs->count()) o.envs = {"dyna-maze", "taxi"};
+  if (!given.n->count()) o.n = {0, 5};
+  if (!given.steps->count()) o.steps = 200;
+  if (!given.repeats->count()) o.repeats = 1;
+  if (!given.time_budget->count()) o.time_budget = 0.5;
+  if (!given.gpu_time_budget->count()) o.gpu_time_budget = 2.0;
+  if (!given.baseline_seconds->count()) o.baseline_seconds = 0.5;
+}
+
+}  // namespace
+}  // namespace dynaq::bench
+
+int main(int argc, char** argv) {
+  using namespace dynaq::bench;
+  BenchRun run;
+  Options& o = run.options;
+  o.baselines_dir = DYNAQ_BENCH_BASELINES_DIR;
+  o.dynaq = DYNAQ_BINARY;
+  run.command = command_line(argc, argv);
+  std::vector<std::string> engine_names;
+
+  CLI::App app{"dynaq-bench: every dynaq engine on the same work, checked against the reference bit for bit, "
+               "then timed; beside them the NumPy transcriptions of the book and the fast peers (NumPy vectorised "
+               "over seeds, Numba, JAX), each when its packages are present."};
+  const QuickDefaults given = add_options(app, o, engine_names);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : dynaq::kExitInputError;
   }
-  if (o.quick) {
-    if (!agents->count()) o.agents = {100};
-    if (!envs->count()) o.envs = {"dyna-maze", "taxi"};
-    if (!n->count()) o.n = {0, 5};
-    if (!steps->count()) o.steps = 200;
-    if (!repeats->count()) o.repeats = 1;
-    if (!budget->count()) o.time_budget = 0.5;
-    if (!gpu_budget->count()) o.gpu_time_budget = 2.0;
-    if (!baseline->count()) o.baseline_seconds = 0.5;
-  }
+  if (o.quick) apply_quick(o, given);
   std::sort(o.agents.begin(), o.agents.end());
   o.agents.erase(std::unique(o.agents.begin(), o.agents.end()), o.agents.end());
   if (o.agents.empty() || o.envs.empty() || o.n.empty()) {

@@ -111,7 +111,7 @@ AgentGroup make_group(const Environment& environment, const Case& c, bool keep_t
   params.planning_draw = PlanningDraw::kPairs;
   RunBudget budget{};
   budget.kind = BudgetKind::kSteps;
-  budget.steps = c.steps;
+  budget.steps = c.init_only ? 0 : c.steps;
   budget.bucket_steps = c.bucket_steps();
   budget.n_buckets = static_cast<std::uint32_t>((c.steps + budget.bucket_steps - 1) / budget.bucket_steps);
   AgentGroup group;
@@ -158,6 +158,44 @@ double Measurement::planning_updates_per_cpu_second() const {
   for (const Timing& t : runs) v.push_back(t.cpu_seconds);
   const double median = stats_of(v).median;
   return median > 0 ? static_cast<double>(agents) * static_cast<double>(steps) * n / median : 0;
+}
+
+Stats Measurement::init_seconds() const {
+  std::vector<double> v;
+  for (const Timing& t : init_runs) v.push_back(t.engine_seconds);
+  return stats_of(v);
+}
+
+namespace {
+
+// The median of `field` over the timed runs less its median over the init-only runs; 0 when not
+// positive (the two runs differ by less than their noise) or when either is missing.
+double median_difference(const Measurement& m, double Timing::*field) {
+  if (m.runs.empty() || m.init_runs.empty()) return 0;
+  std::vector<double> full, init;
+  for (const Timing& t : m.runs) full.push_back(t.*field);
+  for (const Timing& t : m.init_runs) init.push_back(t.*field);
+  return std::max(0.0, stats_of(full).median - stats_of(init).median);
+}
+
+// Planning updates, or real steps where n = 0: the work a learning rate counts.
+double learning_work(const Measurement& m) {
+  const double steps_taken = static_cast<double>(m.agents) * static_cast<double>(m.steps);
+  return m.n > 0 ? steps_taken * m.n : steps_taken;
+}
+
+double per_second(double work, double seconds) { return seconds > 0 ? work / seconds : 0; }
+
+}  // namespace
+
+double Measurement::learning_seconds() const { return median_difference(*this, &Timing::engine_seconds); }
+
+double Measurement::learning_cpu_seconds() const { return median_difference(*this, &Timing::cpu_seconds); }
+
+double Measurement::learning_rate() const { return per_second(learning_work(*this), learning_seconds()); }
+
+double Measurement::learning_rate_per_cpu_second() const {
+  return per_second(learning_work(*this), learning_cpu_seconds());
 }
 
 std::int64_t Measurement::peak_bytes() const {
@@ -267,7 +305,10 @@ std::string compare_with_reference(const ReferenceRun& reference, const AgentGro
   return mismatches.report();
 }
 
-Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& reference, bool keep_tables) {
+namespace {
+
+// One Engine::run of `group`, timed, with the host memory it added at its peak.
+Timing timed_run(BenchEngine& engine, const AgentGroup& group, GroupResults& results) {
   Timing timing;
   // Hand freed heap back to the system first, so that memory the run reuses counts as its own.
   malloc_trim(0);
@@ -275,8 +316,6 @@ Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& referenc
   const std::int64_t max_rss_before = max_rss_bytes();
   const bool peak_reset = peak_rss_resettable() && reset_peak_rss();
 
-  const AgentGroup group = make_group(*reference.environment, c, keep_tables);
-  GroupResults results;
   const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   engine.engine->run(group, results, nullptr);
@@ -289,13 +328,125 @@ Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& referenc
   } else {
     timing.peak_bytes = std::max<std::int64_t>(0, max_rss_bytes() - max_rss_before);
   }
+  return timing;
+}
 
+}  // namespace
+
+Timing run_case(BenchEngine& engine, const Case& c, const ReferenceRun& reference, bool keep_tables) {
+  const AgentGroup group = make_group(*reference.environment, c, keep_tables);
+  GroupResults results;
+  const Timing timing = timed_run(engine, group, results);
   const std::string report = compare_with_reference(reference, group, results, keep_tables);
   if (!report.empty())
     throw std::runtime_error(engine.label + " differs from the reference on " + c.env + ", n=" +
                              std::to_string(c.n) + ", " + std::to_string(c.agents) + " agents: " + report);
   return timing;
 }
+
+Timing run_init_only(BenchEngine& engine, const Case& c, const ReferenceRun& reference) {
+  Case init = c;
+  init.init_only = true;
+  const AgentGroup group = make_group(*reference.environment, init, false);
+  GroupResults results;
+  const Timing timing = timed_run(engine, group, results);
+  // Nothing to compare with the reference but that no agent stepped or planned.
+  const auto stepped = [](std::uint64_t count) { return count != 0; };
+  if (results.total_steps.size() != c.agents ||
+      std::any_of(results.total_steps.begin(), results.total_steps.end(), stepped) ||
+      std::any_of(results.planning_updates.begin(), results.planning_updates.end(), stepped))
+    throw std::runtime_error(engine.label + " stepped agents in a run of 0 real steps on " + c.env + ", n=" +
+                             std::to_string(c.n) + ", " + std::to_string(c.agents) + " agents");
+  return timing;
+}
+
+namespace {
+
+// `dynaq run` for the case, on the engine's backend, its results in `out`.
+std::vector<std::string> end_to_end_arguments(const std::string& dynaq_binary, const BenchEngine& engine,
+                                              const Case& c, const std::string& out) {
+  std::vector<std::string> args{dynaq_binary, "run", "--quiet", "--overwrite", "--out", out,
+                                "--env", c.env, "--planning-steps", std::to_string(c.n), "--seeds",
+                                std::to_string(c.agents), "--seed", std::to_string(c.seed), "--steps",
+                                std::to_string(c.steps), "--bucket", std::to_string(c.bucket_steps())};
+  if (engine.oracle) {
+    args.insert(args.end(), {"--backend", "reference"});
+  } else if (engine.gpu) {
+    args.insert(args.end(), {"--backend", "cuda", "--cuda-kernel", engine.cuda_kernel});
+  } else {
+    args.insert(args.end(), {"--backend", "cpu", "--threads", std::to_string(engine.threads)});
+  }
+  return args;
+}
+
+// Starts `args` in a child process whose stdout goes nowhere and whose stderr goes to
+// `stderr_path`; returns its pid, or -1.
+pid_t start_child(std::vector<std::string> args, const std::string& stderr_path) {
+  const pid_t child = fork();
+  if (child != 0) return child;
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // Its output is not ours to show: the run is quiet, and what it says on error is kept.
+  if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(127);
+  if (std::freopen(stderr_path.c_str(), "w", stderr) == nullptr) _exit(127);
+  execv(argv[0], argv.data());
+  _exit(127);
+}
+
+// How a child ended, and its peak memory while it ran.
+struct ChildEnd {
+  int status = 0;
+  bool killed = false;       // past its time limit
+  bool wait_failed = false;
+  std::int64_t peak_bytes = -1;
+};
+
+// Waits for `child`, killing it after `limit_seconds`. Peak memory: VmHWM of the child, sampled
+// every millisecond. Not its rusage: a forked child's ru_maxrss starts at the benchmark's own
+// RSS, which exec does not reset. Sampled only once the child runs `binary` (its comm changed),
+// for the same reason.
+ChildEnd wait_for_child(pid_t child, const std::string& binary, Clock::time_point start, double limit_seconds) {
+  namespace fs = std::filesystem;
+  const std::string comm = fs::path(binary).filename().string().substr(0, 15);
+  const std::string proc = "/proc/" + std::to_string(child);
+  ChildEnd end;
+  const auto sample_peak = [&] {
+    std::ifstream name(proc + "/comm");
+    std::string now;
+    if (!std::getline(name, now) || now != comm) return;
+    std::ifstream status(proc + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("VmHWM:", 0) == 0) end.peak_bytes = std::max<std::int64_t>(end.peak_bytes, std::stoll(line.substr(6)) * 1024);
+  };
+  for (;;) {
+    sample_peak();
+    const pid_t done = waitpid(child, &end.status, WNOHANG);
+    if (done == child) break;
+    if (done < 0) {
+      end.wait_failed = true;
+      break;
+    }
+    if (!end.killed && seconds_since(start) > limit_seconds) {
+      kill(child, SIGKILL);
+      end.killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return end;
+}
+
+// Why the run did not count, or empty when it exited 0; `said` is the first line of its stderr.
+std::string end_note(const ChildEnd& end, double limit_seconds, const std::string& said) {
+  if (end.killed) return "stopped after " + si(limit_seconds, 2) + " s";
+  if (end.wait_failed) return "wait4 failed";
+  if (WIFEXITED(end.status) && WEXITSTATUS(end.status) == 0) return "";
+  return "dynaq run exited with status " +
+         std::to_string(WIFEXITED(end.status) ? WEXITSTATUS(end.status) : 128 + WTERMSIG(end.status)) +
+         (said.empty() ? std::string() : ": " + said);
+}
+
+}  // namespace
 
 EndToEnd run_end_to_end(const std::string& dynaq_binary, const BenchEngine& engine, const Case& c,
                         double limit_seconds) {
@@ -311,66 +462,19 @@ EndToEnd run_end_to_end(const std::string& dynaq_binary, const BenchEngine& engi
     return result;
   }
   const fs::path folder = folder_template;
-  std::vector<std::string> args{dynaq_binary, "run", "--quiet", "--overwrite", "--out", (folder / "out").string(),
-                                "--env", c.env, "--planning-steps", std::to_string(c.n), "--seeds",
-                                std::to_string(c.agents), "--seed", std::to_string(c.seed), "--steps",
-                                std::to_string(c.steps), "--bucket", std::to_string(c.bucket_steps())};
-  if (engine.oracle) {
-    args.insert(args.end(), {"--backend", "reference"});
-  } else if (engine.gpu) {
-    args.insert(args.end(), {"--backend", "cuda", "--cuda-kernel", engine.cuda_kernel});
-  } else {
-    args.insert(args.end(), {"--backend", "cpu", "--threads", std::to_string(engine.threads)});
-  }
+  const std::vector<std::string> args = end_to_end_arguments(dynaq_binary, engine, c, (folder / "out").string());
   for (std::size_t i = 0; i < args.size(); ++i) result.command += (i ? " " : "") + args[i];
 
   const auto start = Clock::now();
-  const pid_t child = fork();
-  if (child == 0) {
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    // Its output is not ours to show: the run is quiet, and what it says on error is kept.
-    if (std::freopen("/dev/null", "w", stdout) == nullptr) _exit(127);
-    if (std::freopen((folder / "stderr.txt").c_str(), "w", stderr) == nullptr) _exit(127);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  const pid_t child = start_child(args, (folder / "stderr.txt").string());
   if (child < 0) {
     result.note = "fork failed";
     fs::remove_all(folder);
     return result;
   }
-  // Peak memory: VmHWM of the child, sampled while it runs. Not its rusage: a forked child's
-  // ru_maxrss starts at the benchmark's own RSS, which exec does not reset. Sampled only once
-  // the child runs dynaq (its comm changed), for the same reason.
-  const std::string comm = fs::path(dynaq_binary).filename().string().substr(0, 15);
-  const std::string proc = "/proc/" + std::to_string(child);
-  const auto sample_peak = [&] {
-    std::ifstream name(proc + "/comm");
-    std::string now;
-    if (!std::getline(name, now) || now != comm) return;
-    std::ifstream status(proc + "/status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("VmHWM:", 0) == 0) result.peak_bytes = std::max<std::int64_t>(result.peak_bytes, std::stoll(line.substr(6)) * 1024);
-  };
-  int status = 0;
-  bool killed = false;
-  for (;;) {
-    sample_peak();
-    const pid_t done = waitpid(child, &status, WNOHANG);
-    if (done == child) break;
-    if (done < 0) {
-      result.note = "wait4 failed";
-      break;
-    }
-    if (!killed && seconds_since(start) > limit_seconds) {
-      kill(child, SIGKILL);
-      killed = true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  const ChildEnd end = wait_for_child(child, dynaq_binary, start, limit_seconds);
   result.seconds = seconds_since(start);
+  result.peak_bytes = end.peak_bytes;
   std::string said;
   {
     std::ifstream err(folder / "stderr.txt");
@@ -378,15 +482,8 @@ EndToEnd run_end_to_end(const std::string& dynaq_binary, const BenchEngine& engi
   }
   std::error_code ignored;
   fs::remove_all(folder, ignored);
-  if (killed) {
-    result.note = "stopped after " + si(limit_seconds, 2) + " s";
-  } else if (result.note.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    result.ran = true;
-  } else if (result.note.empty()) {
-    result.note = "dynaq run exited with status " +
-                  std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) +
-                  (said.empty() ? std::string() : ": " + said);
-  }
+  result.note = end_note(end, limit_seconds, said);
+  result.ran = result.note.empty();
   return result;
 }
 

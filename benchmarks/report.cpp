@@ -1,12 +1,11 @@
-// What dynaq-bench prints and writes: per-case tables, ratios, napkin math, targets, JSON.
+// What dynaq-bench prints: per-case tables, ratios, napkin math, targets (report_json.cpp writes
+// the same in JSON).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "bench.hpp"
 #include "dynaq/format.hpp"
-#include "dynaq/json_writer.hpp"
 
 namespace dynaq::bench {
 
@@ -68,6 +67,41 @@ double useful_bytes_per_update(std::uint32_t n_actions) { return 20.0 + 4.0 * n_
 // accesses share a sector; Q[s'] takes ceil(4A / 32) sectors.
 double sector_bytes_per_update(std::uint32_t n_actions) {
   return 32.0 * (5.0 + std::ceil(4.0 * n_actions / 32.0));
+}
+
+// One core's L2 where sysfs does not say (Zen 4's): tables beyond it get the memory napkins.
+constexpr std::uint64_t kDefaultL2Bytes = std::uint64_t{1} << 20;
+
+// A cpu's cache line, the unit in which its tables move between memory and the core.
+constexpr double kCacheLineBytes = 64;
+
+// Bytes of the lines one planning update touches on the cpu, should none of them be in cache:
+// the observed-pairs entry drawn, the model's next state and reward (two tables), the row Q[s']
+// (ceil(4A / 64) lines when it does not straddle one; with 4 actions a 16-byte row never does),
+// and the line of Q[s][a] read and then written back dirty.
+double line_bytes_per_update(std::uint32_t n_actions) {
+  return kCacheLineBytes * (5.0 + std::ceil(4.0 * n_actions / kCacheLineBytes));
+}
+
+// The most bytes of table lines one agent's learning can touch: each real step observes at most
+// one new pair, and an observed pair brings its lines of Q, model next state and model reward and
+// its 4-byte observed-pairs entry. Each of these lines comes from memory at least once per run
+// (agent_init's writes have long left the caches when the tables outgrow them).
+double learning_working_set(const Measurement& m) {
+  const double pairs = double(m.n_states) * double(m.n_actions);
+  return std::min(pairs, double(m.steps)) * (3.0 * kCacheLineBytes + 4.0);
+}
+
+// Bytes agent_init writes per agent for the bench's agents (make_group: plain Dyna-Q, the
+// last-outcome model's one slot per pair, no counts, no queue): Q, model next state and model
+// reward, 12 bytes per pair; the observed-pairs list is written only as pairs are observed.
+double init_bytes_per_agent(const Measurement& m) { return 12.0 * double(m.n_states) * double(m.n_actions); }
+
+// The machine's bandwidth measured on the engine's threads (else on one thread); null if none.
+const MemoryBandwidth* bandwidth_for(const Machine& machine, int threads) {
+  for (const MemoryBandwidth& b : machine.bandwidth)
+    if (b.threads == threads) return &b;
+  return machine.bandwidth.empty() ? nullptr : &machine.bandwidth.front();
 }
 
 std::string fixed(double value, int decimals) {
@@ -134,8 +168,9 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
   std::printf("%s, n=%u: %llu real steps per agent; %s of tables + %s of metrics per agent\n", env.c_str(), n,
               static_cast<unsigned long long>(any->steps), bytes_text(double(any->table_bytes_per_agent)).c_str(),
               bytes_text(double(any->metric_bytes_per_agent)).c_str());
-  std::printf("  %-12s %8s  %-28s %-22s %-24s %-10s %-20s\n", "engine", "agents", "planning updates/s [min,max]",
-              "real steps/s", "engine s [min,max]", "peak mem", "dynaq run s (peak RSS)");
+  std::printf("  %-12s %8s  %-28s %-22s %-24s %-10s %-26s %-10s %-20s\n", "engine", "agents",
+              "planning updates/s [min,max]", "real steps/s", "engine s [min,max]", "init s",
+              n == 0 ? "learning steps/s (CPU-s)" : "learning updates/s (CPU-s)", "peak mem", "dynaq run s (peak RSS)");
   for (const Measurement& m : run.measurements) {
     if (m.env != env || m.n != n) continue;
     if (m.runs.empty()) {
@@ -147,10 +182,14 @@ void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t
     const std::string e2e = m.end_to_end.ran ? si(m.end_to_end.seconds) + " (" +
                                                    bytes_text(double(m.end_to_end.peak_bytes)) + ")"
                                              : "- (" + m.end_to_end.note + ")";
-    std::printf("  %-12s %8u  %-28s %-22s %-24s %-10s %s%s\n", m.engine.c_str(), m.agents, planning.c_str(),
-                (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
+    const auto rate_or_dash = [](double rate) { return rate > 0 ? si(rate) : std::string("-"); };
+    const std::string learning =
+        rate_or_dash(m.learning_rate()) + " (" + rate_or_dash(m.learning_rate_per_cpu_second()) + ")";
+    std::printf("  %-12s %8u  %-28s %-22s %-24s %-10s %-26s %-10s %s%s\n", m.engine.c_str(), m.agents,
+                planning.c_str(), (si(r.median) + " [" + si(r.min, 2) + "," + si(r.max, 2) + "]").c_str(),
                 (si(t.median) + " [" + si(t.min, 2) + "," + si(t.max, 2) + "]").c_str(),
-                bytes_text(double(m.peak_bytes())).c_str(), e2e.c_str(),
+                si(m.init_seconds().median).c_str(), learning.c_str(), bytes_text(double(m.peak_bytes())).c_str(),
+                e2e.c_str(),
                 m.agents != m.requested_agents
                     ? ("  (" + std::to_string(m.requested_agents) + " asked; fewer to fit)").c_str()
                     : "");
@@ -182,13 +221,66 @@ void print_ratios(const BenchRun& run) {
   std::printf("\n");
 }
 
+namespace {
+
+// Tables larger than one core's L2: what initialising them costs against the measured fill
+// bandwidth, and what learning on them moves against the copy bandwidth, counted two ways: every
+// line of an update from memory (a bound no cache would allow to be reached), and each line an
+// agent learns on from memory once (what the caches make of it).
+void add_table_napkins(BenchRun& run, const Measurement& m) {
+  const MemoryBandwidth* bandwidth = bandwidth_for(run.machine, m.threads);
+  if (bandwidth == nullptr || bandwidth->copy_bytes_per_second <= 0 || bandwidth->fill_bytes_per_second <= 0) return;
+  const double copy = bandwidth->copy_bytes_per_second, fill = bandwidth->fill_bytes_per_second;
+  const std::string on = " on " + std::to_string(bandwidth->threads) + " thread" + (bandwidth->threads == 1 ? "" : "s");
+  const double init_seconds = m.init_seconds().median;
+  if (init_seconds > 0) {
+    const double written = init_bytes_per_agent(m) * m.agents / init_seconds;
+    Napkin init{"table init", m.engine, m.env, m.n, m.agents, m.planning_updates_per_second().median, "",
+                written / fill, 0, fill};
+    std::vector<double> cpu;
+    for (const Timing& t : m.init_runs) cpu.push_back(t.cpu_seconds);
+    const double all_tables = double(m.table_bytes_per_agent) * m.agents;
+    init.text = "table init: agent_init writes " + bytes_text(init_bytes_per_agent(m)) + " per agent (Q, model next "
+                "state and reward); " + std::to_string(m.agents) + " agents in " + seconds_text(init_seconds) + " (" +
+                si(stats_of(cpu).median, 3) + " CPU-s; the run of 0 real steps) = " + si(written) + " B/s vs. " +
+                si(fill) + " B/s fill bandwidth" + on + ": " + fixed(100.0 * init.fraction, 0) + "%; it is " +
+                fixed(100.0 * init_seconds / m.engine_seconds().median, 0) + "% of the timed run" +
+                (run.machine.caches.l3 > 0 && all_tables <= double(run.machine.caches.l3)
+                     ? "; all agents' tables (" + bytes_text(all_tables) + ") fit in the L3: the writes need not reach "
+                       "memory"
+                     : "");
+    run.napkins.push_back(init);
+  }
+  if (m.learning_seconds() <= 0) return;
+  const double rate = m.learning_rate();
+  const double every_line = line_bytes_per_update(m.n_actions);
+  Napkin uncached{"learning, no line in cache", m.engine, m.env, m.n, m.agents, rate, "", rate * every_line / copy,
+                  every_line, copy};
+  uncached.text = "learning (the run of 0 real steps subtracted): " + si(rate) + " planning updates/s x " +
+                  fixed(every_line, 0) + " B of 64-byte lines per update, were none in cache, = " +
+                  si(rate * every_line) + " B/s: " + fixed(100.0 * uncached.fraction, 0) + "% of the " + si(copy) +
+                  " B/s copy bandwidth" + on;
+  run.napkins.push_back(uncached);
+  const double working_set = learning_working_set(m);
+  const double once = working_set / (double(m.steps) * m.n);
+  Napkin cached{"learning, each line once", m.engine, m.env, m.n, m.agents, rate, "", rate * once / copy, once, copy};
+  cached.text = "learning: an agent's updates touch at most " + bytes_text(working_set) +
+                " of lines (at most min(pairs, steps) observed pairs, 3 lines each; L2 " +
+                bytes_text(double(run.machine.caches.l2)) + " per core), each from memory about once per run = " +
+                fixed(once, 1) + " B per update, " + si(rate * once) + " B/s: " + fixed(100.0 * cached.fraction, 1) +
+                "% of the copy bandwidth";
+  run.napkins.push_back(cached);
+}
+
+}  // namespace
+
 void compute_napkins(BenchRun& run) {
   const double cpu_hz = run.machine.cpu_mhz * 1e6;
   for (const std::string& env : run.options.envs)
     for (const std::uint32_t n : run.options.n) {
       if (n == 0) continue;
       if (const Measurement* m = best_measurement(run, "cpu-1t", env, n)) {
-        Napkin k{"cpu-1t", env, n, m->agents, m->planning_updates_per_second().median, "", 0};
+        Napkin k{"cpu cycles", "cpu-1t", env, n, m->agents, m->planning_updates_per_second().median, "", 0};
         if (cpu_hz > 0) {
           const double cycles = cpu_hz / k.rate;
           k.fraction = k.rate / kCpuPerCore.threshold;
@@ -201,6 +293,11 @@ void compute_napkins(BenchRun& run) {
         }
         run.napkins.push_back(k);
       }
+      const std::uint64_t l2 = run.machine.caches.l2 > 0 ? run.machine.caches.l2 : kDefaultL2Bytes;
+      for (const std::string& engine : {std::string("cpu-1t"), cpu_all_label(run)}) {
+        const Measurement* m = engine.empty() ? nullptr : best_measurement(run, engine, env, n);
+        if (m != nullptr && m->table_bytes_per_agent > l2) add_table_napkins(run, *m);
+      }
       if (!has_engine(run, "cuda")) continue;
       const Measurement* m = best_measurement(run, "cuda", env, n);
       if (m == nullptr) continue;
@@ -209,7 +306,8 @@ void compute_napkins(BenchRun& run) {
       const double instructions = instructions_per_update(m->n_actions);
       const double lane_rate = double(g.sm_count) * g.sm_clock_hz * g.fp32_lanes_per_sm;
       const double instruction_bound = lane_rate / instructions;
-      Napkin throughput{m->engine, env, n, m->agents, rate, "", instruction_bound > 0 ? rate / instruction_bound : 0};
+      Napkin throughput{"gpu instructions", m->engine, env, n, m->agents, rate, "",
+                        instruction_bound > 0 ? rate / instruction_bound : 0};
       throughput.text = si(rate) + " planning updates/s vs. the instruction-throughput bound " +
                         std::to_string(g.sm_count) + " SMs x " + fixed(g.sm_clock_hz / 1e9, 2) + " GHz x " +
                         std::to_string(g.fp32_lanes_per_sm) + " lanes / " + fixed(instructions, 0) +
@@ -218,7 +316,8 @@ void compute_napkins(BenchRun& run) {
                         "% (its IMADs run on " + std::to_string(g.int32_lanes_per_sm) + " lanes)";
       run.napkins.push_back(throughput);
       const double useful = useful_bytes_per_update(m->n_actions), sectors = sector_bytes_per_update(m->n_actions);
-      Napkin memory{m->engine, env, n, m->agents, rate, "", g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0};
+      Napkin memory{"gpu memory", m->engine, env, n, m->agents, rate, "",
+                    g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0, sectors, g.memory_bandwidth};
       memory.text = "tables in global memory: " + fixed(useful, 0) + " B touched (" + fixed(sectors, 0) +
                     " B in 32-byte sectors) per update x " + si(rate) + "/s = " + si(rate * useful) + " (" +
                     si(rate * sectors) + ") B/s vs. " + si(g.memory_bandwidth) + " B/s DRAM (" + g.bandwidth_source +
@@ -410,96 +509,105 @@ Target judge(Target t, const std::vector<const Measurement*>& used, double value
   return t;
 }
 
+// What every target's judgement shares: the n it is judged at and the reasons for a missing
+// measurement.
+struct TargetContext {
+  std::uint32_t n = 0;
+  std::string nn;          // "n=50"
+  std::string all;         // the all-threads cpu engine's label; empty with one thread
+  std::string no_cpu_1t;   // why a cpu-1t figure is missing
+  std::string no_gpu;      // why a cuda figure is missing
+};
+
+double median_rate(const Measurement* m) { return m->planning_updates_per_second().median; }
+
+Target cpu_per_core_target(const BenchRun& run, const TargetContext& x) {
+  Target t = make_target("cpu: planning updates/s per core, dyna-maze " + x.nn, kCpuPerCore);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  if (one == nullptr) return not_measured(t, x.no_cpu_1t);
+  return judge(t, {one}, median_rate(one),
+               "wall clock; " + si(one->planning_updates_per_cpu_second()) + " per CPU-second");
+}
+
+Target scaling_target(const BenchRun& run, const TargetContext& x) {
+  const Measurement* many = x.all.empty() ? nullptr : pick(run, x.all, "dyna-maze", x.n, kScaling.needs);
+  const int threads = many ? many->threads : 1;
+  Target t = make_target("cpu: near-linear scaling over cores (" + (x.all.empty() ? "cpu-all" : x.all) + " / (" +
+                             std::to_string(threads) + " x cpu-1t)), dyna-maze " + x.nn,
+                         kScaling);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  if (one == nullptr || many == nullptr)
+    return not_measured(t, x.all.empty() ? "only one thread available" : "not measured on dyna-maze " + x.nn);
+  return judge(t, {many, one}, median_rate(many) / (threads * median_rate(one)),
+               "parallel efficiency on " + std::to_string(run.machine.cores) + " logical CPUs");
+}
+
+Target cpu_simd_target(const BenchRun& run, const TargetContext& x) {
+  Target t = make_target("cpu: planning updates/s per core, dyna-maze " + x.nn + ", with the agents in SIMD lanes",
+                         kCpuSimdPerCore);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  return one ? judge(t, {one}, median_rate(one), "wall clock") : not_measured(t, x.no_cpu_1t);
+}
+
+Target over_fastest_peer_target(const BenchRun& run, const TargetContext& x) {
+  const BaselineResult* fastest = nullptr;  // per CPU-second, one thread
+  for (const BaselineResult& b : run.baselines)
+    if (b.peer && b.ran && b.threads == 1 && b.n == x.n && (b.name == "numba" || b.name == "jax") &&
+        (fastest == nullptr || b.planning_updates_per_cpu_second() > fastest->planning_updates_per_cpu_second()))
+      fastest = &b;
+  Target t = make_target("cpu-1t over the faster of Numba and JAX, one core, per CPU-second, dyna-maze " + x.nn,
+                         kOverFastestPeer);
+  const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
+  if (fastest == nullptr)
+    return not_measured(t, run.peers_skipped.empty() ? "neither Numba nor JAX ran at " + x.nn
+                                                     : "fast peers skipped: " + run.peers_skipped);
+  if (one == nullptr) return not_measured(t, x.no_cpu_1t);
+  return judge(t, {one}, one->planning_updates_per_cpu_second() / fastest->planning_updates_per_cpu_second(),
+               "over " + fastest->label() + " (" + si(fastest->planning_updates_per_cpu_second()) +
+                   " per CPU-second); wall clock " +
+                   fixed(median_rate(one) / fastest->planning_updates_per_second(), 2) + "x");
+}
+
+Target cuda_rate_target(const BenchRun& run, const TargetContext& x, const std::string& env, const Goal& goal) {
+  Target t = make_target("cuda: planning updates/s, " + env + (env == "dyna-maze" ? " " : ", ") + x.nn, goal);
+  const Measurement* gpu = pick(run, "cuda", env, x.n, t.needs);
+  return gpu ? judge(t, {gpu}, median_rate(gpu), "wall clock") : not_measured(t, x.no_gpu);
+}
+
+// An engine over the NumPy textbook transcription on the Dyna maze.
+Target over_textbook_target(const BenchRun& run, const TargetContext& x, const std::string& engine, const Goal& goal) {
+  const bool cpu = engine == "cpu-1t";
+  Target t = make_target(engine + " over the NumPy textbook transcription, dyna-maze " + x.nn, goal);
+  const Measurement* m = pick(run, engine, "dyna-maze", x.n, t.needs);
+  const BaselineResult* textbook = baseline(run, "textbook", x.n);
+  if (textbook == nullptr)
+    return not_measured(t, run.baselines_skipped.empty() ? "the textbook baseline did not run at " + x.nn
+                                                         : "NumPy baselines skipped: " + run.baselines_skipped);
+  if (m == nullptr) return not_measured(t, cpu ? x.no_cpu_1t : x.no_gpu);
+  std::string detail = "ratio of planning updates per wall-clock second";
+  if (cpu)
+    detail += "; per CPU-second " +
+              fixed(m->planning_updates_per_cpu_second() / textbook->planning_updates_per_cpu_second(), 0) + "x";
+  return judge(t, {m}, median_rate(m) / textbook->planning_updates_per_second(), detail);
+}
+
 }  // namespace
 
 void evaluate_targets(BenchRun& run) {
-  const std::uint32_t n = target_n(run.options);
-  const std::string all = cpu_all_label(run);
-  const std::string nn = "n=" + std::to_string(n);
-  const std::string no_cpu_1t = "cpu-1t did not run dyna-maze " + nn;
-  const std::string no_gpu = has_engine(run, "cuda") ? "no cuda measurement there" : "no GPU: " + run.gpu_skipped;
-  const auto rate = [](const Measurement* m) { return m->planning_updates_per_second().median; };
-
-  {
-    Target t = make_target("cpu: planning updates/s per core, dyna-maze " + nn, kCpuPerCore);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    run.targets.push_back(one ? judge(t, {one}, rate(one),
-                                      "wall clock; " + si(one->planning_updates_per_cpu_second()) + " per CPU-second")
-                              : not_measured(t, no_cpu_1t));
-  }
-  {
-    const Measurement* many = all.empty() ? nullptr : pick(run, all, "dyna-maze", n, kScaling.needs);
-    const int threads = many ? many->threads : 1;
-    Target t = make_target("cpu: near-linear scaling over cores (" + (all.empty() ? "cpu-all" : all) + " / (" +
-                               std::to_string(threads) + " x cpu-1t)), dyna-maze " + nn,
-                           kScaling);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    run.targets.push_back(one && many ? judge(t, {many, one}, rate(many) / (threads * rate(one)),
-                                              "parallel efficiency on " + std::to_string(run.machine.cores) +
-                                                  " logical CPUs")
-                                      : not_measured(t, all.empty() ? "only one thread available"
-                                                                    : "not measured on dyna-maze " + nn));
-  }
-  {
-    Target t = make_target("cpu: planning updates/s per core, dyna-maze " + nn + ", with the agents in SIMD lanes",
-                           kCpuSimdPerCore);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    run.targets.push_back(one ? judge(t, {one}, rate(one), "wall clock") : not_measured(t, no_cpu_1t));
-  }
-  {
-    const BaselineResult* fastest = nullptr;  // per CPU-second, one thread
-    for (const BaselineResult& b : run.baselines)
-      if (b.peer && b.ran && b.threads == 1 && b.n == n && (b.name == "numba" || b.name == "jax") &&
-          (fastest == nullptr || b.planning_updates_per_cpu_second() > fastest->planning_updates_per_cpu_second()))
-        fastest = &b;
-    Target t = make_target("cpu-1t over the faster of Numba and JAX, one core, per CPU-second, dyna-maze " + nn,
-                           kOverFastestPeer);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    if (fastest == nullptr)
-      run.targets.push_back(not_measured(t, run.peers_skipped.empty() ? "neither Numba nor JAX ran at " + nn
-                                                                      : "fast peers skipped: " + run.peers_skipped));
-    else if (one == nullptr)
-      run.targets.push_back(not_measured(t, no_cpu_1t));
-    else
-      run.targets.push_back(judge(t, {one},
-                                  one->planning_updates_per_cpu_second() / fastest->planning_updates_per_cpu_second(),
-                                  "over " + fastest->label() + " (" + si(fastest->planning_updates_per_cpu_second()) +
-                                      " per CPU-second); wall clock " +
-                                      fixed(rate(one) / fastest->planning_updates_per_second(), 2) + "x"));
-  }
-  {
-    Target t = make_target("cuda: planning updates/s, dyna-maze " + nn, kCudaDynaMaze);
-    const Measurement* gpu = pick(run, "cuda", "dyna-maze", n, t.needs);
-    run.targets.push_back(gpu ? judge(t, {gpu}, rate(gpu), "wall clock") : not_measured(t, no_gpu));
-  }
-  {
-    Target t = make_target("cuda: planning updates/s, random-maze:100x100:1, " + nn, kCudaRandomMaze);
-    const Measurement* gpu = pick(run, "cuda", "random-maze:100x100:1", n, t.needs);
-    run.targets.push_back(gpu ? judge(t, {gpu}, rate(gpu), "wall clock") : not_measured(t, no_gpu));
-  }
-  const BaselineResult* textbook = baseline(run, "textbook", n);
-  const std::string no_baseline = run.baselines_skipped.empty() ? "the textbook baseline did not run at " + nn
-                                                                : "NumPy baselines skipped: " + run.baselines_skipped;
-  {
-    Target t = make_target("cpu-1t over the NumPy textbook transcription, dyna-maze " + nn, kOverNumpyCpu);
-    const Measurement* one = pick(run, "cpu-1t", "dyna-maze", n, t.needs);
-    if (textbook == nullptr) run.targets.push_back(not_measured(t, no_baseline));
-    else if (one == nullptr) run.targets.push_back(not_measured(t, no_cpu_1t));
-    else
-      run.targets.push_back(judge(t, {one}, rate(one) / textbook->planning_updates_per_second(),
-                                  "ratio of planning updates per wall-clock second; per CPU-second " +
-                                      fixed(one->planning_updates_per_cpu_second() /
-                                                textbook->planning_updates_per_cpu_second(), 0) + "x"));
-  }
-  {
-    Target t = make_target("cuda over the NumPy textbook transcription, dyna-maze " + nn, kOverNumpyGpu);
-    const Measurement* gpu = pick(run, "cuda", "dyna-maze", n, t.needs);
-    if (textbook == nullptr) run.targets.push_back(not_measured(t, no_baseline));
-    else if (gpu == nullptr) run.targets.push_back(not_measured(t, no_gpu));
-    else
-      run.targets.push_back(judge(t, {gpu}, rate(gpu) / textbook->planning_updates_per_second(),
-                                  "ratio of planning updates per wall-clock second"));
-  }
+  TargetContext x;
+  x.n = target_n(run.options);
+  x.nn = "n=" + std::to_string(x.n);
+  x.all = cpu_all_label(run);
+  x.no_cpu_1t = "cpu-1t did not run dyna-maze " + x.nn;
+  x.no_gpu = has_engine(run, "cuda") ? "no cuda measurement there" : "no GPU: " + run.gpu_skipped;
+  run.targets.push_back(cpu_per_core_target(run, x));
+  run.targets.push_back(scaling_target(run, x));
+  run.targets.push_back(cpu_simd_target(run, x));
+  run.targets.push_back(over_fastest_peer_target(run, x));
+  run.targets.push_back(cuda_rate_target(run, x, "dyna-maze", kCudaDynaMaze));
+  run.targets.push_back(cuda_rate_target(run, x, "random-maze:100x100:1", kCudaRandomMaze));
+  run.targets.push_back(over_textbook_target(run, x, "cpu-1t", kOverNumpyCpu));
+  run.targets.push_back(over_textbook_target(run, x, "cuda", kOverNumpyGpu));
 }
 
 void print_targets(const BenchRun& run) {
@@ -515,219 +623,6 @@ void print_targets(const BenchRun& run) {
     else
       std::printf("; measured on %s; %s\n", on.c_str(), t.reason.c_str());
   }
-}
-
-std::string to_json(const BenchRun& run) {
-  using Layout = JsonWriter::Layout;
-  const Options& o = run.options;
-  std::ostringstream out;
-  JsonWriter j(out);
-  const auto string_or_null = [&j](const std::string& key, const std::string& text) -> JsonWriter& {
-    j.key(key);
-    return text.empty() ? j.null() : j.value(text);
-  };
-  const auto stats = [&j](const std::string& key, const Stats& s) {
-    j.key(key).begin_object().member("median", s.median).member("min", s.min).member("max", s.max).end_object();
-  };
-  const auto timing = [&j](const Timing& t) {
-    j.begin_object()
-        .member("engine_seconds", t.engine_seconds)
-        .member("cpu_seconds", t.cpu_seconds)
-        .member("peak_bytes", t.peak_bytes)
-        .end_object();
-  };
-
-  j.begin_object(Layout::kBlock).member("tool", "dynaq-bench").member("dynaq_version", DYNAQ_VERSION);
-  j.member("command", run.command);
-  j.key("options")
-      .begin_object()
-      .member_array("envs", o.envs)
-      .member_array("n", o.n)
-      .member_array("agents", o.agents)
-      .member("steps_per_agent", o.steps)
-      .member("buckets", o.buckets)
-      .member("repeats", o.repeats)
-      .member("warmup_runs", 1)
-      .member("time_budget_s", o.time_budget)
-      .member("gpu_time_budget_s", o.gpu_time_budget)
-      .member("baseline_seconds", o.baseline_seconds)
-      .member("verify_agents", o.verify_agents)
-      .member("seed", o.seed)
-      .member("alpha", 0.1)
-      .member("gamma", 0.95)
-      .member("epsilon", 0.1)
-      .member("planning_draw", "pairs")
-      .member("quick", o.quick)
-      .end_object();
-
-  const Machine& m = run.machine;
-  j.key("machine")
-      .begin_object()
-      .member("cpu", m.cpu_model)
-      .member("logical_cpus", m.cores)
-      .member("openmp_threads", m.openmp_threads)
-      .member("cpu_mhz", m.cpu_mhz)
-      .member("hostname", m.hostname)
-      .member("load_average_start", m.load_average)
-      .member("load_average_end", load_average())
-      .member("compiler", m.compiler);
-  string_or_null("cuda_build", m.cuda_build).member("date_utc", m.date_utc);
-  string_or_null("git_commit", m.git_commit).end_object();
-
-  const GpuProperties& g = run.gpu;
-  const bool gpu_used = run.gpu_skipped.empty();
-  j.member("device", gpu_used ? g.name : "none");
-  j.key("gpu").begin_object().member("used", gpu_used);
-  string_or_null("skipped", run.gpu_skipped);
-  if (gpu_used)
-    j.member("name", g.name)
-        .member("compute_capability", std::to_string(g.compute_major) + "." + std::to_string(g.compute_minor))
-        .member("sm_count", g.sm_count)
-        .member("sm_clock_hz", g.sm_clock_hz)
-        .member("memory_bytes", g.memory_bytes)
-        .member("l2_bytes", g.l2_bytes)
-        .member("memory_bandwidth_bytes_per_s", g.memory_bandwidth)
-        .member("bandwidth_source", g.bandwidth_source)
-        .member("cuda_runtime", g.runtime_version)
-        .member("cuda_driver", g.driver_version)
-        .member("kernel", "straightforward (run_group_on_gpu)");
-  j.end_object();
-  j.member_array("engines", run.engines);
-  j.member("peak_memory_method", peak_memory_method());
-  j.member("end_to_end_memory_method",
-           "VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq");
-
-  j.key("verification").begin_array(Layout::kBlock);
-  for (const Verification& v : run.verifications)
-    j.begin_object()
-        .member("engine", v.engine)
-        .member("env", v.env)
-        .member("n", v.n)
-        .member("group_agents", v.agents)
-        .member("agents_compared", v.compared)
-        .member("bit_identical", true)
-        .member("seconds", v.seconds)
-        .end_object();
-  j.end_array();
-
-  j.key("measurements").begin_array(Layout::kBlock);
-  for (const Measurement& x : run.measurements) {
-    j.begin_object().member("engine", x.engine).key("threads");
-    if (x.threads > 0) j.value(x.threads);
-    else j.null();
-    j.member("env", x.env)
-        .member("n", x.n)
-        .member("agents", x.agents)
-        .member("requested_agents", x.requested_agents)
-        .member("steps_per_agent", x.steps)
-        .member("n_states", x.n_states)
-        .member("n_actions", x.n_actions)
-        .member("table_bytes_per_agent", x.table_bytes_per_agent)
-        .member("metric_bytes_per_agent", x.metric_bytes_per_agent);
-    if (x.runs.empty()) {
-      j.member("skipped", x.skipped).end_object();
-      continue;
-    }
-    j.member("real_steps", std::uint64_t{x.agents} * x.steps)
-        .member("planning_updates", std::uint64_t{x.agents} * x.steps * x.n);
-    stats("engine_seconds", x.engine_seconds());
-    stats("planning_updates_per_second", x.planning_updates_per_second());
-    stats("real_steps_per_second", x.real_steps_per_second());
-    j.member("planning_updates_per_cpu_second", x.planning_updates_per_cpu_second())
-        .member("peak_bytes", x.peak_bytes());
-    j.key("runs").begin_array();
-    for (const Timing& t : x.runs) timing(t);
-    j.end_array().key("warm_up");
-    timing(x.warm_up);
-    const EndToEnd& e = x.end_to_end;
-    j.key("end_to_end").begin_object().member("ran", e.ran).key("seconds");
-    if (e.ran) j.value(e.seconds);
-    else j.null();
-    j.key("peak_rss_bytes");
-    if (e.ran && e.peak_bytes >= 0) j.value(e.peak_bytes);
-    else j.null();
-    string_or_null("note", e.note).member("command", e.command).end_object();
-    j.end_object();
-  }
-  j.end_array();
-
-  j.key("baselines").begin_object(Layout::kBlock);
-  string_or_null("skipped", run.baselines_skipped);
-  string_or_null("peers_skipped", run.peers_skipped);
-  j.member("peer_agents", o.peer_agents).member("env", "dyna-maze");
-  j.key("runs").begin_array(Layout::kBlock);
-  for (const BaselineResult& b : run.baselines) {
-    j.begin_object()
-        .member("name", b.name)
-        .member("label", b.label())
-        .member("peer", b.peer)
-        .member("threads", b.threads)
-        .member("script", b.script)
-        .member("n", b.n)
-        .member("steps_per_agent", b.steps);
-    if (!b.ran) {
-      j.member("skipped", b.skipped).end_object();
-      continue;
-    }
-    j.member("seconds", b.seconds)
-        .member("cpu_seconds", b.cpu_seconds)
-        .member("planning_updates", b.planning_updates)
-        .member("real_steps", b.real_steps)
-        .member("agents_completed", b.agents_completed)
-        .member("planning_updates_per_second", b.planning_updates_per_second())
-        .member("planning_updates_per_cpu_second", b.planning_updates_per_cpu_second());
-    if (b.peer)
-      j.member("compile_seconds", b.compile_seconds)
-          .member("check_seconds", b.check_seconds)
-          .member("check_episode_1_mean", b.check_episode_1)
-          .member("check_plateau_11_20", b.check_plateau);
-    j.end_object();
-  }
-  j.end_array().end_object();
-
-  j.key("napkin").begin_array(Layout::kBlock);
-  for (const Napkin& k : run.napkins)
-    j.begin_object()
-        .member("engine", k.engine)
-        .member("env", k.env)
-        .member("n", k.n)
-        .member("agents", k.agents)
-        .member("planning_updates_per_second", k.rate)
-        .member("fraction", k.fraction)
-        .member("text", k.text)
-        .end_object();
-  j.end_array();
-
-  j.key("targets").begin_array(Layout::kBlock);
-  for (const Target& t : run.targets) {
-    const bool judged = t.verdict != Verdict::kNotJudged;
-    j.begin_object().member("name", t.name).member("goal", t.goal).member("verdict", verdict_name(t.verdict));
-    j.key("value");
-    if (judged) j.value(t.value);
-    else j.null();
-    string_or_null("detail", t.detail);
-    string_or_null("reason", t.reason);
-    j.key("needs")
-        .begin_object()
-        .member("agents", t.needs.agents)
-        .member("agents_per_thread", t.needs.agents_per_thread)
-        .member("run_seconds", t.needs.run_seconds)
-        .end_object();
-    j.key("measured_on").begin_array();
-    for (const Workload& w : t.measured_on) {
-      j.begin_object().member("engine", w.engine).member("env", w.env).member("n", w.n).member("agents", w.agents);
-      j.member("steps_per_agent", w.steps).key("threads");
-      if (w.threads > 0) j.value(w.threads);
-      else j.null();
-      j.member("run_seconds", w.run_seconds).end_object();
-    }
-    j.end_array().end_object();
-  }
-  j.end_array();
-
-  j.member("total_seconds", run.total_seconds).end_object();
-  out << '\n';
-  return out.str();
 }
 
 }  // namespace dynaq::bench

@@ -1,7 +1,10 @@
 # The benchmark's smoke test (ctest dynaq_bench_quick): `dynaq-bench --quick` must exit 0, print
 # its verification line and write JSON that parses; a quick run is too small for any target, so
 # every target must be "not judged", say what it was measured on, and nothing may read as a
-# verdict ("not met"); with an unwritable --json it must stop before measuring anything. Run as
+# verdict ("not met"); it must report the memory bandwidth and, for every case, initialisation
+# apart from learning; a run on tables larger than a core's L2 must set their initialisation
+# against the fill bandwidth; with an unwritable --json it must stop before measuring anything.
+# Run as
 #   cmake -DBENCH=path/to/dynaq-bench -DJSON=path/to/quick.json -P smoke_test.cmake
 file(REMOVE "${JSON}")
 execute_process(COMMAND "${BENCH}" --quick --json "${JSON}"
@@ -54,6 +57,64 @@ foreach(i RANGE ${last})
 endforeach()
 if(measured_targets EQUAL 0)
   message(FATAL_ERROR "dynaq-bench --quick: no target says what it was measured on")
+endif()
+
+# The machine section carries the memory bandwidth the bench measured on its own threads.
+if(NOT out MATCHES "\nmemory: L2 [^\n]*; bandwidth in B/s [^\n]*: 1 thread copy [1-9][^\n]*, fill [1-9]")
+  message(FATAL_ERROR "dynaq-bench --quick printed no memory bandwidth")
+endif()
+string(JSON bandwidths ERROR_VARIABLE json_error LENGTH "${json}" machine memory_bandwidth)
+if(json_error OR bandwidths EQUAL 0)
+  message(FATAL_ERROR "dynaq-bench --quick wrote no memory bandwidth to ${JSON}: ${json_error}")
+endif()
+foreach(field copy_bytes_per_second triad_bytes_per_second fill_bytes_per_second)
+  string(JSON rate GET "${json}" machine memory_bandwidth 0 ${field})
+  if(NOT rate MATCHES "^[1-9]")  # a rate of at least 1 B/s
+    message(FATAL_ERROR "dynaq-bench --quick: machine.memory_bandwidth[0].${field} is ${rate}")
+  endif()
+endforeach()
+
+# Every measured case has its runs of 0 real steps, one per timed run, and what is left for learning.
+math(EXPR last "${measurements} - 1")
+foreach(i RANGE ${last})
+  string(JSON runs ERROR_VARIABLE skipped LENGTH "${json}" measurements ${i} runs)
+  if(skipped)
+    continue()
+  endif()
+  string(JSON init_runs ERROR_VARIABLE json_error LENGTH "${json}" measurements ${i} init_runs)
+  string(JSON init ERROR_VARIABLE init_error GET "${json}" measurements ${i} init_seconds median)
+  string(JSON learning ERROR_VARIABLE learning_error TYPE "${json}" measurements ${i} learning)
+  if(json_error OR init_error OR learning_error OR NOT init_runs EQUAL runs OR NOT learning STREQUAL "OBJECT")
+    message(FATAL_ERROR "dynaq-bench --quick: measurement ${i} has ${runs} runs, '${init_runs}' init runs, "
+                        "init_seconds '${init}', learning '${learning}'")
+  endif()
+endforeach()
+
+# Tables larger than a core's L2: their initialisation is set against the fill bandwidth and
+# learning on them against the copy bandwidth, in the napkin math.
+execute_process(COMMAND "${BENCH}" --envs random-maze:300x300:1 --n 5 --agents 8 --steps 100 --repeats 1
+                        --engines cpu-1t --no-baselines --no-end-to-end --json "${JSON}.tables.json"
+                RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT status EQUAL 0 OR NOT out MATCHES "table init: agent_init writes [^\n]* B/s fill bandwidth on 1 thread")
+  message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables: exit ${status}, no table init napkin:\n${out}${err}")
+endif()
+file(READ "${JSON}.tables.json" json)
+string(JSON napkins LENGTH "${json}" napkin)
+set(kinds "")
+math(EXPR last "${napkins} - 1")
+foreach(i RANGE ${last})
+  string(JSON kind GET "${json}" napkin ${i} kind)
+  list(APPEND kinds "${kind}")
+  if(kind STREQUAL "table init")
+    string(JSON bandwidth GET "${json}" napkin ${i} bandwidth_bytes_per_second)
+    if(NOT bandwidth MATCHES "^[1-9]")
+      message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables: the table init napkin is set against ${bandwidth} B/s")
+    endif()
+  endif()
+endforeach()
+list(FIND kinds "table init" found)
+if(found EQUAL -1)
+  message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables wrote no table init napkin (kinds: ${kinds})")
 endif()
 
 # An unwritable --json is refused before anything is measured, not after the whole run.
