@@ -157,17 +157,19 @@ DYNAQ_HD inline bool agent_needs(const AgentParams& p, TableNeed need) {
   }
 }
 
-// Per-agent lengths of the three kinds of table, in elements, in 64 bits (a model of many slots
-// over many pairs can pass 2^32 bytes).
-struct TableLengths {
-  std::uint64_t pairs;
-  std::uint64_t slots;
-  std::uint64_t states;
+// One count per kind of table (per pair, per model slot, per state), in elements.
+template <typename Count>
+struct PerTableKind {
+  Count pairs;
+  Count slots;
+  Count states;
 
-  DYNAQ_HD std::uint64_t of(TablePer per) const {
-    return per == TablePer::kPair ? pairs : per == TablePer::kSlot ? slots : states;
-  }
+  DYNAQ_HD Count of(TablePer per) const { return per == TablePer::kPair ? pairs : per == TablePer::kSlot ? slots : states; }
 };
+
+// Per-agent lengths of the tables, in 64 bits (a model of many slots over many pairs can pass
+// 2^32 bytes).
+using TableLengths = PerTableKind<std::uint64_t>;
 
 DYNAQ_HD inline TableLengths table_lengths(std::uint32_t n_states, std::uint32_t n_actions, std::uint32_t model_slots) {
   const std::uint64_t pairs = std::uint64_t{n_states} * n_actions;

@@ -41,17 +41,9 @@ namespace dynaq {
 
 // ---- Padded strides ------------------------------------------------------------------------
 
-// Per-agent strides of the three kinds of table in shared memory, in elements (the shared
-// version only stages tables that fit a block, so 32 bits suffice).
-struct TableStrides {
-  std::uint32_t pairs;
-  std::uint32_t slots;
-  std::uint32_t states;
-
-  DYNAQ_HD std::uint32_t of(TablePer per) const {
-    return per == TablePer::kPair ? pairs : per == TablePer::kSlot ? slots : states;
-  }
-};
+// Per-agent strides of the tables in shared memory, in elements (the shared version only stages
+// tables that fit a block, so 32 bits suffice).
+using TableStrides = PerTableKind<std::uint32_t>;
 
 // An odd number of 4-byte words >= length: the bank-conflict-free stride of shared memory.
 DYNAQ_HD constexpr std::uint32_t odd_stride(std::uint32_t length) { return length | 1u; }
