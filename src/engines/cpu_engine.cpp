@@ -92,9 +92,10 @@ class CpuEngine final : public Engine {
   }
 
   std::string name() const override { return "cpu"; }
+  // Results record this (summary.json): the default scalar path keeps the words it always had.
   std::string device() const override {
-    const std::string lanes = lanes_ == 1 ? "scalar" : std::to_string(lanes_) + " SIMD lanes";
-    return cpu_model_name() + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s") + ", " + lanes;
+    const std::string lanes = lanes_ == 1 ? "" : ", " + std::to_string(lanes_) + " SIMD lanes";
+    return cpu_model_name() + ", " + std::to_string(threads_) + " thread" + (threads_ == 1 ? "" : "s") + lanes;
   }
 
   std::uint64_t lane_planned_updates() const { return lane_planned_updates_; }

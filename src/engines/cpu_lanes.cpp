@@ -2,10 +2,15 @@
 //
 // One planning update of plain Dyna-Q is a chain of dependent loads (observed pair, model entry,
 // Q[s'] row, Q[s][a]) that one agent cannot overlap with its next update, which may read what this
-// one wrote: about 8 cycles an update on a Zen 4 core, nearly all of it waiting. Agents are
-// independent, so a lane group walks the chains of 8 or 16 agents at once, one per lane, with
-// gathers and a scatter. The lane operations are written once (plan_plain_lanes) over a small set
-// of per-instruction-set operations (Avx512Ops, Avx2Ops).
+// one wrote. Agents are independent, so a lane group walks the chains of 8 or 16 agents at once,
+// one per lane, with gathers and a scatter. The lane operations are written once
+// (plan_plain_lanes) over a small set of per-instruction-set operations (Avx512Ops, Avx2Ops).
+//
+// Measured on a Zen 4 core (benchmarks/RESULTS.md, 2026-12-06), this is slower than the scalar
+// path: a 16-lane gather there costs about 5 ns whether or not its lanes depend on anything, as
+// much per element as a scalar load, and an update reads eight elements; 16 agents' Dyna maze
+// tables (56 KiB) also overflow the 32 KiB L1 data cache. The engine therefore runs lanes only
+// when asked (CpuEngineOptions::lanes), for CPUs whose gathers are cheaper.
 #include "dynaq/cpu_lanes.hpp"
 
 #if defined(__AVX2__)
