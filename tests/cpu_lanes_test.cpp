@@ -19,6 +19,7 @@
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/random.hpp"
+#include "dynaq/same_bits.hpp"
 #include "engine_test_support.hpp"
 
 namespace dynaq {
@@ -200,6 +201,66 @@ TEST(CpuLanes, TheVectorLoopMakesEveryPlainDynaQUpdate) {
   run_group(*by_default, group);
   EXPECT_EQ(cpu_lane_planned_updates(*by_default), 0u);
   EXPECT_EQ(by_default->device().find("SIMD"), std::string::npos) << by_default->device();
+}
+
+// Two agents' plain Dyna-Q tables, agent-major as the cpu engine lays them out.
+struct TwoAgentTables {
+  std::vector<float> q, model_reward;
+  std::vector<std::uint32_t> model_next, observed_pairs;
+  std::vector<AgentCounters> counters;
+  std::vector<double> cumulative_reward;
+  std::vector<std::uint32_t> episodes;
+  AgentTablesView view{};
+
+  TwoAgentTables(const Environment& env, const RunBudget& budget)
+      : q(2 * env.n_states() * env.n_actions()), model_reward(q.size()), model_next(q.size()),
+        observed_pairs(q.size()), counters(2), cumulative_reward(2 * budget.n_buckets), episodes(2 * budget.n_buckets) {
+    view.n_states = env.n_states();
+    view.n_actions = env.n_actions();
+    view.model_slots = 1;
+    view.q = q.data();
+    view.model_reward = model_reward.data();
+    view.model_next = model_next.data();
+    view.observed_pairs = observed_pairs.data();
+    view.counters = counters.data();
+  }
+
+  LaneAgent lane(std::uint32_t k, const AgentParams& params, const RunBudget& budget) {
+    const AgentRef agent = view.agent(k);
+    agent_init(agent, view.n_states, view.n_actions, params.q_init);
+    AgentMetricsRef metrics{};
+    metrics.bucket_cumulative_reward = cumulative_reward.data() + k * budget.n_buckets;
+    metrics.bucket_episodes = episodes.data() + k * budget.n_buckets;
+    return LaneAgent{agent, &params, AgentRandom::make(20261206, k), metrics};
+  }
+};
+
+// A lane whose tables lie before lane 0's is out of reach of non-negative 32-bit gather offsets:
+// the group then plans one lane at a time, and gives each agent the bits it has alone.
+TEST(CpuLanes, TablesOutOfGatherReachArePlannedOneLaneAtATime) {
+  if (kWidestLanes == 1) GTEST_SKIP() << "this build has no lanes";
+  const Environment maze = load_environment("dyna-maze");
+  const ScheduleView schedule = schedule_view(maze);
+  const AgentParams params = point(0.1f, 0.95f, 0.1, 5);
+  const RunBudget budget = steps(300, 100);
+
+  TwoAgentTables alone(maze, budget);
+  for (std::uint32_t k = 0; k < 2; ++k) {
+    const LaneAgent a = alone.lane(k, params, budget);
+    advance_agent(a.agent, schedule, params, a.rng, budget, a.metrics, ~std::uint64_t{0});
+  }
+  TwoAgentTables reversed(maze, budget);
+  const LaneAgent lanes[2] = {reversed.lane(1, params, budget), reversed.lane(0, params, budget)};
+  EXPECT_EQ(run_lane_group(lanes, 2, kWidestLanes, schedule, budget), 0u);
+
+  EXPECT_TRUE(same_bits(alone.q, reversed.q));
+  EXPECT_TRUE(same_bits(alone.cumulative_reward, reversed.cumulative_reward));
+  EXPECT_EQ(alone.episodes, reversed.episodes);
+  for (std::uint32_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(alone.counters[k].t, reversed.counters[k].t);
+    EXPECT_EQ(alone.counters[k].planning_updates, reversed.counters[k].planning_updates);
+  }
+  EXPECT_GT(alone.counters[0].planning_updates, 0u);
 }
 
 TEST(CpuLanes, AnUnbuiltLaneWidthIsRefused) {
