@@ -11,6 +11,9 @@
 // computes exactly what q_backup does: the same multiply-high index, max_q's '>' comparisons in
 // action order, a multiply then an add (never fused), reward alone on termination. The other
 // lanes plan through plan(), one lane at a time. So every agent's bits are those of agent_step.
+//
+// The cpu engine runs lane groups only when CpuEngineOptions::lanes asks for them: on the Zen 4
+// core measured they are slower than one agent at a time (src/engines/cpu_lanes.cpp says why).
 #pragma once
 
 #include <cstdint>
