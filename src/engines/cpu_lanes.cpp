@@ -218,9 +218,10 @@ typename V::F32 lane_max_q(typename V::Mask live, typename V::U32 row, const flo
 // scatter of update j comes before the gathers of update j + 1 in program order, so a lane's update
 // reads what its previous one wrote. kActions and kOneSlot as in plain_dyna_q_loop.
 //
-// Tried and measured slower on a Zen 4 core (benchmarks/RESULTS.md, 2026-12-06): gathering every
-// update's pair and model entry first, then the backups alone (0.97x this loop), and on top of that
-// the next update's Q gathered before this one's scatter and patched in registers (0.95x).
+// Tried and measured slower on a Zen 4 core (benchmarks/RESULTS.md, 2026-12-06; ratios to this
+// loop before lane_max_q gathered rows as pairs): gathering every update's pair and model entry
+// first, then the backups alone (0.97x), and on top of that the next update's Q gathered before
+// this one's scatter and patched in registers (0.95x).
 template <typename V, std::uint32_t kActions, bool kOneSlot>
 void plan_plain_lanes(const PlainPlanningLanes<V::kWidth>& lanes, const LaneTableBases& tables,
                       std::uint32_t n_actions_at_run_time, std::uint32_t model_slots) {
