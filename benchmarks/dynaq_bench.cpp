@@ -41,6 +41,7 @@
 
 #include "bench.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
+#include "dynaq/detail/cpu_lanes.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/option_values.hpp"
 
@@ -69,14 +70,21 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
   const auto want = [&](const std::string& name) {
     return wanted.empty() || std::find(wanted.begin(), wanted.end(), name) != wanted.end();
   };
-  const auto cpu_engine = [](int threads) {
+  const auto cpu_engine = [](int threads, std::uint32_t lanes = CpuEngineOptions{}.lanes) {
     CpuEngineOptions cpu;  // batch size and memory budget: the engine's defaults, as `dynaq run` uses them
     cpu.threads = threads;
+    cpu.lanes = lanes;
     return make_cpu_engine(cpu);
   };
+  // Only when named: the cpu engine's SIMD lane groups (cpu_lanes.hpp) on one thread.
+  const bool named = [&](const std::string& name) {
+    return std::find(wanted.begin(), wanted.end(), name) != wanted.end();
+  }("cpu-1t-lanes");
   std::vector<BenchEngine> engines;
   if (want("reference")) engines.push_back(BenchEngine{"reference", false, true, 1, nullptr, "", make_reference_engine});
   if (want("cpu-1t")) engines.push_back(BenchEngine{"cpu-1t", false, false, 1, nullptr, "", [=] { return cpu_engine(1); }});
+  if (named && kWidestLanes > 1)
+    engines.push_back(BenchEngine{"cpu-1t-lanes", false, false, 1, nullptr, "", [=] { return cpu_engine(1, 0); }});
   const int all = options.threads > 0 ? options.threads : omp_get_max_threads();
   if (want("cpu-all") && all > 1)
     engines.push_back(BenchEngine{"cpu-" + std::to_string(all) + "t", false, false, all, nullptr, "", [=] { return cpu_engine(all); }});
@@ -521,8 +529,8 @@ QuickDefaults add_options(CLI::App& app, Options& o, std::vector<std::string>& e
       ->check(CLI::Range(0, static_cast<int>(dynaq::kMaxThreads)));
   app.add_option("--engines", engine_names,
                  "engines to run among reference,cpu-1t,cpu-all,cuda-global,cuda-shared; cuda = both kernel versions "
-                 "(default all)")
-      ->delimiter(',')->check(CLI::IsMember({"reference", "cpu-1t", "cpu-all", "cuda", "cuda-global", "cuda-shared"}));
+                 "(default all); cpu-1t-lanes, only when named, is the cpu engine's SIMD lane groups on one thread")
+      ->delimiter(',')->check(CLI::IsMember({"reference", "cpu-1t", "cpu-1t-lanes", "cpu-all", "cuda", "cuda-global", "cuda-shared"}));
   app.add_option("--seed", o.seed, "sweep seed (default 12345)");
   app.add_option("--json", o.json, "write every measurement to this JSON file");
   app.add_option("--baselines-dir", o.baselines_dir, "folder of the NumPy baseline scripts (default: the source tree's)");

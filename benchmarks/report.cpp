@@ -117,9 +117,10 @@ std::string seconds_text(double seconds) {
   return buffer;
 }
 
+// The all-threads cpu engine's label (cpu-<N>t): not cpu-1t, nor the one-thread lane groups.
 std::string cpu_all_label(const BenchRun& run) {
   for (const std::string& e : run.engines)
-    if (e.rfind("cpu-", 0) == 0 && e != "cpu-1t") return e;
+    if (e.rfind("cpu-", 0) == 0 && e != "cpu-1t" && e != "cpu-1t-lanes") return e;
   return "";
 }
 

@@ -106,8 +106,17 @@ struct CpuEngineOptions {
   int threads = 0;                   // 0: all the cores OpenMP sees
   std::uint32_t batch_agents = 0;    // agents allocated at once; 0: as many as fit the budget
   std::uint64_t memory_budget = 0;   // bytes of tables per batch; 0: a default
+  // Agents stepped together in SIMD lanes on one thread (cpu_lanes.hpp): 1 each agent alone (the
+  // scalar path), 8 or 16 where built for AVX2 or AVX-512, 0 the widest this build has. The scalar
+  // path is the default because it is the faster on the Zen 4 core measured (benchmarks/RESULTS.md,
+  // 2026-12-06: gathers cost as much per element as scalar loads there).
+  std::uint32_t lanes = 1;
 };
+// Throws std::invalid_argument for a lane width this build does not have.
 std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options);
+// The planning updates that a cpu engine made in its vector lanes over all its runs so far (0 for
+// any other engine): evidence, free of timings, that the vector loop ran.
+std::uint64_t cpu_lane_planned_updates(const Engine& engine);
 
 // Which CUDA kernel version runs the agents (kernels/agent_kernels.cu describes each).
 enum class CudaKernel : std::uint32_t {

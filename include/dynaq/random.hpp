@@ -98,6 +98,20 @@ enum RandomPurpose : std::uint32_t {
   kPurposePlan = 4,
 };
 
+// Planning block `block` of step t of an agent's stream (the layout above) into w0..w3, on `Word`
+// lanes as philox4x32_10_rounds: the one place the planning counter is laid out for loops that
+// make many blocks at once (AgentRandom::planning_words over blocks, the cpu engine's lane groups
+// over agents).
+template <typename Word>
+DYNAQ_HD DYNAQ_FORCEINLINE void planning_block(Word key0, Word key1, Word agent, Word time_step, Word block, Word& w0,
+                                               Word& w1, Word& w2, Word& w3) {
+  w0 = agent;
+  w1 = time_step;
+  w2 = static_cast<std::uint32_t>(kPurposePlan);
+  w3 = block;
+  philox4x32_10_rounds<Word>(w0, w1, w2, w3, key0, key1);
+}
+
 // The random stream of one agent in one sweep.
 struct AgentRandom {
   std::uint32_t key0;
@@ -140,9 +154,9 @@ struct AgentRandom {
   void planning_words(std::uint32_t time_step, std::uint32_t first_block, std::uint32_t blocks,
                       std::uint32_t* out) const {
     for (std::uint32_t k = 0; k < blocks; ++k) {
-      std::uint64_t c0 = agent, c1 = time_step, c2 = static_cast<std::uint32_t>(kPurposePlan),
-                    c3 = static_cast<std::uint32_t>(first_block + k);
-      philox4x32_10_rounds<std::uint64_t>(c0, c1, c2, c3, key0, key1);
+      std::uint64_t c0, c1, c2, c3;
+      planning_block<std::uint64_t>(key0, key1, agent, time_step, static_cast<std::uint32_t>(first_block + k), c0, c1,
+                                    c2, c3);
       out[4 * k] = static_cast<std::uint32_t>(c0);
       out[4 * k + 1] = static_cast<std::uint32_t>(c1);
       out[4 * k + 2] = static_cast<std::uint32_t>(c2);

@@ -521,15 +521,35 @@ DYNAQ_HD inline void prioritized_sweep(const AgentRef& agent, std::uint32_t n_ac
 }
 
 // ---- One real step -------------------------------------------------------------------------
+// agent_step is cut into three parts, in the order of DESIGN.md section 1, so that the cpu
+// engine's SIMD lanes (cpu_lanes.hpp) can run the first and last of every lane through these very
+// functions and the planning of plain Dyna-Q lanes as one vector loop in between:
+//   act_and_learn   start-of-episode reset, act, environment, direct RL, model learning;
+//   plan            the planning of the step (prioritized sweeping's queueing included);
+//   end_step        the step's counters and episode bookkeeping.
+
+// What the first part of a real step leaves for the other two.
+struct RealStep {
+  std::uint32_t t;     // the step's time (the random stream's)
+  std::uint32_t pair;  // the pair tried
+  Transition outcome;
+};
 
 struct StepResult {
   float reward;
   bool episode_ended;  // terminated or truncated by the step limit
 };
 
-// One real step of one agent (DESIGN.md section 1, steps 1 to 6, with the variants above).
-DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env, const AgentParams& params,
-                                      const AgentRandom& rng) {
+// Whether the agent plans as plain Dyna-Q (last-outcome model, uniform over observed pairs):
+// the case of plain_dyna_q_planning, and of the cpu engine's vector lanes.
+DYNAQ_HD inline bool plans_plain_dyna_q(const AgentParams& params) {
+  return params.algorithm == Algorithm::kDynaQ && params.model == ModelKind::kLast &&
+         params.planning_draw == PlanningDraw::kPairs;
+}
+
+// Steps 1 to 4 of one real step: reset (when an episode starts), act, environment, direct RL, model.
+DYNAQ_HD inline RealStep act_and_learn(const AgentRef& agent, const MdpView& env, const AgentParams& params,
+                                       const AgentRandom& rng) {
   AgentCounters& c = *agent.counters;
   const std::uint32_t t = static_cast<std::uint32_t>(c.t);
   const std::uint32_t n_actions = env.n_actions;
@@ -553,18 +573,28 @@ DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
     c.error = kAgentModelCapacityExceeded;
     c.error_pair = pair;
   }
+  return RealStep{t, pair, outcome};
+}
+
+// Step 5 of one real step: the planning of every variant.
+DYNAQ_HD inline void plan(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
+                          const AgentRandom& rng, const RealStep& step) {
   if (is_prioritized(params)) {
-    const float priority = model_priority(agent, n_actions, pair, params.gamma);
-    if (priority > params.theta) queue_push(agent, pair, priority);
+    const float priority = model_priority(agent, n_actions, step.pair, params.gamma);
+    if (priority > params.theta) queue_push(agent, step.pair, priority);
     prioritized_sweep(agent, n_actions, params);
-  } else if (params.algorithm == Algorithm::kDynaQ && params.model == ModelKind::kLast &&
-             params.planning_draw == PlanningDraw::kPairs) {
-    plain_dyna_q_planning(agent, n_actions, params, rng, t);
+  } else if (plans_plain_dyna_q(params)) {
+    plain_dyna_q_planning(agent, n_actions, params, rng, step.t);
   } else {
     for (std::uint32_t j = 0; j < params.planning_steps; ++j)
-      planning_update(agent, n_actions, params, t + 1, planning_draw(rng, params, t, j));
+      planning_update(agent, n_actions, params, step.t + 1, planning_draw(rng, params, step.t, j));
   }
+}
 
+// Step 6 of one real step: the clock, the returns, and the episode's end or next state.
+DYNAQ_HD inline StepResult end_step(const AgentRef& agent, const AgentParams& params, const RealStep& step) {
+  AgentCounters& c = *agent.counters;
+  const Transition& outcome = step.outcome;
   c.t += 1;
   c.episode_step += 1;
   c.episode_return += static_cast<double>(outcome.reward);
@@ -577,6 +607,14 @@ DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
     c.state = outcome.next_state;
   }
   return StepResult{outcome.reward, outcome.terminated || truncated};
+}
+
+// One real step of one agent (DESIGN.md section 1, steps 1 to 6, with the variants above).
+DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env, const AgentParams& params,
+                                      const AgentRandom& rng) {
+  const RealStep step = act_and_learn(agent, env, params, rng);
+  plan(agent, env.n_actions, params, rng, step);
+  return end_step(agent, params, step);
 }
 
 // ---- Model error ---------------------------------------------------------------------------
@@ -675,6 +713,30 @@ DYNAQ_HD inline void agent_init(const AgentRef& agent, std::uint32_t n_states, s
   *agent.counters = AgentCounters{0, 0, 0.0, 0.0, 0, 0, 0, 0, 0, 0, 1, kAgentOk, 0};
 }
 
+// Records the metrics of the step just taken: the episode's when it ended, the bucket's at a
+// bucket's end. `env` is the environment the step was taken in.
+DYNAQ_HD inline void record_step_metrics(const AgentRef& agent, const ScheduleView& schedule, const MdpView& env,
+                                         const AgentParams& params, const RunBudget& budget,
+                                         const AgentMetricsRef& metrics, const StepResult& step) {
+  const AgentCounters& c = *agent.counters;
+  if (budget.kind == BudgetKind::kEpisodes) {
+    if (step.episode_ended) {
+      metrics.episode_steps[c.episodes_done - 1] = c.episode_step;
+      metrics.episode_return[c.episodes_done - 1] = c.episode_return;
+      if (budget.greedy_rollout_limit > 0) {
+        metrics.episode_planning_updates[c.episodes_done - 1] = c.planning_updates;
+        metrics.episode_greedy_steps[c.episodes_done - 1] =
+            greedy_rollout_steps(agent.q, schedule.at(c.t), budget.greedy_rollout_limit);
+      }
+    }
+  } else if (c.t % budget.bucket_steps == 0 || c.t == budget.steps) {
+    const std::uint64_t bucket = (c.t - 1) / budget.bucket_steps;
+    metrics.bucket_cumulative_reward[bucket] = c.cumulative_reward;
+    metrics.bucket_episodes[bucket] = c.episodes_done;
+    if (metrics.bucket_model_error != nullptr) metrics.bucket_model_error[bucket] = model_error(agent, env, params);
+  }
+}
+
 // Runs an agent for at most `max_steps` more real steps, or until its budget is spent, and
 // records its metrics. Returns true when the agent has finished its run.
 DYNAQ_HD inline bool advance_agent(const AgentRef& agent, const ScheduleView& schedule, const AgentParams& params,
@@ -685,22 +747,7 @@ DYNAQ_HD inline bool advance_agent(const AgentRef& agent, const ScheduleView& sc
     if (agent_finished(c, budget)) return true;
     const MdpView& env = schedule.at(c.t);
     const StepResult step = agent_step(agent, env, params, rng);
-    if (budget.kind == BudgetKind::kEpisodes) {
-      if (step.episode_ended) {
-        metrics.episode_steps[c.episodes_done - 1] = c.episode_step;
-        metrics.episode_return[c.episodes_done - 1] = c.episode_return;
-        if (budget.greedy_rollout_limit > 0) {
-          metrics.episode_planning_updates[c.episodes_done - 1] = c.planning_updates;
-          metrics.episode_greedy_steps[c.episodes_done - 1] =
-              greedy_rollout_steps(agent.q, schedule.at(c.t), budget.greedy_rollout_limit);
-        }
-      }
-    } else if (c.t % budget.bucket_steps == 0 || c.t == budget.steps) {
-      const std::uint64_t bucket = (c.t - 1) / budget.bucket_steps;
-      metrics.bucket_cumulative_reward[bucket] = c.cumulative_reward;
-      metrics.bucket_episodes[bucket] = c.episodes_done;
-      if (metrics.bucket_model_error != nullptr) metrics.bucket_model_error[bucket] = model_error(agent, env, params);
-    }
+    record_step_metrics(agent, schedule, env, params, budget, metrics, step);
   }
   return agent_finished(c, budget);
 }
