@@ -39,58 +39,14 @@
 
 #include "dynaq/agent_params.hpp"
 #include "dynaq/agent_tables.hpp"
+#include "dynaq/detail/agent_measures.hpp"
+#include "dynaq/detail/agent_views.hpp"
+#include "dynaq/detail/priority_queue.hpp"
 #include "dynaq/mdp_view.hpp"
 #include "dynaq/platform.hpp"
 #include "dynaq/random.hpp"
 
 namespace dynaq {
-
-// One agent's tables (non-owning), one pointer per table of DYNAQ_AGENT_TABLES (agent_tables.hpp).
-// A table the agent's batch does not carry is null.
-struct AgentRef {
-#define DYNAQ_TABLE_POINTER(name, type, per, need) type* name;
-  DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
-  std::uint32_t model_slots;  // slots per pair: 1, or the largest model_capacity
-  AgentCounters* counters;
-};
-
-// All agents' tables of one batch (non-owning, trivially copyable: passed to kernels by value),
-// agent-major. A table no agent of the batch needs is null.
-struct AgentTablesView {
-  std::uint32_t n_states;
-  std::uint32_t n_actions;
-  std::uint32_t model_slots;
-  DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
-  AgentCounters* counters;
-
-  DYNAQ_HD TableLengths lengths() const { return table_lengths(n_states, n_actions, model_slots); }
-  DYNAQ_HD AgentRef agent(std::uint32_t i) const;
-};
-#undef DYNAQ_TABLE_POINTER
-
-// Agent j of tables laid out with the given per-agent strides (anything with of(TablePer)): with
-// v.lengths() this is v.agent(j); the shared kernel passes padded strides.
-template <typename Strides>
-DYNAQ_HD AgentRef agent_at(const AgentTablesView& v, std::uint32_t j, const Strides& strides,
-                           AgentCounters* counters) {
-  AgentRef r{};
-  for_each_table(r, v, [&](std::uint32_t, TablePer per, TableNeed, auto*& mine, auto* all) {
-    mine = all ? all + static_cast<std::uint64_t>(j) * strides.of(per) : nullptr;
-  });
-  r.model_slots = v.model_slots;
-  r.counters = counters;
-  return r;
-}
-
-DYNAQ_HD inline AgentRef AgentTablesView::agent(std::uint32_t i) const { return agent_at(*this, i, lengths(), counters + i); }
-
-// Where one agent's metrics go (non-owning), one pointer per metric of DYNAQ_AGENT_METRICS: per
-// episode or per bucket, null when the budget does not record it.
-struct AgentMetricsRef {
-#define DYNAQ_METRIC_POINTER(name, type, recorded) type* name;
-  DYNAQ_AGENT_METRICS(DYNAQ_METRIC_POINTER)
-#undef DYNAQ_METRIC_POINTER
-};
 
 // ---- Values and the one-step backup -------------------------------------------------------
 
@@ -220,93 +176,7 @@ DYNAQ_HD inline std::uint32_t choose_action(const AgentRef& agent, std::uint32_t
   return greedy_by(n_actions, act_draw.word[2], BonusValue{agent.q + row, agent.last_tried + row, now, params.kappa});
 }
 
-// ---- The priority queue of prioritized sweeping ------------------------------------------
-// A binary max-heap over (priority, pair), ordered by higher priority, then smaller pair: a total
-// order, so the sequence of pops does not depend on how the heap happens to be arranged.
-
-DYNAQ_HD inline bool heap_before(float priority_a, std::uint32_t pair_a, float priority_b, std::uint32_t pair_b) {
-  return priority_a > priority_b || (priority_a == priority_b && pair_a < pair_b);
-}
-
-DYNAQ_HD inline void heap_place(const AgentRef& agent, std::uint32_t index, std::uint32_t pair, float priority) {
-  agent.heap_pair[index] = pair;
-  agent.heap_priority[index] = priority;
-  agent.heap_position[pair] = index;
-}
-
-DYNAQ_HD inline void heap_sift_up(const AgentRef& agent, std::uint32_t index) {
-  const std::uint32_t pair = agent.heap_pair[index];
-  const float priority = agent.heap_priority[index];
-  while (index > 0) {
-    const std::uint32_t parent = (index - 1) / 2;
-    if (!heap_before(priority, pair, agent.heap_priority[parent], agent.heap_pair[parent])) break;
-    heap_place(agent, index, agent.heap_pair[parent], agent.heap_priority[parent]);
-    index = parent;
-  }
-  heap_place(agent, index, pair, priority);
-}
-
-DYNAQ_HD inline void heap_sift_down(const AgentRef& agent, std::uint32_t index, std::uint32_t size) {
-  const std::uint32_t pair = agent.heap_pair[index];
-  const float priority = agent.heap_priority[index];
-  while (true) {
-    std::uint32_t child = 2 * index + 1;
-    if (child >= size) break;
-    if (child + 1 < size && heap_before(agent.heap_priority[child + 1], agent.heap_pair[child + 1],
-                                        agent.heap_priority[child], agent.heap_pair[child]))
-      ++child;
-    if (!heap_before(agent.heap_priority[child], agent.heap_pair[child], priority, pair)) break;
-    heap_place(agent, index, agent.heap_pair[child], agent.heap_priority[child]);
-    index = child;
-  }
-  heap_place(agent, index, pair, priority);
-}
-
-// Queues `pair` with `priority`, or raises its priority if it is queued with a lower one.
-DYNAQ_HD inline void queue_push(const AgentRef& agent, std::uint32_t pair, float priority) {
-  std::uint32_t& size = agent.counters->queue_size;
-  const std::uint32_t at = agent.heap_position[pair];
-  if (at != kNone) {
-    if (priority > agent.heap_priority[at]) {
-      agent.heap_priority[at] = priority;
-      heap_sift_up(agent, at);
-    }
-    return;
-  }
-  heap_place(agent, size, pair, priority);
-  ++size;
-  heap_sift_up(agent, size - 1);
-}
-
-DYNAQ_HD inline std::uint32_t queue_pop(const AgentRef& agent) {
-  std::uint32_t& size = agent.counters->queue_size;
-  const std::uint32_t top = agent.heap_pair[0];
-  agent.heap_position[top] = kNone;
-  --size;
-  if (size > 0) {
-    heap_place(agent, 0, agent.heap_pair[size], agent.heap_priority[size]);
-    heap_sift_down(agent, 0, size);
-  }
-  return top;
-}
-
-// Moves `pair` into the predecessor list of `state` (the state its model now leads to).
-DYNAQ_HD inline void link_predecessor(const AgentRef& agent, std::uint32_t pair, std::uint32_t state) {
-  const std::uint32_t old = agent.predecessor_of[pair];
-  if (old == state) return;
-  if (old != kNone) {
-    const std::uint32_t prev = agent.predecessor_prev[pair], next = agent.predecessor_next[pair];
-    if (prev != kNone) agent.predecessor_next[prev] = next;
-    else agent.predecessor_head[old] = next;
-    if (next != kNone) agent.predecessor_prev[next] = prev;
-  }
-  const std::uint32_t head = agent.predecessor_head[state];
-  agent.predecessor_next[pair] = head;
-  agent.predecessor_prev[pair] = kNone;
-  if (head != kNone) agent.predecessor_prev[head] = pair;
-  agent.predecessor_head[state] = pair;
-  agent.predecessor_of[pair] = state;
-}
+// ---- Prioritized sweeping: a pair's priority (the queue is priority_queue.hpp) ----------
 
 // |target - Q(pair)| for the pair's last-outcome model.
 DYNAQ_HD inline float model_priority(const AgentRef& agent, std::uint32_t n_actions, std::uint32_t pair, float gamma) {
@@ -428,10 +298,6 @@ DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_acti
   agent.counters->planning_updates += 1;
 }
 
-// The n planning updates of plain Dyna-Q (last-outcome model, uniform over observed pairs):
-// what planning_update does for this case, with the variant checks left out of the loop (and on
-// the host the random words made first, in batches). Same draws, same updates in the same order,
-// so the same bits.
 // How plain_dyna_q_loop makes its random words: in batches of blocks, which the host's compiler
 // vectorizes, or one block per four updates, which a GPU thread keeps in registers (a batch would
 // sit in its local memory, and the batches' 64-bit lanes cost two instructions per operation there).
@@ -493,6 +359,10 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::ui
   }
 }
 
+// The n planning updates of plain Dyna-Q (last-outcome model, uniform over observed pairs):
+// what planning_update does for this case, with the variant checks left out of the loop (and on
+// the host the random words made first, in batches). Same draws, same updates in the same order,
+// so the same bits.
 DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
                                            const AgentRandom& rng, std::uint32_t t) {
   if (n_actions == 4 && agent.model_slots == 1)
@@ -615,74 +485,6 @@ DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env,
   const RealStep step = act_and_learn(agent, env, params, rng);
   plan(agent, env.n_actions, params, rng, step);
   return end_step(agent, params, step);
-}
-
-// ---- Model error ---------------------------------------------------------------------------
-
-// The mean, over observed pairs in the order first observed, of the total variation distance
-// between the model's outcome distribution and the environment's: sum over the model's outcomes
-// of max(0, q(o) - p(o)), with p(o) summed over the environment's outcomes equal to o in table
-// order. For a deterministic environment and the last-outcome model this is the fraction of
-// observed pairs whose model is wrong. 0 before any pair is observed.
-DYNAQ_HD inline double model_error(const AgentRef& agent, const MdpView& env, const AgentParams& params) {
-  const AgentCounters& c = *agent.counters;
-  if (c.n_observed_pairs == 0) return 0.0;
-  const bool counts = params.model == ModelKind::kCounts;
-  double sum = 0.0;
-  for (std::uint32_t i = 0; i < c.n_observed_pairs; ++i) {
-    const std::uint32_t pair = agent.observed_pairs[i];
-    const std::uint64_t base = static_cast<std::uint64_t>(pair) * agent.model_slots;
-    std::uint32_t slots = 1;  // the last-outcome model has one
-    double total = 1.0;
-    if (counts) {
-      slots = 0;
-      total = 0.0;
-      while (slots < agent.model_slots && agent.model_next[base + slots] != kUnseen)
-        total += static_cast<double>(agent.model_count[base + slots++]);
-    }
-    double distance = 0.0;
-    for (std::uint32_t k = 0; k < slots; ++k) {
-      const std::uint32_t entry = agent.model_next[base + k];
-      const double q = (counts ? static_cast<double>(agent.model_count[base + k]) : 1.0) / total;
-      double p = 0.0;
-      for (std::uint32_t o = env.pair_begin[pair]; o < env.pair_begin[pair + 1]; ++o)
-        if (env.next_state[o] == (entry & kStateMask) && (env.terminated[o] != 0) == ((entry & kTerminatedBit) != 0) &&
-            env.reward[o] == agent.model_reward[base + k])
-          p += env.probability[o];
-      if (q > p) distance += q - p;
-    }
-    sum += distance;
-  }
-  return sum / static_cast<double>(c.n_observed_pairs);
-}
-
-// ---- The greedy policy's path ---------------------------------------------------------------
-
-// The index within [begin, end) of the largest of `values`, the first on ties.
-template <typename T>
-DYNAQ_HD inline std::uint32_t first_largest(const T* values, std::uint32_t begin, std::uint32_t end) {
-  std::uint32_t best = begin;
-  for (std::uint32_t i = begin + 1; i < end; ++i)
-    if (values[i] > values[best]) best = i;
-  return best;
-}
-
-// The number of steps the greedy policy (the first maximal action: no randomness) takes from
-// the first start state (the lowest-numbered one: these rollouts are meant for environments with
-// one start) to termination, following each pair's most likely outcome (the first on ties), or 0
-// when it has not terminated within `limit` steps. On a deterministic maze this is the length of
-// the agent's greedy path to the goal (Sutton & Barto example 8.4).
-DYNAQ_HD inline std::uint32_t greedy_rollout_steps(const float* q, const MdpView& env, std::uint32_t limit) {
-  std::uint32_t state = env.start_state[0];
-  for (std::uint32_t step = 1; step <= limit; ++step) {
-    const std::uint32_t action =
-        first_largest(q + static_cast<std::uint64_t>(state) * env.n_actions, 0u, env.n_actions);
-    const std::uint32_t pair = state * env.n_actions + action;
-    const std::uint32_t o = first_largest(env.probability, env.pair_begin[pair], env.pair_begin[pair + 1]);
-    if (env.terminated[o]) return step;
-    state = env.next_state[o];
-  }
-  return 0;
 }
 
 // ---- A whole run --------------------------------------------------------------------------
