@@ -67,7 +67,9 @@ struct Case {
   std::uint32_t buckets = 1;
   std::uint64_t seed = 0;
   // A budget of 0 real steps, with the metric buckets of `steps`: the run does everything a run of
-  // the case does (metrics allocated, fresh tables written by agent_init) except learning.
+  // the case does (metrics allocated, fresh tables made) except learning. On the cpu engine its
+  // tables are made by undoing the timed run's agents (agent_reset), and the next timed run's
+  // reset then has nothing to undo: so it holds the reset's cost of a learned agent.
   bool init_only = false;
 
   std::uint64_t bucket_steps() const { return (steps + buckets - 1) / buckets; }
@@ -112,7 +114,8 @@ struct Measurement {
   // that the timed runs reuse, as the chunks of a sweep reuse them.
   Timing warm_up;
   // Runs of the same agents with 0 real steps (Case::init_only), one after each timed run: what
-  // a timed run spends on anything but learning, chiefly agent_init writing fresh tables.
+  // a timed run spends on anything but learning, chiefly making fresh tables (agent_init, or on
+  // the cpu engine undoing the previous agent of the place: see Case::init_only).
   std::vector<Timing> init_runs;
   EndToEnd end_to_end;
   std::uint32_t n_states = 0, n_actions = 0;

@@ -11,11 +11,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "dynaq/detail/agent_core.hpp"
 #include "dynaq/detail/cpu_lanes.hpp"
@@ -41,31 +43,58 @@ std::string cpu_model_name() {
 // Host memory for a table, left uninitialized: agent_init writes every entry an agent reads,
 // from the thread that runs the agent, so the pages are first touched in parallel (the CUDA
 // emulation runs the same code on garbage-filled memory and matches the reference). It only
-// grows, so an engine running chunk after chunk pays for its page faults once.
+// grows, so an engine running chunk after chunk pays for its page faults once, and a later agent
+// in the same place needs only the previous agent's changes undone (agent_reset).
 template <typename T>
 class TableBuffer {
  public:
-  T* reserve(std::uint64_t length) {
-    if (length > capacity_) {
-      data_.reset();  // give the old pages back before taking new ones
-      data_.reset(new T[length]);  // default-initialised: trivial types stay untouched
-      capacity_ = length;
-    }
-    return data_.get();
+  // Whether the memory is new (its old contents are then gone).
+  bool reserve(std::uint64_t length) {
+    if (length <= capacity_) return false;
+    data_.reset();  // give the old pages back before taking new ones
+    data_.reset(new T[length]);  // default-initialised: trivial types stay untouched
+    capacity_ = length;
+    return true;
   }
+  T* data() const { return data_.get(); }
 
  private:
   std::unique_ptr<T[]> data_;
   std::uint64_t capacity_ = 0;
 };
 
+// What one agent's place in the batch buffers holds after a run: the agent that ran there last,
+// which agent_reset can undo instead of agent_init writing every entry anew. It is valid only for
+// the same layout (environment shape and model slots: they place the agent's slice) and the same
+// tables carried: a table the previous batch did not carry holds nothing agent_init wrote, and
+// one it carried but the new batch does not would be left out of the reset and then be stale.
+struct SlotOccupant {
+  bool present = false;
+  std::uint32_t n_states = 0, n_actions = 0, model_slots = 0;
+  std::uint32_t carried_tables = 0;  // bit table_id::<name> set when that table was carried
+  std::uint32_t q_init_bits = 0;     // the occupant's q_init, as bits: the value of Q's untouched entries
+
+  bool resettable_as(const AgentTablesView& view, std::uint32_t carried) const {
+    return present && n_states == view.n_states && n_actions == view.n_actions && model_slots == view.model_slots &&
+           carried_tables == carried;
+  }
+};
+
+std::uint32_t float_bits(float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
 // One batch's tables, one buffer per table of DYNAQ_AGENT_TABLES, reused from batch to batch
-// and from run to run.
+// and from run to run, with what each agent's place holds.
 struct BatchTables {
 #define DYNAQ_TABLE_BUFFER(name, type, per, need) TableBuffer<type> name;
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_BUFFER)
 #undef DYNAQ_TABLE_BUFFER
   TableBuffer<AgentCounters> counters;
+  std::vector<SlotOccupant> occupants;  // by place in the batch
+  std::uint32_t carried_tables = 0;     // of the batch allocated last
 
   AgentTablesView allocate(std::uint32_t agents, const AgentGroup& group) {
     AgentTablesView view{};
@@ -73,11 +102,38 @@ struct BatchTables {
     view.n_actions = group.environment->n_actions();
     view.model_slots = group.model_slots();
     const TableLengths lengths = view.lengths();
-    for_each_table(view, *this, [&](std::uint32_t, TablePer per, TableNeed need, auto*& table, auto& buffer) {
-      table = group.needs(need) ? buffer.reserve(agents * lengths.of(per)) : nullptr;
+    bool memory_renewed = false;
+    carried_tables = 0;
+    for_each_table(view, *this, [&](std::uint32_t id, TablePer per, TableNeed need, auto*& table, auto& buffer) {
+      table = nullptr;
+      if (!group.needs(need)) return;
+      memory_renewed |= buffer.reserve(agents * lengths.of(per));
+      table = buffer.data();
+      carried_tables |= 1u << id;
     });
-    view.counters = counters.reserve(agents);
+    memory_renewed |= counters.reserve(agents);
+    view.counters = counters.data();
+    // Only the places of the batch before hold agents that can be undone: a later place may lie
+    // under this batch's slices when the layout changed, and renewed memory holds no agent at all.
+    if (memory_renewed) occupants.clear();
+    occupants.resize(agents);
     return view;
+  }
+
+  // Makes fresh tables for a new agent in place `slot`: agent_reset when the place holds an agent
+  // of the same layout and tables, agent_init otherwise. Returns whether it was the reset.
+  bool prepare(const AgentRef& agent, const AgentTablesView& view, std::uint32_t slot, float q_init) const {
+    const SlotOccupant& occupant = occupants[slot];
+    if (!occupant.resettable_as(view, carried_tables)) {
+      agent_init(agent, view.n_states, view.n_actions, q_init);
+      return false;
+    }
+    agent_reset(agent, view.n_states, view.n_actions, q_init, occupant.q_init_bits == float_bits(q_init));
+    return true;
+  }
+
+  void record(const AgentTablesView& view, std::uint32_t slot, float q_init) {
+    occupants[slot] = SlotOccupant{true, view.n_states, view.n_actions, view.model_slots, carried_tables, float_bits(q_init)};
   }
 };
 
@@ -99,13 +155,12 @@ class CpuEngine final : public Engine {
   }
 
   std::uint64_t lane_planned_updates() const { return lane_planned_updates_; }
+  std::uint64_t sparse_resets() const { return sparse_resets_; }
 
   void run(const AgentGroup& group, GroupResults& results, const ProgressCallback& progress) override {
     group.validate();
     results.allocate(group);
-    const Environment& env = *group.environment;
-    const std::uint32_t n_states = env.n_states(), n_actions = env.n_actions();
-    const ScheduleView schedule = schedule_view(env);
+    const ScheduleView schedule = schedule_view(*group.environment);
     const RunBudget budget = group.budget;
     const std::uint32_t batch = batch_size(group);
     std::atomic<std::uint64_t> agents_done{0};
@@ -116,8 +171,8 @@ class CpuEngine final : public Engine {
       const AgentTablesView view = tables.allocate(count, group);
       const std::uint32_t lanes = lanes_;
       const std::int64_t lane_groups = (count + lanes - 1) / lanes;
-      std::uint64_t lane_planned = 0;
-#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1) reduction(+ : lane_planned)
+      std::uint64_t lane_planned = 0, resets = 0;
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1) reduction(+ : lane_planned, resets)
       for (std::int64_t g = 0; g < lane_groups; ++g) {
         const std::uint32_t first_in_batch = static_cast<std::uint32_t>(g) * lanes;
         const std::uint32_t members = std::min(lanes, count - first_in_batch);
@@ -126,7 +181,7 @@ class CpuEngine final : public Engine {
           const std::uint32_t local = first + first_in_batch + m;
           const AgentRef agent = view.agent(first_in_batch + m);
           const AgentParams& params = group.params_of(local);
-          agent_init(agent, n_states, n_actions, params.q_init);
+          resets += tables.prepare(agent, view, first_in_batch + m, params.q_init) ? 1 : 0;
           agents[m] = LaneAgent{agent, &params, AgentRandom::make(group.sweep_seed, group.first_agent + local),
                                 metrics_of(results, budget, local)};
         }
@@ -146,6 +201,8 @@ class CpuEngine final : public Engine {
         if (progress && omp_get_thread_num() == 0) progress(agents_done.load(std::memory_order_relaxed));
       }
       lane_planned_updates_ += lane_planned;
+      sparse_resets_ += resets;
+      for (std::uint32_t k = 0; k < count; ++k) tables.record(view, k, group.params_of(first + k).q_init);
       for (std::uint32_t k = 0; k < count; ++k) check_agent(view.counters[k], group, first + k);
     }
     if (progress) progress(group.n_agents());
@@ -172,6 +229,7 @@ class CpuEngine final : public Engine {
   int threads_;
   std::uint32_t lanes_;                      // agents per lane group; 1: each agent alone
   std::uint64_t lane_planned_updates_ = 0;  // over every run so far
+  std::uint64_t sparse_resets_ = 0;         // agents given tables by agent_reset, over every run so far
   BatchTables tables_;
 };
 
@@ -184,6 +242,11 @@ std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options) {
 std::uint64_t cpu_lane_planned_updates(const Engine& engine) {
   const auto* cpu = dynamic_cast<const CpuEngine*>(&engine);
   return cpu != nullptr ? cpu->lane_planned_updates() : 0;
+}
+
+std::uint64_t cpu_sparse_resets(const Engine& engine) {
+  const auto* cpu = dynamic_cast<const CpuEngine*>(&engine);
+  return cpu != nullptr ? cpu->sparse_resets() : 0;
 }
 
 }  // namespace dynaq
