@@ -298,7 +298,7 @@ struct Target {
 
 // One line of napkin math: a measured rate against a bound.
 struct Napkin {
-  std::string kind;     // cpu cycles, gpu instructions, gpu memory, table init, learning memory
+  std::string kind;     // cpu cycles, gpu instructions, gpu memory, table reset, learning memory
   std::string engine, env;
   std::uint32_t n = 0, agents = 0;
   double rate = 0;      // planning updates per second

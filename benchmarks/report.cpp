@@ -224,7 +224,32 @@ void print_ratios(const BenchRun& run) {
 
 namespace {
 
-// Tables larger than one core's L2: what initialising them costs against the measured fill
+// The runs of 0 real steps on a cpu engine: each place's previous agent undone (agent_reset writes
+// back only the entries an agent can change: about its observed pairs), set against what writing
+// whole tables (agent_init, which only fresh memory gets: the warm-up) would take at the measured
+// fill bandwidth.
+Napkin table_reset_napkin(const BenchRun& run, const Measurement& m, double reset_seconds, double fill,
+                          const std::string& on) {
+  const double whole_seconds = init_bytes_per_agent(m) * m.agents / fill;
+  Napkin reset{"table reset", m.engine, m.env, m.n, m.agents, m.planning_updates_per_second().median, "",
+               reset_seconds / whole_seconds, 0, fill};
+  std::vector<double> cpu;
+  for (const Timing& t : m.init_runs) cpu.push_back(t.cpu_seconds);
+  const double all_tables = double(m.table_bytes_per_agent) * m.agents;
+  reset.text = "table reset: the runs of 0 real steps, " + std::to_string(m.agents) + " agents in " +
+               seconds_text(reset_seconds) + " (" + si(stats_of(cpu).median, 3) + " CPU-s), " +
+               fixed(100.0 * reset_seconds / m.engine_seconds().median, 0) +
+               "% of the timed run: each place's previous agent undone (agent_reset); whole tables (agent_init, " +
+               bytes_text(init_bytes_per_agent(m)) + " per agent, only into fresh memory: the warm-up) would take " +
+               seconds_text(whole_seconds) + " at the " + si(fill) + " B/s fill bandwidth" + on + ": the reset takes " +
+               fixed(100.0 * reset.fraction, 1) + "% of that" +
+               (run.machine.caches.l3 > 0 && all_tables <= double(run.machine.caches.l3)
+                    ? "; all agents' tables (" + bytes_text(all_tables) + ") fit in the L3"
+                    : "");
+  return reset;
+}
+
+// Tables larger than one core's L2: what resetting them costs against the measured fill
 // bandwidth, and what learning on them moves against the copy bandwidth, counted two ways: every
 // line of an update from memory (a bound no cache would allow to be reached), and each line an
 // agent learns on from memory once (what the caches make of it).
@@ -234,24 +259,7 @@ void add_table_napkins(BenchRun& run, const Measurement& m) {
   const double copy = bandwidth->copy_bytes_per_second, fill = bandwidth->fill_bytes_per_second;
   const std::string on = " on " + std::to_string(bandwidth->threads) + " thread" + (bandwidth->threads == 1 ? "" : "s");
   const double init_seconds = m.init_seconds().median;
-  if (init_seconds > 0) {
-    const double written = init_bytes_per_agent(m) * m.agents / init_seconds;
-    Napkin init{"table init", m.engine, m.env, m.n, m.agents, m.planning_updates_per_second().median, "",
-                written / fill, 0, fill};
-    std::vector<double> cpu;
-    for (const Timing& t : m.init_runs) cpu.push_back(t.cpu_seconds);
-    const double all_tables = double(m.table_bytes_per_agent) * m.agents;
-    init.text = "table init: agent_init writes " + bytes_text(init_bytes_per_agent(m)) + " per agent (Q, model next "
-                "state and reward); " + std::to_string(m.agents) + " agents in " + seconds_text(init_seconds) + " (" +
-                si(stats_of(cpu).median, 3) + " CPU-s; the run of 0 real steps) = " + si(written) + " B/s vs. " +
-                si(fill) + " B/s fill bandwidth" + on + ": " + fixed(100.0 * init.fraction, 0) + "%; it is " +
-                fixed(100.0 * init_seconds / m.engine_seconds().median, 0) + "% of the timed run" +
-                (run.machine.caches.l3 > 0 && all_tables <= double(run.machine.caches.l3)
-                     ? "; all agents' tables (" + bytes_text(all_tables) + ") fit in the L3: the writes need not reach "
-                       "memory"
-                     : "");
-    run.napkins.push_back(init);
-  }
+  if (init_seconds > 0) run.napkins.push_back(table_reset_napkin(run, m, init_seconds, fill, on));
   if (m.learning_seconds() <= 0) return;
   const double rate = m.learning_rate();
   const double every_line = line_bytes_per_update(m.n_actions);

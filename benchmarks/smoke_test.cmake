@@ -2,7 +2,7 @@
 # its verification line and write JSON that parses; a quick run is too small for any target, so
 # every target must be "not judged", say what it was measured on, and nothing may read as a
 # verdict ("not met"); it must report the memory bandwidth and, for every case, initialisation
-# apart from learning; a run on tables larger than a core's L2 must set their initialisation
+# apart from learning; a run on tables larger than a core's L2 must set their reset
 # against the fill bandwidth; with an unwritable --json it must stop before measuring anything.
 # Run as
 #   cmake -DBENCH=path/to/dynaq-bench -DJSON=path/to/quick.json -P smoke_test.cmake
@@ -90,13 +90,13 @@ foreach(i RANGE ${last})
   endif()
 endforeach()
 
-# Tables larger than a core's L2: their initialisation is set against the fill bandwidth and
+# Tables larger than a core's L2: their reset is set against the fill bandwidth and
 # learning on them against the copy bandwidth, in the napkin math.
 execute_process(COMMAND "${BENCH}" --envs random-maze:300x300:1 --n 5 --agents 8 --steps 100 --repeats 1
                         --engines cpu-1t --no-baselines --no-end-to-end --json "${JSON}.tables.json"
                 RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT status EQUAL 0 OR NOT out MATCHES "table init: agent_init writes [^\n]* B/s fill bandwidth on 1 thread")
-  message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables: exit ${status}, no table init napkin:\n${out}${err}")
+if(NOT status EQUAL 0 OR NOT out MATCHES "table reset: [^\n]* agents in [^\n]* B/s fill bandwidth on 1 thread")
+  message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables: exit ${status}, no table reset napkin:\n${out}${err}")
 endif()
 file(READ "${JSON}.tables.json" json)
 string(JSON napkins LENGTH "${json}" napkin)
@@ -105,16 +105,16 @@ math(EXPR last "${napkins} - 1")
 foreach(i RANGE ${last})
   string(JSON kind GET "${json}" napkin ${i} kind)
   list(APPEND kinds "${kind}")
-  if(kind STREQUAL "table init")
+  if(kind STREQUAL "table reset")
     string(JSON bandwidth GET "${json}" napkin ${i} bandwidth_bytes_per_second)
     if(NOT bandwidth MATCHES "^[1-9]")
-      message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables: the table init napkin is set against ${bandwidth} B/s")
+      message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables: the table reset napkin is set against ${bandwidth} B/s")
     endif()
   endif()
 endforeach()
-list(FIND kinds "table init" found)
+list(FIND kinds "table reset" found)
 if(found EQUAL -1)
-  message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables wrote no table init napkin (kinds: ${kinds})")
+  message(FATAL_ERROR "dynaq-bench on 5.5 MiB tables wrote no table reset napkin (kinds: ${kinds})")
 endif()
 
 # An unwritable --json is refused before anything is measured, not after the whole run.
