@@ -27,26 +27,13 @@ namespace {
 
 using testing_support::expect_identical;
 using testing_support::overflowing_corridor;
+using testing_support::point;
 using testing_support::run_group;
+using testing_support::with_algorithm;
+using testing_support::with_counts;
 
-AgentParams point(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
-                  PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
-  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
-}
 
-AgentParams with_algorithm(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
-  p.algorithm = algorithm;
-  if (is_prioritized(p)) p.theta = kappa_or_theta;
-  else p.kappa = kappa_or_theta;
-  return p;
-}
 
-AgentParams with_counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
-  p.model = ModelKind::kCounts;
-  p.backup = backup;
-  p.model_capacity = capacity;
-  return p;
-}
 
 RunBudget episodes(std::uint32_t count, std::uint32_t rollout_limit = 0) {
   return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0, rollout_limit};

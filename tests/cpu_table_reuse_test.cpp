@@ -22,26 +22,13 @@ namespace dynaq {
 namespace {
 
 using testing_support::expect_identical;
+using testing_support::point;
 using testing_support::run_group;
+using testing_support::with_algorithm;
+using testing_support::with_counts;
 
-AgentParams point(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init,
-                  PlanningDraw draw = PlanningDraw::kPairs) {
-  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, 0, draw};
-}
 
-AgentParams with_algorithm(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
-  p.algorithm = algorithm;
-  if (is_prioritized(p)) p.theta = kappa_or_theta;
-  else p.kappa = kappa_or_theta;
-  return p;
-}
 
-AgentParams with_counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
-  p.model = ModelKind::kCounts;
-  p.backup = backup;
-  p.model_capacity = capacity;
-  return p;
-}
 
 // Every variant, each with its own q_init: a place that held one variant then holds another.
 std::vector<AgentParams> every_variant(float q_plain, float q_other) {

@@ -25,25 +25,6 @@ struct CudaCase {
   bool fits_shared = true;  // its tables fit a block's shared memory on an H100
 };
 
-inline AgentParams point(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
-                         PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
-  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
-}
-
-inline AgentParams with_algorithm(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
-  p.algorithm = algorithm;
-  if (algorithm == Algorithm::kPrioritized || algorithm == Algorithm::kPrioritizedDirect) p.theta = kappa_or_theta;
-  else p.kappa = kappa_or_theta;
-  return p;
-}
-
-inline AgentParams with_counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
-  p.model = ModelKind::kCounts;
-  p.backup = backup;
-  p.model_capacity = capacity;
-  return p;
-}
-
 inline RunBudget episode_budget(std::uint32_t count, std::uint32_t rollout_limit = 0) {
   RunBudget b{BudgetKind::kEpisodes, count, 0, 0, 0};
   b.greedy_rollout_limit = rollout_limit;

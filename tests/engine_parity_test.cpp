@@ -25,7 +25,10 @@ using testing_support::chain_with_slip;
 using testing_support::corridor;
 using testing_support::expect_identical;
 using testing_support::overflowing_corridor;
+using testing_support::point;
 using testing_support::run_group;
+using testing_support::with_algorithm;
+using testing_support::with_counts;
 
 struct ParityCase {
   std::string label;
@@ -34,24 +37,8 @@ struct ParityCase {
   RunBudget budget;
 };
 
-AgentParams params(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
-                   PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
-  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
-}
 
-AgentParams variant(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
-  p.algorithm = algorithm;
-  if (algorithm == Algorithm::kPrioritized || algorithm == Algorithm::kPrioritizedDirect) p.theta = kappa_or_theta;
-  else p.kappa = kappa_or_theta;
-  return p;
-}
 
-AgentParams counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
-  p.model = ModelKind::kCounts;
-  p.backup = backup;
-  p.model_capacity = capacity;
-  return p;
-}
 
 RunBudget episodes(std::uint32_t count) { return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0}; }
 RunBudget steps(std::uint64_t count, std::uint64_t bucket) {
@@ -62,12 +49,12 @@ std::vector<ParityCase> parity_cases() {
   std::vector<ParityCase> cases;
   cases.push_back({"deterministic corridor, grid over n and alpha",
                    single_phase(std::make_shared<TabularMdp>(corridor(12)), "corridor"),
-                   {params(0.1f, 0.95f, 0.1, 0), params(0.5f, 0.9f, 0.1, 5), params(1.0f, 1.0f, 0.0, 20)},
+                   {point(0.1f, 0.95f, 0.1, 0), point(0.5f, 0.9f, 0.1, 5), point(1.0f, 1.0f, 0.0, 20)},
                    episodes(15)});
   cases.push_back({"stochastic chain with start distribution, states-then-actions draws, step limit",
                    single_phase(std::make_shared<TabularMdp>(chain_with_slip(9)), "slippery"),
-                   {params(0.2f, 0.9f, 0.3, 3, 0.0f, PlanningDraw::kStates, 40),
-                    params(0.2f, 0.9f, 0.3, 3, 1.0f, PlanningDraw::kPairs, 7)},
+                   {point(0.2f, 0.9f, 0.3, 3, 0.0f, PlanningDraw::kStates, 40),
+                    point(0.2f, 0.9f, 0.3, 3, 1.0f, PlanningDraw::kPairs, 7)},
                    episodes(12)});
   Environment schedule;
   schedule.name = "corridor then slippery";
@@ -75,38 +62,38 @@ std::vector<ParityCase> parity_cases() {
                      {150, std::make_shared<TabularMdp>(chain_with_slip(9))}};
   cases.push_back({"schedule switch at step 150, steps budget",
                    schedule,
-                   {params(0.1f, 0.95f, 0.1, 10), params(0.3f, 0.95f, 1.0, 2, -0.5f, PlanningDraw::kStates, 25)},
+                   {point(0.1f, 0.95f, 0.1, 10), point(0.3f, 0.95f, 1.0, 2, -0.5f, PlanningDraw::kStates, 25)},
                    steps(400, 37)});
   cases.push_back({"Dyna-Q+ (pairs and states draws) and the bonus in action selection, across a switch",
                    schedule,
-                   {variant(params(0.1f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.01f),
-                    variant(params(0.1f, 0.95f, 0.1, 4, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 0.05f),
-                    variant(params(0.2f, 0.9f, 0.05, 5), Algorithm::kDynaQPlusAction, 0.02f)},
+                   {with_algorithm(point(0.1f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.01f),
+                    with_algorithm(point(0.1f, 0.95f, 0.1, 4, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 0.05f),
+                    with_algorithm(point(0.2f, 0.9f, 0.05, 5), Algorithm::kDynaQPlusAction, 0.02f)},
                    steps(500, 50)});
   cases.push_back({"prioritized sweeping, with and without the direct update, across a switch",
                    schedule,
-                   {variant(params(0.5f, 0.95f, 0.1, 5), Algorithm::kPrioritized, 0.0001f),
-                    variant(params(0.5f, 0.95f, 0.1, 20, 0.0f, PlanningDraw::kPairs, 60), Algorithm::kPrioritizedDirect, 0.0f)},
+                   {with_algorithm(point(0.5f, 0.95f, 0.1, 5), Algorithm::kPrioritized, 0.0001f),
+                    with_algorithm(point(0.5f, 0.95f, 0.1, 20, 0.0f, PlanningDraw::kPairs, 60), Algorithm::kPrioritizedDirect, 0.0f)},
                    steps(600, 100)});
   cases.push_back({"prioritized sweeping by episodes on the corridor",
                    single_phase(std::make_shared<TabularMdp>(corridor(15)), "corridor"),
-                   {variant(params(1.0f, 0.9f, 0.1, 3), Algorithm::kPrioritized, 0.001f),
-                    variant(params(0.3f, 0.9f, 0.2, 8), Algorithm::kPrioritizedDirect, 0.0f)},
+                   {with_algorithm(point(1.0f, 0.9f, 0.1, 3), Algorithm::kPrioritized, 0.001f),
+                    with_algorithm(point(0.3f, 0.9f, 0.2, 8), Algorithm::kPrioritizedDirect, 0.0f)},
                    episodes(10)});
   cases.push_back({"count-based models, sample and expected backups, mixed with the last-outcome model",
                    single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery"),
-                   {counts(params(0.1f, 0.9f, 0.2, 6), BackupKind::kSample, 3),
-                    counts(params(0.1f, 0.9f, 0.2, 6, 0.5f, PlanningDraw::kStates), BackupKind::kExpected, 5),
-                    counts(variant(params(0.1f, 0.9f, 0.2, 3), Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3),
-                    params(0.1f, 0.9f, 0.2, 6)},
+                   {with_counts(point(0.1f, 0.9f, 0.2, 6), BackupKind::kSample, 3),
+                    with_counts(point(0.1f, 0.9f, 0.2, 6, 0.5f, PlanningDraw::kStates), BackupKind::kExpected, 5),
+                    with_counts(with_algorithm(point(0.1f, 0.9f, 0.2, 3), Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3),
+                    point(0.1f, 0.9f, 0.2, 6)},
                    steps(700, 70)});
   // Kept last: the tests above take earlier cases by index.
   cases.push_back({"rewards near the float maximum: Q overflows to infinity, then NaN",
                    single_phase(std::make_shared<TabularMdp>(overflowing_corridor(6)), "overflowing"),
-                   {params(0.5f, 0.99f, 0.1, 5), variant(params(0.5f, 0.99f, 0.1, 5), Algorithm::kPrioritized, 0.0f),
-                    counts(params(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1),
-                    variant(params(0.5f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 1e38f),
-                    variant(params(0.5f, 0.99f, 0.1, 5), Algorithm::kDynaQPlusAction, 1e38f)},
+                   {point(0.5f, 0.99f, 0.1, 5), with_algorithm(point(0.5f, 0.99f, 0.1, 5), Algorithm::kPrioritized, 0.0f),
+                    with_counts(point(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1),
+                    with_algorithm(point(0.5f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 1e38f),
+                    with_algorithm(point(0.5f, 0.99f, 0.1, 5), Algorithm::kDynaQPlusAction, 1e38f)},
                    steps(200, 50)});
   return cases;
 }
@@ -182,14 +169,14 @@ TEST(EngineParity, SameSeedSameBytesOtherSeedOtherBytes) {
 // Dyna-Q would prove nothing.
 TEST(EngineParity, EveryVariantChangesTheResults) {
   const auto slippery = single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery");
-  const AgentParams plain = params(0.2f, 0.9f, 0.1, 5);
+  const AgentParams plain = point(0.2f, 0.9f, 0.1, 5);
   const std::vector<std::pair<std::string, AgentParams>> variants = {
-      {"dyna-q-plus", variant(plain, Algorithm::kDynaQPlus, 0.05f)},
-      {"dyna-q-plus-action", variant(plain, Algorithm::kDynaQPlusAction, 0.05f)},
-      {"prioritized", variant(plain, Algorithm::kPrioritized, 0.0f)},
-      {"prioritized-direct", variant(plain, Algorithm::kPrioritizedDirect, 0.0f)},
-      {"counts, sample", counts(plain, BackupKind::kSample, 3)},
-      {"counts, expected", counts(plain, BackupKind::kExpected, 3)},
+      {"dyna-q-plus", with_algorithm(plain, Algorithm::kDynaQPlus, 0.05f)},
+      {"dyna-q-plus-action", with_algorithm(plain, Algorithm::kDynaQPlusAction, 0.05f)},
+      {"prioritized", with_algorithm(plain, Algorithm::kPrioritized, 0.0f)},
+      {"prioritized-direct", with_algorithm(plain, Algorithm::kPrioritizedDirect, 0.0f)},
+      {"counts, sample", with_counts(plain, BackupKind::kSample, 3)},
+      {"counts, expected", with_counts(plain, BackupKind::kExpected, 3)},
   };
   AgentGroup group;
   group.environment = &slippery;
@@ -235,7 +222,7 @@ TEST(EngineParity, CountModelCapacityBelowTheEnvironmentsNeedIsRefusedNamingTheP
   group.environment = &slippery;
   group.seeds_per_point = 1;
   group.budget = steps(10, 10);
-  group.points = {counts(params(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 2)};
+  group.points = {with_counts(point(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 2)};
   expect_host_engines_refuse(group, "--model-capacity 2 is too small for --env slippery: state 1, action 1 has 3");
   group.points[0].algorithm = Algorithm::kPrioritized;  // with the counts model: refused
   group.points[0].model_capacity = 3;
@@ -248,7 +235,7 @@ TEST(EngineParity, AModelOfMoreThan32BitsOfSlotsPerAgentIsRefused) {
   group.environment = &env;
   group.seeds_per_point = 1;
   group.budget = steps(10, 10);
-  group.points = {counts(params(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 1u << 27)};  // 36 x 2^27 > 2^32
+  group.points = {with_counts(point(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 1u << 27)};  // 36 x 2^27 > 2^32
   expect_host_engines_refuse(group, "gives each agent 4831838208 model slots");
 }
 
@@ -315,16 +302,16 @@ AgentParams random_point(std::mt19937_64& random, bool episodes) {
     const T choices[] = {static_cast<T>(values)...};
     return choices[std::uniform_int_distribution<std::size_t>(0, sizeof...(values) - 1)(random)];
   };
-  AgentParams p = params(one_of(0.1f, 0.5f, 1.0f, 0.37f), one_of(0.0f, 0.9f, 0.99f, 1.0f), one_of(0.0, 0.1, 0.5, 1.0),
+  AgentParams p = point(one_of(0.1f, 0.5f, 1.0f, 0.37f), one_of(0.0f, 0.9f, 0.99f, 1.0f), one_of(0.0, 0.1, 0.5, 1.0),
                          one_of(0u, 1u, 5u, 20u), one_of(0.0f, 1.0f, -0.5f),
                          one_of(0, 1) ? PlanningDraw::kPairs : PlanningDraw::kStates, episodes ? 25u : one_of(0u, 7u));
   switch (one_of(0, 1, 2, 3, 4, 5, 6)) {
-    case 1: p = variant(p, Algorithm::kDynaQPlus, one_of(1e-3f, 0.5f, 1e38f)); break;
-    case 2: p = variant(p, Algorithm::kDynaQPlusAction, one_of(1e-3f, 0.5f, 1e38f)); break;
-    case 3: p = variant(p, Algorithm::kPrioritized, one_of(0.0f, 1e-4f, 1.0f)); break;
-    case 4: p = variant(p, Algorithm::kPrioritizedDirect, one_of(0.0f, 1e-4f, 1.0f)); break;
-    case 5: p = counts(p, one_of(0, 1) ? BackupKind::kSample : BackupKind::kExpected, one_of(3u, 4u)); break;
-    case 6: p = counts(variant(p, Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3); break;
+    case 1: p = with_algorithm(p, Algorithm::kDynaQPlus, one_of(1e-3f, 0.5f, 1e38f)); break;
+    case 2: p = with_algorithm(p, Algorithm::kDynaQPlusAction, one_of(1e-3f, 0.5f, 1e38f)); break;
+    case 3: p = with_algorithm(p, Algorithm::kPrioritized, one_of(0.0f, 1e-4f, 1.0f)); break;
+    case 4: p = with_algorithm(p, Algorithm::kPrioritizedDirect, one_of(0.0f, 1e-4f, 1.0f)); break;
+    case 5: p = with_counts(p, one_of(0, 1) ? BackupKind::kSample : BackupKind::kExpected, one_of(3u, 4u)); break;
+    case 6: p = with_counts(with_algorithm(p, Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3); break;
     default: break;
   }
   return p;

@@ -1,4 +1,4 @@
-// Small MDPs and bit-level comparisons shared by the engine tests.
+// Small MDPs, grid points and bit-level comparisons shared by the engine tests.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 
 #include "dynaq/engine.hpp"
 #include "dynaq/mdp.hpp"
+#include "dynaq/random.hpp"
 #include "dynaq/same_bits.hpp"
 
 namespace dynaq::testing_support {
@@ -115,6 +116,26 @@ inline std::string describe_q_mismatches(const GroupResults& expected, const Gro
   }
   if (total == 0) return "";
   return std::to_string(total) + " Q values differ; the first ones:\n" + out.str();
+}
+
+// A grid point, and the variants made from one (the engine tests build their groups of these).
+inline AgentParams point(float alpha, float gamma, double epsilon, std::uint32_t n, float q_init = 0.0f,
+                         PlanningDraw draw = PlanningDraw::kPairs, std::uint32_t limit = 0) {
+  return AgentParams{alpha, gamma, q_init, probability_threshold(epsilon), n, limit, draw};
+}
+
+inline AgentParams with_algorithm(AgentParams p, Algorithm algorithm, float kappa_or_theta) {
+  p.algorithm = algorithm;
+  if (algorithm == Algorithm::kPrioritized || algorithm == Algorithm::kPrioritizedDirect) p.theta = kappa_or_theta;
+  else p.kappa = kappa_or_theta;
+  return p;
+}
+
+inline AgentParams with_counts(AgentParams p, BackupKind backup, std::uint32_t capacity) {
+  p.model = ModelKind::kCounts;
+  p.backup = backup;
+  p.model_capacity = capacity;
+  return p;
 }
 
 // Every result array bit for bit (any two NaNs alike: same_bits.hpp).
