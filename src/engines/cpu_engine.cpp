@@ -63,20 +63,15 @@ class TableBuffer {
   std::uint64_t capacity_ = 0;
 };
 
-// What one agent's place in the batch buffers holds after a run: the agent that ran there last,
-// which agent_reset can undo instead of agent_init writing every entry anew. It is valid only for
-// the same layout (environment shape and model slots: they place the agent's slice) and the same
-// tables carried: a table the previous batch did not carry holds nothing agent_init wrote, and
-// one it carried but the new batch does not would be left out of the reset and then be stale.
-struct SlotOccupant {
-  bool present = false;
+// How a batch's agents lie in the buffers: the environment shape and model slots place each
+// agent's slice, and the tables carried say which slices exist at all.
+struct BatchLayout {
   std::uint32_t n_states = 0, n_actions = 0, model_slots = 0;
-  std::uint32_t carried_tables = 0;  // bit table_id::<name> set when that table was carried
-  std::uint32_t q_init_bits = 0;     // the occupant's q_init, as bits: the value of Q's untouched entries
+  std::uint32_t carried_tables = 0;  // bit table_id::<name> set when that table is carried
 
-  bool resettable_as(const AgentTablesView& view, std::uint32_t carried) const {
-    return present && n_states == view.n_states && n_actions == view.n_actions && model_slots == view.model_slots &&
-           carried_tables == carried;
+  bool operator==(const BatchLayout& other) const {
+    return n_states == other.n_states && n_actions == other.n_actions && model_slots == other.model_slots &&
+           carried_tables == other.carried_tables;
   }
 };
 
@@ -87,14 +82,17 @@ std::uint32_t float_bits(float value) {
 }
 
 // One batch's tables, one buffer per table of DYNAQ_AGENT_TABLES, reused from batch to batch
-// and from run to run, with what each agent's place holds.
+// and from run to run, with the agents that ran in them last. Those agent_reset can undo instead
+// of agent_init writing every entry anew, but only under the same layout: a table the previous
+// batch did not carry holds nothing agent_init wrote, one it carried but the new batch does not
+// would be left out of the reset and then be stale, and another shape moves every slice.
 struct BatchTables {
 #define DYNAQ_TABLE_BUFFER(name, type, per, need) TableBuffer<type> name;
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_BUFFER)
 #undef DYNAQ_TABLE_BUFFER
   TableBuffer<AgentCounters> counters;
-  std::vector<SlotOccupant> occupants;  // by place in the batch
-  std::uint32_t carried_tables = 0;     // of the batch allocated last
+  BatchLayout layout;                          // of the batch allocated last
+  std::vector<std::uint32_t> occupant_q_init;  // by place: the q_init bits of the agent that ran there, under `layout`
 
   AgentTablesView allocate(std::uint32_t agents, const AgentGroup& group) {
     AgentTablesView view{};
@@ -103,37 +101,39 @@ struct BatchTables {
     view.model_slots = group.model_slots();
     const TableLengths lengths = view.lengths();
     bool memory_renewed = false;
-    carried_tables = 0;
+    BatchLayout allocated{view.n_states, view.n_actions, view.model_slots, 0};
     for_each_table(view, *this, [&](std::uint32_t id, TablePer per, TableNeed need, auto*& table, auto& buffer) {
       table = nullptr;
       if (!group.needs(need)) return;
       memory_renewed |= buffer.reserve(agents * lengths.of(per));
       table = buffer.data();
-      carried_tables |= 1u << id;
+      allocated.carried_tables |= 1u << id;
     });
     memory_renewed |= counters.reserve(agents);
     view.counters = counters.data();
-    // Only the places of the batch before hold agents that can be undone: a later place may lie
-    // under this batch's slices when the layout changed, and renewed memory holds no agent at all.
-    if (memory_renewed) occupants.clear();
-    occupants.resize(agents);
+    // Renewed memory holds no agent, and under another layout the old agents cannot be found. Only
+    // the places of this batch are kept: a later batch of the same layout finds them as they are.
+    if (memory_renewed || !(allocated == layout)) occupant_q_init.clear();
+    if (occupant_q_init.size() > agents) occupant_q_init.resize(agents);
+    layout = allocated;
     return view;
   }
 
-  // Makes fresh tables for a new agent in place `slot`: agent_reset when the place holds an agent
-  // of the same layout and tables, agent_init otherwise. Returns whether it was the reset.
+  // Makes fresh tables for a new agent in place `slot`: agent_reset when an agent of this batch's
+  // layout ran there last, agent_init otherwise. Returns whether it was the reset.
   bool prepare(const AgentRef& agent, const AgentTablesView& view, std::uint32_t slot, float q_init) const {
-    const SlotOccupant& occupant = occupants[slot];
-    if (!occupant.resettable_as(view, carried_tables)) {
+    if (slot >= occupant_q_init.size()) {
       agent_init(agent, view.n_states, view.n_actions, q_init);
       return false;
     }
-    agent_reset(agent, view.n_states, view.n_actions, q_init, occupant.q_init_bits == float_bits(q_init));
+    agent_reset(agent, view.n_states, view.n_actions, q_init, occupant_q_init[slot] == float_bits(q_init));
     return true;
   }
 
-  void record(const AgentTablesView& view, std::uint32_t slot, float q_init) {
-    occupants[slot] = SlotOccupant{true, view.n_states, view.n_actions, view.model_slots, carried_tables, float_bits(q_init)};
+  // After a batch of `count` agents has run: its places hold them.
+  void record(const AgentGroup& group, std::uint32_t first, std::uint32_t count) {
+    occupant_q_init.resize(count);
+    for (std::uint32_t k = 0; k < count; ++k) occupant_q_init[k] = float_bits(group.params_of(first + k).q_init);
   }
 };
 
@@ -202,7 +202,7 @@ class CpuEngine final : public Engine {
       }
       lane_planned_updates_ += lane_planned;
       sparse_resets_ += resets;
-      for (std::uint32_t k = 0; k < count; ++k) tables.record(view, k, group.params_of(first + k).q_init);
+      tables.record(group, first, count);
       for (std::uint32_t k = 0; k < count; ++k) check_agent(view.counters[k], group, first + k);
     }
     if (progress) progress(group.n_agents());
