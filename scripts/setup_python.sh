@@ -12,6 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -f build/CMakeCache.txt ]] || scripts/setup.sh
 scripts/install_missing.sh python3-venv python3-dev
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
+# Debian 12's venv comes with pip 23.0, which lacks -C (config settings) used below: pip 23.1 or later.
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=23.1"
 .venv/bin/python -m pip install -q --disable-pip-version-check \
   "nanobind>=2.0" "scikit-build-core>=0.10" numpy pandas pytest "gymnasium>=1.0" tqdm matplotlib
 
