@@ -62,6 +62,13 @@ TEST(UnitFloat, UsesTheTop24Bits) {
   EXPECT_EQ(unit_float(0xff), 0.0f);
 }
 
+// PhiloxBlock::at(k) is word[k], for an index known only at run time.
+TEST(Philox, AtIsTheWordOfThatIndex) {
+  const PhiloxBlock block{{0x11111111u, 0x22222222u, 0x33333333u, 0x44444444u}};
+  volatile std::uint32_t k = 0;  // not a constant to the compiler
+  for (k = 0; k < 4; k = k + 1) EXPECT_EQ(block.at(k), block.word[k]) << "word " << k;
+}
+
 // The planning words of a step are the words of its kPurposePlan blocks in order: word i is word
 // i % 4 of block i / 4 (random.hpp). Pinned against philox4x32_10 itself, whose known answers are
 // checked above.

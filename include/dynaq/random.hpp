@@ -49,6 +49,13 @@ namespace dynaq {
 
 struct PhiloxBlock {
   std::uint32_t word[4];
+
+  // Word k (0 to 3) where k is known only at run time, by selects rather than an indexed load: a
+  // GPU thread keeps the block in registers only while every index into it is a constant, and an
+  // indexed read would move the block to its local memory (off-chip, cached) at every draw.
+  DYNAQ_HD DYNAQ_FORCEINLINE std::uint32_t at(std::uint32_t k) const {
+    return k == 0 ? word[0] : k == 1 ? word[1] : k == 2 ? word[2] : word[3];
+  }
 };
 
 namespace philox_detail {
@@ -133,7 +140,7 @@ struct AgentRandom {
   // Planning word i of step t (the layout above). One Philox block per call: for tests and
   // one-off words; the planning loops make a block per four words.
   DYNAQ_HD std::uint32_t planning_word(std::uint32_t time_step, std::uint32_t i) const {
-    return draw(time_step, kPurposePlan, i / 4).word[i % 4];
+    return draw(time_step, kPurposePlan, i / 4).at(i % 4);
   }
 
   // Planning update j's words (the layout above): word[0] its first word, word[1] its action word
@@ -144,7 +151,7 @@ struct AgentRandom {
     const std::uint32_t first = j * per_draw, last = first + per_draw - 1;
     const PhiloxBlock a = draw(time_step, kPurposePlan, first / 4);
     const PhiloxBlock b = last / 4 == first / 4 ? a : draw(time_step, kPurposePlan, last / 4);
-    const auto word = [&](std::uint32_t i) { return i / 4 == first / 4 ? a.word[i % 4] : b.word[i % 4]; };
+    const auto word = [&](std::uint32_t i) { return i / 4 == first / 4 ? a.at(i % 4) : b.at(i % 4); };
     return PhiloxBlock{{word(first), action_word ? word(first + 1) : 0u, outcome_word ? word(last) : 0u, 0u}};
   }
 
