@@ -45,6 +45,13 @@ double json_field(const std::string& json, const std::string& key) {
   return std::stod(match[1].str());
 }
 
+// A string field of the same line, or `otherwise` when it has none (older scripts).
+std::string json_string_field(const std::string& json, const std::string& key, const std::string& otherwise) {
+  const std::regex pattern("\"" + key + "\":\\s*\"([^\"]*)\"");
+  std::smatch match;
+  return std::regex_search(json, match, pattern) ? match[1].str() : otherwise;
+}
+
 bool imports(const std::string& python, const std::string& module) {
   int status = 0;
   output_of(shell_quote(python) + " -c 'import " + module + "' >/dev/null 2>&1", status);
@@ -57,6 +64,9 @@ void read_peer_fields(const std::string& out, BaselineResult& result) {
   result.check_seconds = json_field(out, "check_seconds");
   result.check_episode_1 = json_field(out, "episode_1_mean");
   result.check_plateau = json_field(out, "plateau_11_20");
+  result.agents = static_cast<std::uint32_t>(json_field(out, "agents"));
+  // Only JAX chooses its device (its default backend); NumPy and Numba run on the CPU.
+  result.device = json_string_field(out, "jax_backend", "cpu");
 }
 
 // Runs a baseline's command (its stderr, where a failed check says why, is ours) and reads the

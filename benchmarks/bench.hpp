@@ -32,6 +32,7 @@ struct Options {
   double gpu_time_budget = 60.0;      // seconds per (cuda engine, env, n) sweep
   double baseline_seconds = 5.0;      // per run of a NumPy transcription of the book
   std::uint32_t peer_agents = 1000;   // agents of every run of a fast peer
+  std::vector<std::string> peers;     // the fast peers to run (add_options sets all of peer_names())
   std::uint32_t verify_agents = 4;    // first agents compared with the reference
   int threads = 0;                    // "all threads" engine; 0: what OpenMP sees
   std::uint64_t seed = 12345;
@@ -227,20 +228,29 @@ Machine describe_machine(const std::string& source_dir);
 // one after another for --baseline-seconds; the peers (numpy_vectorized, numba, jax) run
 // --peer-agents agents side by side with `threads` threads, after compiling (timed apart) and a
 // statistical correctness check (baselines/peer_harness.py), and report their best of --repeats.
+// JAX runs on its default backend: on a machine whose JAX has CUDA, that is the GPU, and the run
+// is set beside the cuda engine instead of the cpu engine.
 struct BaselineResult {
   std::string name;      // textbook, fast, numpy_vectorized, numba, jax
   std::string script;
   bool peer = false;
   std::uint32_t n = 0;
   std::uint64_t steps = 0;
-  int threads = 1;
+  int threads = 1;       // host threads the run was allowed
+  std::uint32_t agents = 0;  // peers: agents side by side
+  std::string device = "cpu";  // where a peer's work ran: "cpu", or JAX's backend ("gpu")
   bool ran = false;
   std::string skipped;   // why not, when not
   double seconds = 0, cpu_seconds = 0;
   double compile_seconds = 0, check_seconds = 0;          // peers only
   double check_episode_1 = 0, check_plateau = 0;          // peers: the check's figures
   std::uint64_t planning_updates = 0, real_steps = 0, agents_completed = 0;
-  std::string label() const { return peer ? name + "-" + std::to_string(threads) + "t" : name; }
+  bool on_gpu() const { return device != "cpu"; }
+  // jax-gpu, numba-16t, textbook: threads say nothing of a run on the GPU.
+  std::string label() const {
+    if (!peer) return name;
+    return name + "-" + (on_gpu() ? device : std::to_string(threads) + "t");
+  }
   double planning_updates_per_second() const { return seconds > 0 ? planning_updates / seconds : 0; }
   double planning_updates_per_cpu_second() const { return cpu_seconds > 0 ? planning_updates / cpu_seconds : 0; }
   double real_steps_per_second() const { return seconds > 0 ? real_steps / seconds : 0; }

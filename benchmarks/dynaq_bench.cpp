@@ -21,9 +21,10 @@
 //      --time-budget (--gpu-time-budget for cuda) is skipped with its reason; when the first
 //      count alone would exceed it, the largest count that fits is run instead.
 //   3. the baselines on the Dyna maze: the NumPy transcriptions of the book when python3 with
-//      NumPy is present, then the fast peers (NumPy vectorised over seeds, Numba, JAX) with one
-//      thread and with all, each when its package is (scripts/setup_baselines.sh); each skipped
-//      one says why.
+//      NumPy is present, then the fast peers (NumPy vectorised over seeds, Numba, JAX; --peers)
+//      with one thread and with all, each when its package is (scripts/setup_baselines.sh); each
+//      skipped one says why. JAX runs where its default backend is: on the GPU, once, and it is
+//      set beside the cuda engine's run of as many agents (--peer-agents).
 //   4. ratios, napkin math (on tables larger than a core's L2: their initialisation and the bytes
 //      a planning update moves, against the memory bandwidth measured at the start on the
 //      engines' threads), targets; JSON with every measurement (--json).
@@ -418,7 +419,8 @@ void run_transcriptions(BenchRun& run) {
   }
 }
 
-// 3b. The fast peers at every n > 0, with one thread and with all.
+// 3b. The fast peers asked for (--peers) at every n > 0, with one thread and with all; a peer
+// that ran on the GPU (JAX with CUDA) runs once, since host threads do not change its work.
 void run_peers(BenchRun& run) {
   const Options& o = run.options;
   if (o.no_peers) run.peers_skipped = "--no-peers";
@@ -428,13 +430,14 @@ void run_peers(BenchRun& run) {
   const int all = o.threads > 0 ? o.threads : omp_get_max_threads();
   for (const std::uint32_t n : o.n) {
     if (n == 0) continue;
-    for (const std::string& name : peer_names()) {
-      std::printf("running the %s peer, n=%u, 1 thread...\n", name.c_str(), n);
+    for (const std::string& name : o.peers) {
+      std::printf("running the %s peer, n=%u, %u agents, 1 thread...\n", name.c_str(), n, o.peer_agents);
       std::fflush(stdout);
       run.baselines.push_back(run_peer(o, name, n, 1));
+      const BaselineResult& first = run.baselines.back();
       // NumPy's array operations here run on one thread whatever the machine has.
-      if (all > 1 && name != "numpy_vectorized" && run.baselines.back().ran) {
-        std::printf("running the %s peer, n=%u, %d threads...\n", name.c_str(), n, all);
+      if (all > 1 && name != "numpy_vectorized" && first.ran && !first.on_gpu()) {
+        std::printf("running the %s peer, n=%u, %u agents, %d threads...\n", name.c_str(), n, o.peer_agents, all);
         std::fflush(stdout);
         run.baselines.push_back(run_peer(o, name, n, all));
       }
@@ -474,6 +477,9 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
   print_header(run, engines);
   const Verified verified = verify_engines(run, engines);
   time_engines(run, engines, verified);
+  // The engines' memory goes back before the baselines run: JAX on the same GPU takes most of
+  // the free memory when it starts.
+  engines.clear();
   run_transcriptions(run);
   run_peers(run);
   report(run);
@@ -520,8 +526,14 @@ QuickDefaults add_options(CLI::App& app, Options& o, std::vector<std::string>& e
                                   "time limit of each run of a NumPy transcription of the book (default 5)")
                       ->check(CLI::PositiveNumber);
   app.add_option("--peer-agents", o.peer_agents,
-                 "agents of every run of a fast peer (NumPy vectorised, Numba, JAX) (default 1000)")
+                 "agents of every run of a fast peer (NumPy vectorised, Numba, JAX) (default 1000); JAX on a GPU "
+                 "is set beside the cuda engine's run of as many agents, so put this count in --agents too")
       ->check(CLI::Range(1u, 10000000u));
+  o.peers = peer_names();
+  app.add_option("--peers", o.peers,
+                 "the fast peers to run, among numpy_vectorized,numba,jax (default all); JAX runs on its default "
+                 "backend: the GPU where its CUDA plugin is installed (JAX_PLATFORMS=cpu keeps it on the CPU)")
+      ->delimiter(',')->check(CLI::IsMember(peer_names()));
   app.add_option("--buckets", o.buckets, "metric buckets per agent (default 10)")->check(CLI::Range(1, 1000000));
   app.add_option("--verify-agents", o.verify_agents, "first agents compared with the reference (default 4)")
       ->check(CLI::Range(1, 64));

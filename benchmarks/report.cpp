@@ -49,6 +49,7 @@ constexpr Goal kOverNumpyCpu{1e3, {kAgentsPerThread, 0, kCpuRunSeconds}};
 constexpr Goal kCudaDynaMaze{1e11, {kGpuAgents, 0, kGpuRunSeconds}};
 constexpr Goal kCudaRandomMaze{1e10, {kGpuAgents, 0, kGpuRunSeconds}};
 constexpr Goal kOverNumpyGpu{1e5, {kGpuAgents, 0, kGpuRunSeconds}};
+constexpr Goal kOverJaxGpu{10, {kGpuAgents, 0, kGpuRunSeconds}};
 
 // An H100 SXM's published figures, for the projection printed when no GPU is present.
 constexpr int kH100Sms = 132;
@@ -389,7 +390,20 @@ void print_transcriptions(const BenchRun& run) {
 
 // The dynaq engine a peer run is compared with: cpu-1t for one thread, the all-threads engine
 // for more.
+// The cuda engine's best run of exactly `agents` agents on the Dyna maze at n, or null.
+const Measurement* cuda_with_agents(const BenchRun& run, std::uint32_t n, std::uint32_t agents) {
+  const Measurement* best = nullptr;
+  for (const Measurement& m : run.measurements)
+    if (is_engine(m.engine, "cuda") && m.env == "dyna-maze" && m.n == n && m.agents == agents && !m.runs.empty() &&
+        (best == nullptr || rate_of(m) > rate_of(*best)))
+      best = &m;
+  return best;
+}
+
+// The dynaq run a peer's is set beside: on the GPU, the cuda engine's with as many agents; on the
+// CPU, the cpu engine's with as many threads.
 const Measurement* dynaq_beside(const BenchRun& run, const BaselineResult& b) {
+  if (b.on_gpu()) return cuda_with_agents(run, b.n, b.agents);
   const std::string engine = b.threads == 1 ? "cpu-1t" : cpu_all_label(run);
   if (engine.empty() || !has_engine(run, engine)) return nullptr;
   return best_measurement(run, engine, "dyna-maze", b.n);
@@ -401,7 +415,8 @@ void print_peers(const BenchRun& run) {
     return;
   }
   std::printf("fast peers (dyna-maze, %u agents side by side, %llu real steps each; best of %d runs after compiling "
-              "and a correctness check):\n",
+              "and a correctness check; a peer on the GPU beside the cuda engine's run of as many agents, its CPU "
+              "time the host's alone):\n",
               run.options.peer_agents, static_cast<unsigned long long>(run.options.steps), run.options.repeats);
   std::printf("  %-22s %5s  %-11s %-11s %-9s %-20s %s\n", "peer", "n", "updates/s", "per CPU-s", "compile s",
               "check: ep 1, 11-20", "dynaq over it: wall, per CPU-second");
@@ -411,12 +426,15 @@ void print_peers(const BenchRun& run) {
       std::printf("  %-22s %5u  skipped: %s\n", b.label().c_str(), b.n, b.skipped.c_str());
       continue;
     }
-    std::string versus = "-";
-    if (const Measurement* m = dynaq_beside(run, b))
-      versus = m->engine + " " + fixed(m->planning_updates_per_second().median / b.planning_updates_per_second(), 2) +
-               "x, " + fixed(m->planning_updates_per_cpu_second() / b.planning_updates_per_cpu_second(), 2) + "x";
+    std::string versus = b.on_gpu() ? "- (no cuda run of " + std::to_string(b.agents) + " agents)" : "-";
+    if (const Measurement* m = dynaq_beside(run, b)) {
+      versus = m->engine + " " + fixed(m->planning_updates_per_second().median / b.planning_updates_per_second(), 2) + "x";
+      if (!b.on_gpu())
+        versus += ", " + fixed(m->planning_updates_per_cpu_second() / b.planning_updates_per_cpu_second(), 2) + "x";
+    }
     std::printf("  %-22s %5u  %-11s %-11s %-9s %-20s %s\n", b.label().c_str(), b.n,
-                si(b.planning_updates_per_second()).c_str(), si(b.planning_updates_per_cpu_second()).c_str(),
+                si(b.planning_updates_per_second()).c_str(),
+                b.on_gpu() ? "-" : si(b.planning_updates_per_cpu_second()).c_str(),
                 fixed(b.compile_seconds, 1).c_str(),
                 (fixed(b.check_episode_1, 1) + ", " + fixed(b.check_plateau, 2)).c_str(), versus.c_str());
   }
@@ -561,14 +579,14 @@ Target cpu_simd_target(const BenchRun& run, const TargetContext& x) {
 Target over_fastest_peer_target(const BenchRun& run, const TargetContext& x) {
   const BaselineResult* fastest = nullptr;  // per CPU-second, one thread
   for (const BaselineResult& b : run.baselines)
-    if (b.peer && b.ran && b.threads == 1 && b.n == x.n && (b.name == "numba" || b.name == "jax") &&
+    if (b.peer && b.ran && !b.on_gpu() && b.threads == 1 && b.n == x.n && (b.name == "numba" || b.name == "jax") &&
         (fastest == nullptr || b.planning_updates_per_cpu_second() > fastest->planning_updates_per_cpu_second()))
       fastest = &b;
   Target t = make_target("cpu-1t over the faster of Numba and JAX, one core, per CPU-second, dyna-maze " + x.nn,
                          kOverFastestPeer);
   const Measurement* one = pick(run, "cpu-1t", "dyna-maze", x.n, t.needs);
   if (fastest == nullptr)
-    return not_measured(t, run.peers_skipped.empty() ? "neither Numba nor JAX ran at " + x.nn
+    return not_measured(t, run.peers_skipped.empty() ? "neither Numba nor JAX ran on the CPU at " + x.nn
                                                      : "fast peers skipped: " + run.peers_skipped);
   if (one == nullptr) return not_measured(t, x.no_cpu_1t);
   return judge(t, {one}, one->planning_updates_per_cpu_second() / fastest->planning_updates_per_cpu_second(),
@@ -581,6 +599,30 @@ Target cuda_rate_target(const BenchRun& run, const TargetContext& x, const std::
   Target t = make_target("cuda: planning updates/s, " + env + (env == "dyna-maze" ? " " : ", ") + x.nn, goal);
   const Measurement* gpu = pick(run, "cuda", env, x.n, t.needs);
   return gpu ? judge(t, {gpu}, median_rate(gpu), "wall clock") : not_measured(t, x.no_gpu);
+}
+
+// The cuda engine over JAX's vmap Dyna-Q on the same GPU, with as many agents, per wall-clock
+// second: the fastest way a researcher has to run this workload on a GPU today.
+Target over_gpu_peer_target(const BenchRun& run, const TargetContext& x) {
+  Target t = make_target("cuda over the JAX peer (jax.vmap) on the same GPU, same agents, dyna-maze " + x.nn,
+                         kOverJaxGpu);
+  const BaselineResult* jax = nullptr;
+  for (const BaselineResult& b : run.baselines)
+    if (b.peer && b.ran && b.on_gpu() && b.n == x.n) jax = &b;
+  if (jax == nullptr)
+    return not_measured(t, !run.peers_skipped.empty() ? "fast peers skipped: " + run.peers_skipped
+                                                      : "JAX did not run on a GPU at " + x.nn +
+                                                            " (it runs there when its CUDA plugin is installed)");
+  if (jax->agents < t.needs.agents)
+    return not_measured(t, "the JAX peer ran " + std::to_string(jax->agents) + " agents; this target needs >= " +
+                               std::to_string(t.needs.agents) + " (--peer-agents)");
+  const Measurement* gpu = cuda_with_agents(run, x.n, jax->agents);
+  if (gpu == nullptr)
+    return not_measured(t, "the cuda engine did not run " + std::to_string(jax->agents) +
+                               " agents (the JAX peer's count; add it to --agents)");
+  return judge(t, {gpu}, median_rate(gpu) / jax->planning_updates_per_second(),
+               "over " + jax->label() + " (" + si(jax->planning_updates_per_second()) + " updates/s, best of " +
+                   std::to_string(run.options.repeats) + "), per wall-clock second");
 }
 
 // An engine over the NumPy textbook transcription on the Dyna maze.
@@ -617,6 +659,7 @@ void evaluate_targets(BenchRun& run) {
   run.targets.push_back(cuda_rate_target(run, x, "random-maze:100x100:1", kCudaRandomMaze));
   run.targets.push_back(over_textbook_target(run, x, "cpu-1t", kOverNumpyCpu));
   run.targets.push_back(over_textbook_target(run, x, "cuda", kOverNumpyGpu));
+  run.targets.push_back(over_gpu_peer_target(run, x));
 }
 
 void print_targets(const BenchRun& run) {

@@ -213,7 +213,9 @@ void baseline_json(JsonWriter& j, const BaselineResult& b) {
       .member("planning_updates_per_second", b.planning_updates_per_second())
       .member("planning_updates_per_cpu_second", b.planning_updates_per_cpu_second());
   if (b.peer)
-    j.member("compile_seconds", b.compile_seconds)
+    j.member("agents", b.agents)
+        .member("device", b.device)
+        .member("compile_seconds", b.compile_seconds)
         .member("check_seconds", b.check_seconds)
         .member("check_episode_1_mean", b.check_episode_1)
         .member("check_plateau_11_20", b.check_plateau);
