@@ -49,14 +49,15 @@ struct Options {
 
 // One engine as the benchmark runs it.
 struct BenchEngine {
-  std::string label;   // reference, cpu-1t, cpu-2t, cuda-global, cuda-shared
-  bool gpu = false;
+  std::string label;   // reference, cpu-1t, cpu-2t, cuda-global, cuda-shared, emulated-cuda-global, ...
+  bool gpu = false;    // the cuda engine, on a GPU or on its host emulation
   bool oracle = false;
   int threads = 1;
   std::unique_ptr<Engine> engine;
   std::string cuda_kernel;  // for `dynaq run --cuda-kernel`, on the GPU
   // A fresh engine, made before each case so that its warm-up starts from no memory held.
   std::function<std::unique_ptr<Engine>()> make;
+  bool emulated = false;  // the cuda engine's host emulation: no `dynaq run` backend, no targets
 };
 
 // One case: an environment, n and an agent count, every agent taking `steps` real steps.
@@ -273,6 +274,7 @@ struct Verification {
   std::string engine, env;
   std::uint32_t n = 0, agents = 0, compared = 0;
   double seconds = 0;
+  std::string cannot_run;  // non-empty: the engine refused the case (why), and it is not timed
 };
 
 // The least work on which a target's figure means something: a smaller run is not judged.

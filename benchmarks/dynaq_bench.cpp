@@ -43,6 +43,7 @@
 #include "bench.hpp"
 #include "dynaq/cuda_runtime_checks.hpp"
 #include "dynaq/detail/cpu_lanes.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/option_values.hpp"
 
@@ -66,6 +67,34 @@ constexpr std::uint32_t kMaxVerifyGroup = 64;                         // agents 
 constexpr std::uint64_t kVerifyTableBytes = std::uint64_t{256} << 20;  // kept tables in a verify run
 constexpr double kGpuMemoryShare = 0.8;                               // of device memory for one case
 
+// The cuda engine's two kernel versions on its host emulation (cuda_engine_driver.hpp): the
+// kernels' bodies on this CPU, one thread after another, within an H100's limits and 2 GiB of
+// host memory standing for the device's. Slow, and no measure of a GPU: it runs the benchmark's
+// GPU half (verification, device memory, a kernel version refusing a case) where no GPU is.
+void add_emulated_cuda_engines(std::vector<BenchEngine>& engines, BenchRun& run) {
+  EmulationOptions emulation;
+  emulation.limits.free_bytes = std::uint64_t{2} << 30;
+  emulation.limits.multiprocessors = 132;
+  emulation.limits.shared_bytes_per_block = 232448;
+  emulation.limits.max_threads_global = 1024;
+  emulation.limits.max_threads_shared = 1024;
+  for (const CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
+    CudaEngineOptions cuda;
+    cuda.kernel = kernel;
+    cuda.self_check = false;
+    BenchEngine e{"emulated-cuda-" + cuda_kernel_name(kernel), true, false, 0, nullptr, cuda_kernel_name(kernel),
+                  [cuda, emulation] { return make_device_engine(make_emulated_device(emulation), cuda, "cuda-emulated"); }};
+    e.emulated = true;
+    engines.push_back(std::move(e));
+  }
+  // For the report, no GPU ran: the timings are the emulation's, and no cuda target is judged.
+  run.gpu_skipped = "the cuda engine ran only on its host emulation (--engines cuda-emulated)";
+  run.gpu.emulated = true;
+  run.gpu.name = make_emulated_device(emulation)->describe();
+  run.gpu.sm_count = static_cast<int>(emulation.limits.multiprocessors);
+  run.gpu.memory_bytes = emulation.limits.free_bytes;
+}
+
 std::vector<BenchEngine> make_engines(const Options& options, const std::vector<std::string>& wanted,
                                       BenchRun& run) {
   const auto want = [&](const std::string& name) {
@@ -77,19 +106,21 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
     cpu.lanes = lanes;
     return make_cpu_engine(cpu);
   };
-  // Only when named: the cpu engine's SIMD lane groups (cpu_lanes.hpp) on one thread.
-  const bool named = [&](const std::string& name) {
+  // Engines that run only when named.
+  const auto named = [&](const std::string& name) {
     return std::find(wanted.begin(), wanted.end(), name) != wanted.end();
-  }("cpu-1t-lanes");
+  };
   std::vector<BenchEngine> engines;
   if (want("reference")) engines.push_back(BenchEngine{"reference", false, true, 1, nullptr, "", make_reference_engine});
   if (want("cpu-1t")) engines.push_back(BenchEngine{"cpu-1t", false, false, 1, nullptr, "", [=] { return cpu_engine(1); }});
-  if (named && kWidestLanes > 1)
+  if (named("cpu-1t-lanes") && kWidestLanes > 1)
     engines.push_back(BenchEngine{"cpu-1t-lanes", false, false, 1, nullptr, "", [=] { return cpu_engine(1, 0); }});
   const int all = options.threads > 0 ? options.threads : omp_get_max_threads();
   if (want("cpu-all") && all > 1)
     engines.push_back(BenchEngine{"cpu-" + std::to_string(all) + "t", false, false, all, nullptr, "", [=] { return cpu_engine(all); }});
-  if (!want("cuda") && !want("cuda-global") && !want("cuda-shared")) {
+  if (named("cuda-emulated")) {
+    add_emulated_cuda_engines(engines, run);
+  } else if (!want("cuda") && !want("cuda-global") && !want("cuda-shared")) {
     run.gpu_skipped = "not asked for (--engines)";
   } else if (options.no_gpu) {
     run.gpu_skipped = "--no-gpu";
@@ -221,21 +252,25 @@ void measure_count(const Options& o, BenchEngine& engine, const ReferenceRun& re
     m.init_runs.clear();
     m.skipped = "out of host memory";
   }
-  if (!m.runs.empty() && !o.no_end_to_end)
+  if (!m.runs.empty() && !o.no_end_to_end && !engine.emulated)
     m.end_to_end = run_end_to_end(o.dynaq, engine, c, std::max(10.0, 10.0 * m.engine_seconds().max));
   else if (o.no_end_to_end)
     m.end_to_end.note = "--no-end-to-end";
+  else if (engine.emulated)
+    m.end_to_end.note = "the host emulation is no backend of dynaq run";
 }
 
 // One (environment, n, engine): agent counts in increasing order within the time budget.
+// With `cannot_run` set, every count is skipped saying so.
 void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& reference, double seconds_per_agent,
-                 std::uint64_t table_bytes) {
+                 std::uint64_t table_bytes, const std::string& cannot_run) {
   const Options& o = run.options;
   CountSweep sweep;
   sweep.budget = engine.gpu ? o.gpu_time_budget : o.time_budget;
-  sweep.runs_per_count = o.repeats + 1 + (o.no_end_to_end ? 0 : 1);  // a warm-up, and dynaq run
+  sweep.runs_per_count = o.repeats + 1 + (o.no_end_to_end || engine.emulated ? 0 : 1);  // a warm-up, and dynaq run
   sweep.init_runs_per_count = o.repeats;
   sweep.seconds_per_agent = seconds_per_agent;
+  sweep.stop = cannot_run;
   const std::uint64_t metric_bytes =
       metric_bytes_per_agent(*reference.environment, make_case(o, reference.env, reference.n, 1));
   for (const std::uint32_t requested : o.agents) {
@@ -323,7 +358,11 @@ void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) 
   std::printf("engines:");
   for (const BenchEngine& e : engines) std::printf(" %s", e.label.c_str());
   std::printf("\n");
-  if (!run.gpu_skipped.empty())
+  if (run.gpu.emulated)
+    std::printf("GPU: none; the cuda engine's kernel versions on its %s, %s of host memory as device memory: "
+                "correctness and the benchmark's GPU half only, no speed of a GPU\n",
+                run.gpu.name.c_str(), bytes_text(double(run.gpu.memory_bytes)).c_str());
+  else if (!run.gpu_skipped.empty())
     std::printf("GPU half skipped: %s\n", run.gpu_skipped.c_str());
   else
     std::printf("GPU: %s (sm_%d%d, %d SMs, %s), cuda engine = each kernel version (global, shared)\n",
@@ -339,10 +378,12 @@ void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) 
 }
 
 // The verification's findings that the timing starts from: the reference results of every
-// (environment, n), and every engine's seconds per agent there (for the first count's estimate).
+// (environment, n), and every engine's seconds per agent there (for the first count's estimate),
+// or why it cannot run there.
 struct Verified {
   std::map<std::pair<std::string, std::uint32_t>, ReferenceRun> references;
   std::map<std::pair<std::string, std::string>, double> seconds_per_agent;  // (engine, "env/n")
+  std::map<std::pair<std::string, std::string>, std::string> cannot_run;    // (engine, "env/n")
 };
 
 std::string case_key(const std::string& env, std::uint32_t n) { return env + "/" + std::to_string(n); }
@@ -364,9 +405,17 @@ void verify_case(BenchRun& run, std::vector<BenchEngine>& engines, std::shared_p
     if (engine.oracle) continue;
     engine.engine.reset();
     engine.engine = engine.make();
-    const Timing t = run_case(engine, make_case(o, env, n, group_agents), reference, true);
-    verified.seconds_per_agent[{engine.label, key}] = t.engine_seconds / group_agents;
-    run.verifications.push_back(Verification{engine.label, env, n, group_agents, k, t.engine_seconds});
+    try {
+      const Timing t = run_case(engine, make_case(o, env, n, group_agents), reference, true);
+      verified.seconds_per_agent[{engine.label, key}] = t.engine_seconds / group_agents;
+      run.verifications.push_back(Verification{engine.label, env, n, group_agents, k, t.engine_seconds, ""});
+    } catch (const InputError& e) {
+      // The engine refuses this case as asked (the shared kernel, tables too large for a block):
+      // the others still run it. A wrong result is not an InputError, and stops the benchmark.
+      std::printf("%s cannot run %s, n=%u: %s\n", engine.label.c_str(), env.c_str(), n, e.what());
+      verified.cannot_run[{engine.label, key}] = e.what();
+      run.verifications.push_back(Verification{engine.label, env, n, group_agents, 0, 0.0, e.what()});
+    }
   }
   // Only the metrics are compared from here on: drop the tables.
   reference.results.q = {};
@@ -385,9 +434,14 @@ Verified verify_engines(BenchRun& run, std::vector<BenchEngine>& engines) {
     const auto environment = std::make_shared<const Environment>(load_environment(env));
     for (const std::uint32_t n : o.n) verify_case(run, engines, environment, env, n, verified);
   }
+  const auto refused = static_cast<std::size_t>(std::count_if(
+      run.verifications.begin(), run.verifications.end(), [](const Verification& v) { return !v.cannot_run.empty(); }));
   std::printf("verification: %zu engine runs match the reference bit for bit (Q, model, observed pairs, metrics) on "
-              "the first %u agents of every case\n\n",
-              run.verifications.size(), std::min(o.verify_agents, o.agents.front()));
+              "the first %u agents of every case%s\n\n",
+              run.verifications.size() - refused, std::min(o.verify_agents, o.agents.front()),
+              refused == 0 ? ""
+                           : ("; " + std::to_string(refused) + (refused == 1 ? " case" : " cases") +
+                              " refused by an engine, not timed on it").c_str());
   std::fflush(stdout);
   return verified;
 }
@@ -397,9 +451,13 @@ void time_engines(BenchRun& run, std::vector<BenchEngine>& engines, const Verifi
   for (const std::string& env : run.options.envs)
     for (const std::uint32_t n : run.options.n) {
       const ReferenceRun& reference = verified.references.at({env, n});
-      for (BenchEngine& engine : engines)
-        time_engine(run, engine, reference, verified.seconds_per_agent.at({engine.label, case_key(env, n)}),
-                    reference.group.table_bytes_per_agent());
+      for (BenchEngine& engine : engines) {
+        const std::pair<std::string, std::string> key{engine.label, case_key(env, n)};
+        const auto refused = verified.cannot_run.find(key);
+        time_engine(run, engine, reference, refused == verified.cannot_run.end() ? verified.seconds_per_agent.at(key) : 0,
+                    reference.group.table_bytes_per_agent(),
+                    refused == verified.cannot_run.end() ? "" : "cannot run this case: " + refused->second);
+      }
       print_case_table(run, env, n);
     }
 }
@@ -541,8 +599,11 @@ QuickDefaults add_options(CLI::App& app, Options& o, std::vector<std::string>& e
       ->check(CLI::Range(0, static_cast<int>(dynaq::kMaxThreads)));
   app.add_option("--engines", engine_names,
                  "engines to run among reference,cpu-1t,cpu-all,cuda-global,cuda-shared; cuda = both kernel versions "
-                 "(default all); cpu-1t-lanes, only when named, is the cpu engine's SIMD lane groups on one thread")
-      ->delimiter(',')->check(CLI::IsMember({"reference", "cpu-1t", "cpu-1t-lanes", "cpu-all", "cuda", "cuda-global", "cuda-shared"}));
+                 "(default all); only when named: cpu-1t-lanes, the cpu engine's SIMD lane groups on one thread, and "
+                 "cuda-emulated, both kernel versions on the cuda engine's host emulation in place of a GPU (slow: "
+                 "it checks the GPU half of the benchmark, and no target is judged on it)")
+      ->delimiter(',')->check(CLI::IsMember({"reference", "cpu-1t", "cpu-1t-lanes", "cpu-all", "cuda", "cuda-global",
+                                             "cuda-shared", "cuda-emulated"}));
   app.add_option("--seed", o.seed, "sweep seed (default 12345)");
   app.add_option("--json", o.json, "write every measurement to this JSON file");
   app.add_option("--baselines-dir", o.baselines_dir, "folder of the NumPy baseline scripts (default: the source tree's)");

@@ -10,6 +10,7 @@ namespace dynaq::bench {
 
 struct GpuProperties {
   bool present = false;
+  bool emulated = false;        // the cuda engine's host emulation (--engines cuda-emulated), no GPU
   std::string reason;           // why not, when not present
   std::string name;
   int compute_major = 0, compute_minor = 0;

@@ -114,16 +114,18 @@ void gpu_json(JsonWriter& j, const BenchRun& run) {
 
 void verification_json(JsonWriter& j, const std::vector<Verification>& verifications) {
   j.key("verification").begin_array(Layout::kBlock);
-  for (const Verification& v : verifications)
-    j.begin_object()
-        .member("engine", v.engine)
-        .member("env", v.env)
-        .member("n", v.n)
-        .member("group_agents", v.agents)
+  for (const Verification& v : verifications) {
+    j.begin_object().member("engine", v.engine).member("env", v.env).member("n", v.n);
+    if (!v.cannot_run.empty()) {
+      j.member("cannot_run", v.cannot_run).end_object();
+      continue;
+    }
+    j.member("group_agents", v.agents)
         .member("agents_compared", v.compared)
         .member("bit_identical", true)
         .member("seconds", v.seconds)
         .end_object();
+  }
   j.end_array();
 }
 
