@@ -3,6 +3,7 @@
 #
 #   scripts/gpu_check.sh            # every stage, in order
 #   scripts/gpu_check.sh tests      # some stages: build tests sanitize timing bench figure profile
+#   scripts/gpu_check.sh --prebuild # here, without a GPU: the build stage's binaries, to carry
 #
 # Stages (each well under 10 minutes on an H100; run them one by one where a session limits the
 # length of a command; the build directory is kept between them):
@@ -23,6 +24,16 @@
 # to a folder (a lent machine whose files come back from there), the folder is also archived
 # into $OUT. A machine without Debian's packages builds with what scripts/gpu_bundle.sh put in
 # .deps/. The script exits non-zero when any stage failed, after running every stage asked for.
+#
+# Device time is scarce, so on a lent machine (15 minutes in all, at most 10 per command):
+#   - build here first (--prebuild: for any x86-64, without MPI, the object files removed so
+#     that build-gpu is about 35 MB), and carry build-gpu and .deps (scripts/gpu_bundle.sh) with
+#     the call: the build stage then only checks that the binaries run there, else it builds;
+#   - DYNAQ_GPU_CHECK_SECONDS=N: a stage that would no longer end within N seconds of the start
+#     (by its usual time, stage_seconds below) is skipped and listed in summary.txt, instead of
+#     being cut off mid-way by the command's limit; a second call runs what was skipped:
+#       DYNAQ_GPU_CHECK_SECONDS=540 scripts/gpu_check.sh                  # first call, limit 600 s
+#       DYNAQ_GPU_CHECK_SECONDS=540 scripts/gpu_check.sh bench figure     # then what it skipped
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root=$(pwd)
@@ -39,6 +50,28 @@ if ! command -v ncu >/dev/null 2>&1; then
     [[ -x $ncu_dir/ncu ]] && export PATH="$ncu_dir:$PATH" && break
   done
 fi
+configure_flags=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_FLAGS=-Xptxas=-v)
+ptxas_report() { grep -E "Compiling entry|registers|spill" "$1" >"$2" || true; }  # registers, stack, spills
+
+if [[ ${1:-} == --prebuild ]]; then
+  command -v nvcc >/dev/null 2>&1 || { echo "gpu_check --prebuild: nvcc not found" >&2; exit 1; }
+  rm -rf "$build"
+  # Host code for any x86-64 and no MPI: the binaries must run on another machine's processor and
+  # libraries.
+  cmake -S "$root" -B "$build" "${configure_flags[@]}" -DDYNAQ_NATIVE=OFF -DDYNAQ_WITH_MPI=OFF || exit 1
+  cmake --build "$build" -j"$(nproc)" 2>&1 | tee "$build/prebuild.log"
+  ((PIPESTATUS[0] == 0)) || exit 1
+  ptxas_report "$build/prebuild.log" "$build/ptxas.txt"
+  find "$build" \( -name '*.o' -o -name '*.a' \) -delete
+  {
+    echo "prebuilt $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname) with $(nvcc --version | tail -n 1)"
+    echo "commit $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "source $root"
+  } >"$build/PREBUILT"
+  echo "gpu_check --prebuild: $(du -sh "$build" | cut -f1) in ${build#"$root"/}; carry it (and .deps) to the GPU machine"
+  exit 0
+fi
+
 device=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1)
 if [[ -z "$device" ]]; then
   echo "gpu_check: no GPU: nvidia-smi does not list one (nothing to check here)" >&2
@@ -50,8 +83,13 @@ mkdir -p "$out"
 summary=$out/summary.txt
 stages=("$@")
 ((${#stages[@]})) || stages=(build tests sanitize timing bench figure profile)
+# Each stage's usual seconds on a 16-core machine with an H100 or H200 (estimates until a run
+# records them in summary.txt), for DYNAQ_GPU_CHECK_SECONDS.
+declare -A stage_seconds=([build]=150 [tests]=150 [sanitize]=150 [timing]=45 [bench]=240 [figure]=30 [profile]=120)
+deadline=${DYNAQ_GPU_CHECK_SECONDS:-0}
 tests_bin=$build/tests/dynaq_tests
 failed=0
+skipped=()
 
 # On a lent machine whose files come back only from $OUT (a few files at most): one archive of
 # the log folder, made anew after every stage, so that a command stopped at its time limit still
@@ -117,20 +155,62 @@ sanitize() {  # TOOL FILTER [extra compute-sanitizer options]
   compute-sanitizer --tool "$tool" --error-exitcode 1 "$@" "$tests_bin" --gtest_filter="$filter"
 }
 
+# Whether the binaries that scripts/gpu_prebuild.sh made here run on this machine. They carry
+# the source folder they were built in (DYNAQ_SOURCE_DIR, ctest's paths): where this copy of the
+# tree is elsewhere, that path is made a link to it. Prints why not, when not.
+prebuilt_runs() {
+  [[ -f $build/PREBUILT ]] || { echo "no prebuilt binaries in ${build#"$root"/}"; return 1; }
+  local built_in
+  built_in=$(sed -n 's/^source //p' "$build/PREBUILT")
+  if [[ $built_in != "$root" ]]; then
+    if [[ ! -e $built_in ]]; then
+      if ! { mkdir -p "$(dirname "$built_in")" && ln -s "$root" "$built_in"; }; then
+        echo "cannot link $built_in here"
+        return 1
+      fi
+    elif [[ $(cd "$built_in" && pwd -P) != $(pwd -P) ]]; then
+      echo "they were built in $built_in, which is another folder here"
+      return 1
+    fi
+  fi
+  "$tests_bin" --gtest_list_tests >/dev/null && "$build/dynaq" --version >/dev/null &&
+    "$build/benchmarks/dynaq-bench" --help >/dev/null
+}
+
+# shellcheck disable=SC2317  # called through run
+use_prebuilt() {
+  cat "$build/PREBUILT"
+  cp "$build/ptxas.txt" "$out/ptxas.txt" 2>/dev/null || true
+}
+
 for stage in "${stages[@]}"; do
+  if ((deadline > 0 && SECONDS + ${stage_seconds[$stage]:-60} > deadline)); then
+    printf '%-28s %-16s %5ss  %s\n' "$stage" "SKIPPED" 0 \
+      "$((deadline - SECONDS)) s left of DYNAQ_GPU_CHECK_SECONDS=$deadline, about ${stage_seconds[$stage]:-60} s needed" |
+      tee -a "$summary"
+    skipped+=("$stage")
+    continue
+  fi
   case $stage in
     build)
+      if why=$(prebuilt_runs 2>&1); then
+        run build-prebuilt build.log use_prebuilt
+        continue
+      fi
+      echo "building here: ${why}" | tee -a "$summary"
+      rm -rf "$build/PREBUILT"
+      [[ -f $build/CMakeCache.txt ]] && ! grep -q "^CMAKE_HOME_DIRECTORY:INTERNAL=$root\$" "$build/CMakeCache.txt" &&
+        rm -rf "$build"  # configured for another folder: start afresh
       # Libraries carried from a machine with Debian's packages (scripts/gpu_bundle.sh), if any.
       deps=()
       if [[ -d $root/.deps/usr ]]; then
         deps=(-DGTest_DIR="$root/.deps/usr/lib/x86_64-linux-gnu/cmake/GTest"
               -DCLI11_DIR="$root/.deps/usr/share/cmake/CLI11")
       fi
-      run configure configure.log cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_FLAGS=-Xptxas=-v \
-        "${deps[@]}"
+      run configure configure.log cmake -S "$root" -B "$build" "${configure_flags[@]}" "${deps[@]}"
       run build build.log cmake --build "$build" -j"$(nproc)"
       # Registers, stack and spills of every kernel (kernels/agent_kernels.cu's napkin math).
-      grep -E "Compiling entry|registers|spill" "$out/build.log" >"$out/ptxas.txt" || true
+      ptxas_report "$out/build.log" "$out/ptxas.txt"
       ;;
     tests)
       run gpu-tests gpu-tests.log "$tests_bin" --gtest_filter='Cuda*:Shared*:EngineParity.*'
@@ -151,8 +231,13 @@ for stage in "${stages[@]}"; do
       run timing timing.log "$tests_bin" --gtest_also_run_disabled_tests --gtest_filter='CudaTiming.*'
       ;;
     bench)
-      run bench bench.log "$build/benchmarks/dynaq-bench" --engines cpu-all,cuda --gpu-time-budget 10 --time-budget 4 \
-        --no-baselines --json "$out/bench.json"
+      # The workloads the GPU targets are judged on: the Dyna maze (shared memory) and a 100x100
+      # maze (global memory) at n = 50, up to a million agents, the cpu engine on every core
+      # beside them, and JAX's vmap Dyna-Q on the same GPU with 100,000 agents, as many as one of
+      # the cuda engine's runs (the machine's python3 has JAX with CUDA).
+      run bench bench.log "$build/benchmarks/dynaq-bench" --envs dyna-maze,random-maze:100x100:1 --n 50 \
+        --agents 10000,100000,1000000 --engines cpu-all,cuda --time-budget 4 --gpu-time-budget 20 \
+        --no-baselines --peers jax --peer-agents 100000 --json "$out/bench.json"
       ;;
     figure)
       run figure-8.2 figure.log figure
@@ -175,6 +260,7 @@ for stage in "${stages[@]}"; do
   esac
 done
 
+((${#skipped[@]} == 0)) || echo "not run for lack of time: ${skipped[*]}" | tee -a "$summary"
 echo "results in ${out#"$root"/}" | tee -a "$summary"
 archive && [[ -n ${OUT:-} ]] && echo "archived in \$OUT/gpu-check-$slug.tar.gz"
 exit "$failed"
