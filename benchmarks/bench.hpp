@@ -122,6 +122,7 @@ struct Measurement {
   EndToEnd end_to_end;
   std::uint32_t n_states = 0, n_actions = 0;
   std::uint64_t table_bytes_per_agent = 0, metric_bytes_per_agent = 0;
+  std::uint64_t init_bytes_per_agent = 0;  // what agent_init writes (AgentGroup::init_bytes_per_agent)
   std::string skipped;  // non-empty: not measured, and why
 
   Stats engine_seconds() const;

@@ -187,6 +187,7 @@ Measurement blank_measurement(const Options& o, const BenchEngine& engine, const
   m.n_actions = reference.environment->n_actions();
   m.table_bytes_per_agent = table_bytes;
   m.metric_bytes_per_agent = metric_bytes;
+  m.init_bytes_per_agent = reference.group.init_bytes_per_agent();
   return m;
 }
 

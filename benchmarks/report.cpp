@@ -93,11 +93,6 @@ double learning_working_set(const Measurement& m) {
   return std::min(pairs, double(m.steps)) * (3.0 * kCacheLineBytes + 4.0);
 }
 
-// Bytes agent_init writes per agent for the bench's agents (make_group: plain Dyna-Q, the
-// last-outcome model's one slot per pair, no counts, no queue): Q, model next state and model
-// reward, 12 bytes per pair; the observed-pairs list is written only as pairs are observed.
-double init_bytes_per_agent(const Measurement& m) { return 12.0 * double(m.n_states) * double(m.n_actions); }
-
 // The machine's bandwidth measured on the engine's threads (else on one thread); null if none.
 const MemoryBandwidth* bandwidth_for(const Machine& machine, int threads) {
   for (const MemoryBandwidth& b : machine.bandwidth)
@@ -231,7 +226,7 @@ namespace {
 // fill bandwidth.
 Napkin table_reset_napkin(const BenchRun& run, const Measurement& m, double reset_seconds, double fill,
                           const std::string& on) {
-  const double whole_seconds = init_bytes_per_agent(m) * m.agents / fill;
+  const double whole_seconds = double(m.init_bytes_per_agent) * m.agents / fill;
   Napkin reset{"table reset", m.engine, m.env, m.n, m.agents, m.planning_updates_per_second().median, "",
                reset_seconds / whole_seconds, 0, fill};
   std::vector<double> cpu;
@@ -241,7 +236,7 @@ Napkin table_reset_napkin(const BenchRun& run, const Measurement& m, double rese
                seconds_text(reset_seconds) + " (" + si(stats_of(cpu).median, 3) + " CPU-s), " +
                fixed(100.0 * reset_seconds / m.engine_seconds().median, 0) +
                "% of the timed run: each place's previous agent undone (agent_reset); whole tables (agent_init, " +
-               bytes_text(init_bytes_per_agent(m)) + " per agent, only into fresh memory: the warm-up) would take " +
+               bytes_text(double(m.init_bytes_per_agent)) + " per agent, only into fresh memory: the warm-up) would take " +
                seconds_text(whole_seconds) + " at the " + si(fill) + " B/s fill bandwidth" + on + ": the reset takes " +
                fixed(100.0 * reset.fraction, 1) + "% of that" +
                (run.machine.caches.l3 > 0 && all_tables <= double(run.machine.caches.l3)

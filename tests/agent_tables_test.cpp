@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -11,6 +12,7 @@
 
 #include "dynaq/detail/agent_core.hpp"
 #include "dynaq/detail/agent_kernels.hpp"
+#include "dynaq/detail/fresh_tables.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"
 #include "dynaq/random.hpp"
@@ -89,6 +91,98 @@ TEST(AgentTables, BytesPerAgentAreTheNeededTablesAndTheCounters) {
   EXPECT_EQ(bytes({sweeping}), pairs * 8 + pairs * 8 + (pairs * 24 + states * 4) + counters);
   // A group carries what any of its points needs.
   EXPECT_EQ(bytes({dyna_q, sweeping, counts}), pairs * 8 + pairs * 3 * 12 + (pairs * 24 + states * 4) + counters);
+}
+
+// What agent_init writes: Q, the model's next state and reward (and its counts with a counts
+// model), the Dyna-Q+ state counts and clock, the queue's positions and the predecessor heads and
+// links, and the counters; not the lists that the agent fills as it goes.
+TEST(AgentTables, InitBytesPerAgentAreTheTablesWrittenWholeAndTheCounters) {
+  const Environment env = load_environment("dyna-maze");
+  const std::uint64_t states = env.n_states(), pairs = states * env.n_actions(), counters = sizeof(AgentCounters);
+  const auto bytes = [&](const AgentParams& point) {
+    AgentGroup group;
+    group.environment = &env;
+    group.points = {point};
+    group.seeds_per_point = 1;
+    return group.init_bytes_per_agent();
+  };
+  const std::uint64_t dyna_q = bytes(params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kPairs));
+  EXPECT_EQ(dyna_q, pairs * 12 + counters);  // Q, model_next, model_reward: one slot per pair
+  EXPECT_EQ(bytes(params_of(Algorithm::kDynaQ, ModelKind::kCounts, PlanningDraw::kPairs)),
+            pairs * 4 + pairs * 3 * 12 + counters);
+  EXPECT_EQ(bytes(params_of(Algorithm::kDynaQPlus, ModelKind::kLast, PlanningDraw::kPairs)),
+            pairs * 12 + states * 4 + pairs * 4 + counters);
+  const std::uint64_t sweeping = bytes(params_of(Algorithm::kPrioritized, ModelKind::kLast, PlanningDraw::kPairs));
+  EXPECT_EQ(sweeping, pairs * 12 + (pairs * 8 + states * 4) + counters);
+  EXPECT_GT(sweeping, dyna_q);
+}
+
+// agent_init keeps to the table list's init column: for groups that between them carry every
+// table, each carried table is filled with a poison pattern, then agent_init must have rewritten
+// every element of the tables marked kWhole and left every byte of those marked kOnUse alone.
+TEST(AgentTables, AgentInitWritesTheTablesMarkedWholeAndNoOthers) {
+  const Environment env = load_environment("dyna-maze");
+  const std::uint32_t n_states = env.n_states(), n_actions = env.n_actions();
+  constexpr unsigned char kPoison = 0xA5;  // 0xA5A5A5A5: none of what agent_init writes below
+  const float q_init = 0.5f;
+  const AgentParams dyna_q = params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kPairs);
+  const AgentParams counts = params_of(Algorithm::kDynaQ, ModelKind::kCounts, PlanningDraw::kPairs);
+  const AgentParams state_draws = params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kStates);
+  const AgentParams plus = params_of(Algorithm::kDynaQPlus, ModelKind::kLast, PlanningDraw::kPairs);
+  const AgentParams plus_action = params_of(Algorithm::kDynaQPlusAction, ModelKind::kLast, PlanningDraw::kPairs);
+  const AgentParams sweeping = params_of(Algorithm::kPrioritized, ModelKind::kLast, PlanningDraw::kPairs);
+  const AgentParams direct = params_of(Algorithm::kPrioritizedDirect, ModelKind::kLast, PlanningDraw::kPairs);
+  const std::vector<std::vector<AgentParams>> groups = {
+      {dyna_q}, {counts}, {state_draws}, {plus}, {plus_action}, {sweeping}, {direct}, {counts, plus, sweeping}};
+  std::vector<bool> checked(kTableCount, false);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    SCOPED_TRACE("group " + std::to_string(g));
+    AgentGroup group;
+    group.environment = &env;
+    group.points = groups[g];
+    group.seeds_per_point = 1;
+    const TableLengths lengths = table_lengths(n_states, n_actions, group.model_slots());
+    std::vector<std::vector<unsigned char>> memory(kTableCount);
+    AgentCounters counters;
+    std::fill_n(reinterpret_cast<unsigned char*>(&counters), sizeof counters, kPoison);
+    AgentRef agent{};
+    agent.model_slots = group.model_slots();
+    agent.counters = &counters;
+    for_each_table(agent, agent, [&](std::uint32_t id, TablePer per, TableNeed need, auto*& field, auto*&) {
+      if (!group.needs(need)) return;  // not carried: null, as in a batch of the group
+      memory[id].assign(lengths.of(per) * table_element_bytes(id), kPoison);
+      using T = std::remove_pointer_t<std::remove_reference_t<decltype(field)>>;
+      field = reinterpret_cast<T*>(memory[id].data());
+    });
+
+    agent_init(agent, n_states, n_actions, q_init);
+
+    std::uint64_t written = sizeof(AgentCounters);
+    for (std::uint32_t id = 0; id < kTableCount; ++id) {
+      const std::vector<unsigned char>& table = memory[id];
+      if (table.empty()) continue;
+      checked[id] = true;
+      const auto poison = [](unsigned char byte) { return byte == kPoison; };
+      if (table_init(id) == TableInit::kWhole) {
+        std::uint64_t left = 0;  // elements still all poison
+        for (std::size_t at = 0; at < table.size(); at += table_element_bytes(id))
+          left += std::all_of(table.begin() + at, table.begin() + at + table_element_bytes(id), poison);
+        EXPECT_EQ(left, 0u) << table_name(id) << " is marked kWhole, but agent_init left elements unwritten";
+        written += table.size();
+      } else {
+        EXPECT_TRUE(std::all_of(table.begin(), table.end(), poison))
+            << table_name(id) << " is marked kOnUse, but agent_init wrote to it";
+      }
+    }
+    // The lengths below which the kOnUse tables are read start at zero.
+    EXPECT_EQ(counters.n_observed_pairs, 0u);
+    EXPECT_EQ(counters.n_observed_states, 0u);
+    EXPECT_EQ(counters.queue_size, 0u);
+    EXPECT_EQ(counters.need_reset, 1u);
+    EXPECT_EQ(written, group.init_bytes_per_agent());
+  }
+  for (std::uint32_t id = 0; id < kTableCount; ++id)
+    EXPECT_TRUE(checked[id]) << table_name(id) << ": no group above carries it, so nothing checks its init column";
 }
 
 TEST(AgentTables, AnAgentsSliceStartsAtItsIndexTimesTheTablesLength) {

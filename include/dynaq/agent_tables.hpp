@@ -9,11 +9,14 @@
 // (GroupResults) and the parity checks. Adding a table is one line here plus the code that uses
 // it; the compiler then finds every place that must give it memory.
 //
-// A table entry is X(name, element type, per, need):
+// A table entry is X(name, element type, per, need, init):
 //   per   what one element belongs to: kPair (state * n_actions + action), kSlot (pair *
 //         model_slots + k) or kState;
 //   need  which agents read it (agent_needs below); a batch carries it when any of its agents
-//         does, and holds a null pointer otherwise.
+//         does, and holds a null pointer otherwise;
+//   init  what agent_init (detail/fresh_tables.hpp) writes of it (TableInit below): kWhole
+//         every element, kOnUse none. AgentGroup::init_bytes_per_agent counts by it, and
+//         tests/agent_tables_test.cpp checks agent_init against it.
 // A metric entry is X(name, element type, recorded): what budget records it (metric_recorded).
 // Both are agent-major: agent i's slice starts at i * (its per-agent length).
 #pragma once
@@ -64,30 +67,39 @@ enum class TableNeed : std::uint32_t {
   kQueue,       // prioritized sweeping
 };
 
+// What agent_init writes of a table.
+enum class TableInit : std::uint32_t {
+  kWhole,  // every element, before the agent's first step
+  kOnUse,  // nothing: written only as entries are used, and read only below a length that
+           // agent_init zeroes (the counters' n_observed_pairs, n_observed_states, queue_size,
+           // a state's state_action_count) or through entries it writes (the predecessor lists
+           // through predecessor_head and predecessor_of)
+};
+
 // clang-format off
-#define DYNAQ_AGENT_TABLES(X)                                                                       \
-  X(q,                  float,         kPair,  kAlways)    /* action values                      */ \
-  X(model_next,         std::uint32_t, kSlot,  kAlways)    /* kUnseen, or next | kTerminatedBit  */ \
-  X(model_reward,       float,         kSlot,  kAlways)                                             \
-  X(model_count,        std::uint32_t, kSlot,  kCounts)    /* times the slot's outcome was seen  */ \
-  X(observed_pairs,     std::uint32_t, kPair,  kAlways)    /* pairs in the order first observed  */ \
-  X(observed_states,    std::uint32_t, kState, kStateLists) /* states in the order first observed */ \
-  X(state_actions,      std::uint32_t, kPair,  kStateLists) /* per state, actions in first order  */ \
-  X(state_action_count, std::uint32_t, kState, kStateLists)                                         \
-  X(last_tried,         std::uint32_t, kPair,  kLastTried) /* the clock after the pair was tried */ \
-  X(heap_pair,          std::uint32_t, kPair,  kQueue)     /* the priority queue, a max-heap     */ \
-  X(heap_priority,      float,         kPair,  kQueue)                                              \
-  X(heap_position,      std::uint32_t, kPair,  kQueue)     /* index in the heap, or kNone        */ \
-  X(predecessor_head,   std::uint32_t, kState, kQueue)     /* first pair whose model leads here  */ \
-  X(predecessor_next,   std::uint32_t, kPair,  kQueue)     /* next pair in the same state's list */ \
-  X(predecessor_prev,   std::uint32_t, kPair,  kQueue)                                              \
-  X(predecessor_of,     std::uint32_t, kPair,  kQueue)     /* the state whose list has the pair  */
+#define DYNAQ_AGENT_TABLES(X)                                                                                \
+  X(q,                  float,         kPair,  kAlways,     kWhole) /* action values                      */ \
+  X(model_next,         std::uint32_t, kSlot,  kAlways,     kWhole) /* kUnseen, or next | kTerminatedBit  */ \
+  X(model_reward,       float,         kSlot,  kAlways,     kWhole)                                          \
+  X(model_count,        std::uint32_t, kSlot,  kCounts,     kWhole) /* times the slot's outcome was seen  */ \
+  X(observed_pairs,     std::uint32_t, kPair,  kAlways,     kOnUse) /* pairs in the order first observed  */ \
+  X(observed_states,    std::uint32_t, kState, kStateLists, kOnUse) /* states in the order first observed */ \
+  X(state_actions,      std::uint32_t, kPair,  kStateLists, kOnUse) /* per state, actions in first order  */ \
+  X(state_action_count, std::uint32_t, kState, kStateLists, kWhole)                                          \
+  X(last_tried,         std::uint32_t, kPair,  kLastTried,  kWhole) /* the clock after the pair was tried */ \
+  X(heap_pair,          std::uint32_t, kPair,  kQueue,      kOnUse) /* the priority queue, a max-heap     */ \
+  X(heap_priority,      float,         kPair,  kQueue,      kOnUse)                                          \
+  X(heap_position,      std::uint32_t, kPair,  kQueue,      kWhole) /* index in the heap, or kNone        */ \
+  X(predecessor_head,   std::uint32_t, kState, kQueue,      kWhole) /* first pair whose model leads here  */ \
+  X(predecessor_next,   std::uint32_t, kPair,  kQueue,      kOnUse) /* next pair in the same state's list */ \
+  X(predecessor_prev,   std::uint32_t, kPair,  kQueue,      kOnUse)                                          \
+  X(predecessor_of,     std::uint32_t, kPair,  kQueue,      kWhole) /* the state whose list has the pair  */
 // clang-format on
 
 // Tables by number, in list order (the arena and shared-memory layouts index their offsets so).
 namespace table_id {
 enum : std::uint32_t {
-#define DYNAQ_TABLE_ID(name, type, per, need) name,
+#define DYNAQ_TABLE_ID(name, type, per, need, init) name,
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_ID)
 #undef DYNAQ_TABLE_ID
 };
@@ -98,7 +110,7 @@ constexpr std::uint32_t kTableCount = 0 DYNAQ_AGENT_TABLES(DYNAQ_COUNT_ONE);
 
 DYNAQ_HD constexpr TablePer table_per(std::uint32_t id) {
   switch (id) {
-#define DYNAQ_TABLE_PER(name, type, per, need) \
+#define DYNAQ_TABLE_PER(name, type, per, need, init) \
   case table_id::name: return TablePer::per;
     DYNAQ_AGENT_TABLES(DYNAQ_TABLE_PER)
 #undef DYNAQ_TABLE_PER
@@ -108,7 +120,7 @@ DYNAQ_HD constexpr TablePer table_per(std::uint32_t id) {
 
 constexpr std::uint32_t table_element_bytes(std::uint32_t id) {
   switch (id) {
-#define DYNAQ_TABLE_BYTES(name, type, per, need) \
+#define DYNAQ_TABLE_BYTES(name, type, per, need, init) \
   case table_id::name: return sizeof(type);
     DYNAQ_AGENT_TABLES(DYNAQ_TABLE_BYTES)
 #undef DYNAQ_TABLE_BYTES
@@ -118,7 +130,7 @@ constexpr std::uint32_t table_element_bytes(std::uint32_t id) {
 
 constexpr TableNeed table_need(std::uint32_t id) {
   switch (id) {
-#define DYNAQ_TABLE_NEED(name, type, per, need) \
+#define DYNAQ_TABLE_NEED(name, type, per, need, init) \
   case table_id::name: return TableNeed::need;
     DYNAQ_AGENT_TABLES(DYNAQ_TABLE_NEED)
 #undef DYNAQ_TABLE_NEED
@@ -126,9 +138,19 @@ constexpr TableNeed table_need(std::uint32_t id) {
   }
 }
 
+constexpr TableInit table_init(std::uint32_t id) {
+  switch (id) {
+#define DYNAQ_TABLE_INIT(name, type, per, need, init) \
+  case table_id::name: return TableInit::init;
+    DYNAQ_AGENT_TABLES(DYNAQ_TABLE_INIT)
+#undef DYNAQ_TABLE_INIT
+    default: return TableInit::kWhole;
+  }
+}
+
 constexpr const char* table_name(std::uint32_t id) {
   switch (id) {
-#define DYNAQ_TABLE_NAME(name, type, per, need) \
+#define DYNAQ_TABLE_NAME(name, type, per, need, init) \
   case table_id::name: return #name;
     DYNAQ_AGENT_TABLES(DYNAQ_TABLE_NAME)
 #undef DYNAQ_TABLE_NAME
@@ -141,7 +163,7 @@ constexpr const char* table_name(std::uint32_t id) {
 // types with a member per table: two views, a view and the cpu engine's buffers, ...
 template <typename A, typename B, typename F>
 DYNAQ_HD void for_each_table(A& a, B& b, F&& f) {
-#define DYNAQ_TABLE_VISIT(name, type, per, need) f(table_id::name, TablePer::per, TableNeed::need, a.name, b.name);
+#define DYNAQ_TABLE_VISIT(name, type, per, need, init) f(table_id::name, TablePer::per, TableNeed::need, a.name, b.name);
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_VISIT)
 #undef DYNAQ_TABLE_VISIT
 }

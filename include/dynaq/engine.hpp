@@ -39,6 +39,10 @@ struct AgentGroup {
   std::uint32_t model_slots() const;  // 1, or the largest model_capacity of a counts model
   // Bytes of tables one agent needs while it runs (Q, model, lists, queue, counters).
   std::uint64_t table_bytes_per_agent() const;
+  // Bytes agent_init writes for one agent (fresh tables, detail/fresh_tables.hpp): of the tables
+  // counted above, those it writes whole (TableInit::kWhole, agent_tables.hpp), and the
+  // counters, which it writes too and table_bytes_per_agent counts.
+  std::uint64_t init_bytes_per_agent() const;
 
   // Checks what can only be checked against the environment, before anything runs: throws
   // InputError when prioritized sweeping is combined with a count-based model, or when a

@@ -87,7 +87,7 @@ std::uint32_t float_bits(float value) {
 // batch did not carry holds nothing agent_init wrote, one it carried but the new batch does not
 // would be left out of the reset and then be stale, and another shape moves every slice.
 struct BatchTables {
-#define DYNAQ_TABLE_BUFFER(name, type, per, need) TableBuffer<type> name;
+#define DYNAQ_TABLE_BUFFER(name, type, per, need, init) TableBuffer<type> name;
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_BUFFER)
 #undef DYNAQ_TABLE_BUFFER
   TableBuffer<AgentCounters> counters;

@@ -23,12 +23,28 @@ std::uint32_t AgentGroup::model_slots() const {
   return slots;
 }
 
-std::uint64_t AgentGroup::table_bytes_per_agent() const {
-  const TableLengths lengths = table_lengths(environment->n_states(), environment->n_actions(), model_slots());
+namespace {
+
+// Bytes per agent of the counters and of the tables that the group carries and `counted(id)`
+// accepts.
+template <typename Counted>
+std::uint64_t counters_and_tables_bytes(const AgentGroup& group, Counted counted) {
+  const TableLengths lengths =
+      table_lengths(group.environment->n_states(), group.environment->n_actions(), group.model_slots());
   std::uint64_t bytes = sizeof(AgentCounters);
   for (std::uint32_t id = 0; id < kTableCount; ++id)
-    if (needs(table_need(id))) bytes += lengths.of(table_per(id)) * table_element_bytes(id);
+    if (group.needs(table_need(id)) && counted(id)) bytes += lengths.of(table_per(id)) * table_element_bytes(id);
   return bytes;
+}
+
+}  // namespace
+
+std::uint64_t AgentGroup::table_bytes_per_agent() const {
+  return counters_and_tables_bytes(*this, [](std::uint32_t) { return true; });
+}
+
+std::uint64_t AgentGroup::init_bytes_per_agent() const {
+  return counters_and_tables_bytes(*this, [](std::uint32_t id) { return table_init(id) == TableInit::kWhole; });
 }
 
 OutcomeNeed distinct_outcomes_needed(const Environment& environment) {

@@ -49,7 +49,7 @@ using TableStrides = PerTableKind<std::uint32_t>;
 DYNAQ_HD constexpr std::uint32_t odd_stride(std::uint32_t length) { return length | 1u; }
 
 // The staging walk and the shared layout count every table in 4-byte words.
-#define DYNAQ_TABLE_IS_WORDS(name, type, per, need) \
+#define DYNAQ_TABLE_IS_WORDS(name, type, per, need, init) \
   static_assert(sizeof(type) == 4, "table " #name ": shared-memory staging assumes 4-byte elements");
 DYNAQ_AGENT_TABLES(DYNAQ_TABLE_IS_WORDS)
 #undef DYNAQ_TABLE_IS_WORDS

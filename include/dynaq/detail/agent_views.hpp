@@ -13,7 +13,7 @@ namespace dynaq {
 // One agent's tables (non-owning), one pointer per table of DYNAQ_AGENT_TABLES (agent_tables.hpp).
 // A table the agent's batch does not carry is null.
 struct AgentRef {
-#define DYNAQ_TABLE_POINTER(name, type, per, need) type* name;
+#define DYNAQ_TABLE_POINTER(name, type, per, need, init) type* name;
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
   std::uint32_t model_slots;  // slots per pair: 1, or the largest model_capacity
   AgentCounters* counters;
