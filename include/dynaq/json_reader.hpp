@@ -2,7 +2,7 @@
 // caller's object is read when it is sealed, the whole summary when a folder is verified
 // (result_check.hpp). It reads a document into a tree whose objects keep their members in file
 // order, because the seal's "complete" must be the last member. Environments' MDP JSON files,
-// far larger, are read by a tokenizer of their own (src/envs/json_cursor.hpp).
+// far larger, are read by a tokenizer of their own (json_cursor.hpp).
 #pragma once
 
 #include <cstdint>

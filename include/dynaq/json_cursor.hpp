@@ -1,6 +1,7 @@
-// The JSON tokenizer under the MDP JSON reader (mdp_json.cpp): a cursor over the text that
-// knows every token's line and column, so that every error names source:line:column, and reads
-// tokens one at a time (no document tree), so that memory stays proportional to the input.
+// The JSON tokenizer of the io layer, under the MDP JSON reader (envs' mdp_json.cpp): a cursor
+// over the text that knows every token's line and column, so that every error names
+// source:line:column, and reads tokens one at a time (no document tree), so that memory stays
+// proportional to the input.
 #pragma once
 
 #include <cmath>
@@ -21,8 +22,6 @@ bool is_word_char(int c);
 std::string byte_name(int c);
 // Long tokens are cut in messages, so that a message stays one readable line.
 std::string excerpt(std::string_view text);
-// "1 state", "2 states"; "1 entry", "2 entries".
-std::string count_of(std::size_t n, const char* noun, const char* plural = nullptr);
 
 // A place in the text: byte offset, 1-based line, and the offset at which that line starts.
 struct Mark {
