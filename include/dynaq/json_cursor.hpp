@@ -1,7 +1,8 @@
-// The JSON tokenizer of the io layer, under the MDP JSON reader (envs' mdp_json.cpp): a cursor
-// over the text that knows every token's line and column, so that every error names
-// source:line:column, and reads tokens one at a time (no document tree), so that memory stays
-// proportional to the input.
+// The JSON tokenizer, the one place that holds the JSON grammar: a cursor over the text that
+// knows every token's line and column, so that every error names source:line:column, and that
+// reads tokens one at a time. The MDP JSON reader (envs' mdp_json.cpp) drives it with its schema
+// and builds no tree, so that its memory stays proportional to the input; read_json
+// (json_reader.hpp) builds the summary's small tree on it.
 #pragma once
 
 #include <cmath>
@@ -32,7 +33,8 @@ struct Mark {
 };
 
 // A number token. NaN, Infinity and -Infinity are not JSON, but Python's json.dumps writes
-// them: they are read as numbers so that the schema can reject them with a precise message.
+// them: they are read as numbers so that the MDP schema can reject them with a precise message.
+// Readers that take no such schema (read_json) must reject them themselves.
 struct Number {
   Mark at;
   std::string_view text;
@@ -49,12 +51,18 @@ enum class Kind { End, Object, Array, String, True, False, Null, Number, Invalid
 
 class Cursor {
  public:
+  // Errors are InputErrors "source:line:column: message"; with an empty source (a text that the
+  // caller names in its own message), "line L, column C: message". Both strings must outlive
+  // the cursor.
   Cursor(std::string_view text, const std::string& source) : text_(text), source_(source) {
     // A UTF-8 byte order mark is not part of the JSON text; columns count from after it.
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") here_.offset = here_.line_start = 3;
   }
 
   [[noreturn]] void fail(const Mark& at, const std::string& message) const {
+    if (source_.empty())
+      throw InputError("line " + std::to_string(at.line) + ", column " +
+                       std::to_string(at.column()) + ": " + message);
     throw InputError(at_position(source_, at.line, at.column(), message));
   }
 
