@@ -1,8 +1,8 @@
 // A small strict JSON reader for the summary that seals result files (result_files.hpp): the
 // caller's object is read when it is sealed, the whole summary when a folder is verified
 // (result_check.hpp). It reads a document into a tree whose objects keep their members in file
-// order, because the seal's "complete" must be the last member. Environments' MDP JSON files,
-// far larger, are read by a tokenizer of their own (src/envs/json_cursor.hpp).
+// order, because the seal's "complete" must be the last member. The grammar is the tokenizer's
+// (json_cursor.hpp), which the MDP JSON reader drives without a tree.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +27,9 @@ struct JsonValue {
   bool as_count(std::uint64_t& value) const;
 };
 
-// Reads one JSON document, nested up to 64 levels deep. Throws std::runtime_error
-// saying what is wrong and at which byte, counted from 1.
+// Reads one JSON document, nested up to 64 levels deep below the top-level value. NaN and
+// Infinity are refused, as every other text that is not JSON. Throws InputError (errors.hpp)
+// "line L, column C: what is wrong"; the caller names the text.
 JsonValue read_json(std::string_view text);
 
 }  // namespace dynaq

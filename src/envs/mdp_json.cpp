@@ -21,9 +21,9 @@
 
 #include "dynaq/errors.hpp"
 #include "dynaq/format.hpp"
+#include "dynaq/json_cursor.hpp"
 #include "dynaq/messages.hpp"
 #include "dynaq/text_file.hpp"
-#include "json_cursor.hpp"
 
 namespace dynaq {
 namespace {
@@ -71,6 +71,12 @@ bool parse_index_key(const std::string& key, std::uint32_t count, std::uint32_t&
   if (value >= count) return false;
   index = static_cast<std::uint32_t>(value);
   return true;
+}
+
+// "1 state", "2 states"; "1 entry", "2 entries".
+std::string count_of(std::size_t n, const char* noun, const char* plural = nullptr) {
+  if (n == 1) return "1 " + std::string(noun);
+  return std::to_string(n) + " " + (plural ? std::string(plural) : std::string(noun) + "s");
 }
 
 std::string pair_name(std::uint32_t state, std::uint32_t action) {

@@ -1,5 +1,5 @@
 // The JSON tokenizer (json_cursor.hpp): message helpers, strings, escapes, numbers, skipping.
-#include "json_cursor.hpp"
+#include "dynaq/json_cursor.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -26,11 +26,6 @@ std::string excerpt(std::string_view text) {
   constexpr std::size_t kLongest = 40;
   if (text.size() <= kLongest) return std::string(text);
   return std::string(text.substr(0, kLongest)) + "...";
-}
-
-std::string count_of(std::size_t n, const char* noun, const char* plural) {
-  if (n == 1) return "1 " + std::string(noun);
-  return std::to_string(n) + " " + (plural ? std::string(plural) : std::string(noun) + "s");
 }
 
 namespace {

@@ -1,6 +1,8 @@
-// The JSON tokenizer under the MDP JSON reader (mdp_json.cpp): a cursor over the text that
-// knows every token's line and column, so that every error names source:line:column, and reads
-// tokens one at a time (no document tree), so that memory stays proportional to the input.
+// The JSON tokenizer, the one place that holds the JSON grammar: a cursor over the text that
+// knows every token's line and column, so that every error names source:line:column, and that
+// reads tokens one at a time. The MDP JSON reader (envs' mdp_json.cpp) drives it with its schema
+// and builds no tree, so that its memory stays proportional to the input; read_json
+// (json_reader.hpp) builds the summary's small tree on it.
 #pragma once
 
 #include <cmath>
@@ -21,8 +23,6 @@ bool is_word_char(int c);
 std::string byte_name(int c);
 // Long tokens are cut in messages, so that a message stays one readable line.
 std::string excerpt(std::string_view text);
-// "1 state", "2 states"; "1 entry", "2 entries".
-std::string count_of(std::size_t n, const char* noun, const char* plural = nullptr);
 
 // A place in the text: byte offset, 1-based line, and the offset at which that line starts.
 struct Mark {
@@ -33,7 +33,8 @@ struct Mark {
 };
 
 // A number token. NaN, Infinity and -Infinity are not JSON, but Python's json.dumps writes
-// them: they are read as numbers so that the schema can reject them with a precise message.
+// them: they are read as numbers so that the MDP schema can reject them with a precise message.
+// Readers that take no such schema (read_json) must reject them themselves.
 struct Number {
   Mark at;
   std::string_view text;
@@ -50,12 +51,18 @@ enum class Kind { End, Object, Array, String, True, False, Null, Number, Invalid
 
 class Cursor {
  public:
+  // Errors are InputErrors "source:line:column: message"; with an empty source (a text that the
+  // caller names in its own message), "line L, column C: message". Both strings must outlive
+  // the cursor.
   Cursor(std::string_view text, const std::string& source) : text_(text), source_(source) {
     // A UTF-8 byte order mark is not part of the JSON text; columns count from after it.
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") here_.offset = here_.line_start = 3;
   }
 
   [[noreturn]] void fail(const Mark& at, const std::string& message) const {
+    if (source_.empty())
+      throw InputError("line " + std::to_string(at.line) + ", column " +
+                       std::to_string(at.column()) + ": " + message);
     throw InputError(at_position(source_, at.line, at.column(), message));
   }
 
