@@ -73,11 +73,7 @@ constexpr double kGpuMemoryShare = 0.8;                               // of devi
 // GPU half (verification, device memory, a kernel version refusing a case) where no GPU is.
 void add_emulated_cuda_engines(std::vector<BenchEngine>& engines, BenchRun& run) {
   EmulationOptions emulation;
-  emulation.limits.free_bytes = std::uint64_t{2} << 30;
-  emulation.limits.multiprocessors = 132;
-  emulation.limits.shared_bytes_per_block = 232448;
-  emulation.limits.max_threads_global = 1024;
-  emulation.limits.max_threads_shared = 1024;
+  emulation.limits = hopper_limits(std::uint64_t{2} << 30);
   for (const CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
     CudaEngineOptions cuda;
     cuda.kernel = kernel;

@@ -34,23 +34,20 @@ using testing_support::point;
 using testing_support::run_group;
 using testing_support::step_budget;
 
-// An H100 as the plan sees it (registers allow 544 threads per block for the global kernel, 576
-// for the shared one: 120 and 106 registers, as ptxas of nvcc 13.0 reports them for sm_90).
+// An H100 as the plan sees it (registers allow 512 threads per block for the global kernel, 544
+// for the shared one: 121 and 114 registers, as ptxas of nvcc 13.0 reports them for sm_90).
 DeviceLimits h100() {
-  DeviceLimits l;
-  l.free_bytes = std::uint64_t{79} << 30;
-  l.multiprocessors = 132;
-  l.shared_bytes_per_block = 232448;
-  l.max_threads_global = 544;
-  l.max_threads_shared = 576;
+  DeviceLimits l = hopper_limits(std::uint64_t{79} << 30);
+  l.max_threads_global = 512;
+  l.max_threads_shared = 544;
   return l;
 }
 
-// A small device: two multiprocessors, so that auto plans put many agents in a block.
+// A small device: two multiprocessors, so that auto plans put many agents in a block, and an
+// H100's shared memory per block (the Dyna-Q+ tables of 33 agents of a maze fit).
 DeviceLimits small_device() {
   DeviceLimits l = h100();
   l.multiprocessors = 2;
-  l.shared_bytes_per_block = 232448;  // as an H100: the Dyna-Q+ tables of 33 agents of a maze fit
   l.max_threads_global = 256;
   l.max_threads_shared = 256;
   return l;

@@ -108,9 +108,8 @@ class CudaCases {
 // block), an H100's shared memory per block, 256 threads per block.
 inline EmulationOptions small_emulated_device() {
   EmulationOptions device;
-  device.limits.free_bytes = std::uint64_t{1} << 30;
+  device.limits = hopper_limits(std::uint64_t{1} << 30);
   device.limits.multiprocessors = 2;
-  device.limits.shared_bytes_per_block = 232448;
   device.limits.max_threads_global = 256;
   device.limits.max_threads_shared = 256;
   return device;

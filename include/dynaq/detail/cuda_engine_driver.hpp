@@ -29,6 +29,17 @@ struct DeviceLimits {
   std::uint32_t max_threads_shared = 1024;   // per block, as the shared kernel's registers allow
 };
 
+// An H100's or H200's limits (sm_90: 132 multiprocessors, 227 KiB of opt-in shared memory and
+// 1024 threads per block, before registers lower the threads) with `free_bytes` of memory free:
+// the device that the host emulation stands in for.
+inline DeviceLimits hopper_limits(std::uint64_t free_bytes) {
+  DeviceLimits l;
+  l.free_bytes = free_bytes;
+  l.multiprocessors = 132;
+  l.shared_bytes_per_block = 232448;
+  return l;
+}
+
 // A device allocation holding tables at byte offsets. kNoOffset: a table the group does not use.
 constexpr std::uint64_t kNoOffset = ~std::uint64_t{0};
 
