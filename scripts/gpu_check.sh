@@ -50,6 +50,16 @@ if ! command -v ncu >/dev/null 2>&1; then
     [[ -x $ncu_dir/ncu ]] && export PATH="$ncu_dir:$PATH" && break
   done
 fi
+# The commit of a checkout (a lent machine's copy of the tree may have no .git: then the
+# prebuilt binaries' record says which commit they are).
+commit_of_tree() {
+  if git rev-parse HEAD >/dev/null 2>&1; then
+    echo "commit $(git rev-parse HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
+  else
+    echo "commit: no git repository here"
+  fi
+}
+
 configure_flags=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_FLAGS=-Xptxas=-v)
 ptxas_report() { grep -E "Compiling entry|registers|spill" "$1" >"$2" || true; }  # registers, stack, spills
 
@@ -65,7 +75,7 @@ if [[ ${1:-} == --prebuild ]]; then
   find "$build" \( -name '*.o' -o -name '*.a' \) -delete
   {
     echo "prebuilt $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname) with $(nvcc --version | tail -n 1)"
-    echo "commit $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+    commit_of_tree
     echo "source $root"
   } >"$build/PREBUILT"
   echo "gpu_check --prebuild: $(du -sh "$build" | cut -f1) in ${build#"$root"/}; carry it (and .deps) to the GPU machine"
@@ -86,6 +96,7 @@ stages=("$@")
 # Each stage's usual seconds on a 16-core machine with an H100 or H200 (estimates until a run
 # records them in summary.txt), for DYNAQ_GPU_CHECK_SECONDS.
 declare -A stage_seconds=([build]=150 [tests]=150 [sanitize]=150 [timing]=45 [bench]=240 [figure]=30 [profile]=120)
+[[ -f $build/PREBUILT ]] && stage_seconds[build]=10  # checking that the carried binaries run
 deadline=${DYNAQ_GPU_CHECK_SECONDS:-0}
 tests_bin=$build/tests/dynaq_tests
 failed=0
@@ -116,7 +127,8 @@ run() {
 
 {
   echo "gpu_check $(date -u +%Y-%m-%dT%H:%M:%SZ) on $device"
-  echo "commit $(git rev-parse HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  commit_of_tree
+  [[ -f $build/PREBUILT ]] && sed 's/^/prebuilt binaries: /' "$build/PREBUILT"
   echo "stages: ${stages[*]}"
 } | tee -a "$summary"
 {
@@ -262,5 +274,5 @@ done
 
 ((${#skipped[@]} == 0)) || echo "not run for lack of time: ${skipped[*]}" | tee -a "$summary"
 echo "results in ${out#"$root"/}" | tee -a "$summary"
-archive && [[ -n ${OUT:-} ]] && echo "archived in \$OUT/gpu-check-$slug.tar.gz"
+archive && [[ -f ${OUT:-}/gpu-check-$slug.tar.gz ]] && echo "archived in \$OUT/gpu-check-$slug.tar.gz"
 exit "$failed"
