@@ -95,7 +95,7 @@ stages=("$@")
 ((${#stages[@]})) || stages=(build tests sanitize timing bench figure profile)
 # Each stage's usual seconds on a 16-core machine with an H100 or H200 (estimates until a run
 # records them in summary.txt), for DYNAQ_GPU_CHECK_SECONDS.
-declare -A stage_seconds=([build]=150 [tests]=150 [sanitize]=150 [timing]=45 [bench]=240 [figure]=30 [profile]=120)
+declare -A stage_seconds=([build]=150 [tests]=90 [sanitize]=150 [timing]=45 [bench]=240 [figure]=30 [profile]=120)
 [[ -f $build/PREBUILT ]] && stage_seconds[build]=10  # checking that the carried binaries run
 deadline=${DYNAQ_GPU_CHECK_SECONDS:-0}
 tests_bin=$build/tests/dynaq_tests
