@@ -342,17 +342,34 @@ struct BenchRun {
 
 // ---- report.cpp -------------------------------------------------------------------------
 
+// The one-core rate the cpu targets and the cycle napkin are set against, planning updates/s.
+constexpr double kCpuPerCoreUpdates = 1e8;
+
 // The best (largest median) planning-update rate, or real-step rate for n = 0, of one engine on
-// one (env, n); null when it measured nothing there.
+// one (env, n); null when it measured nothing there. "cuda" stands for every kernel version
+// (cuda-global, cuda-shared), here and in is_engine: the summaries take the best of them.
 const Measurement* best_measurement(const BenchRun& run, const std::string& engine, const std::string& env,
                                     std::uint32_t n);
+// The cuda engine's best run of exactly `agents` agents on the Dyna maze at n, or null.
+const Measurement* cuda_with_agents(const BenchRun& run, std::uint32_t n, std::uint32_t agents);
 double rate_of(const Measurement& m);  // planning updates/s, or real steps/s when n = 0
+bool is_engine(const std::string& engine, const std::string& label);
+bool has_engine(const BenchRun& run, const std::string& label);
+std::string cpu_all_label(const BenchRun& run);  // cpu-<N>t, or empty with one thread
+std::uint32_t target_n(const Options& o);        // 50 when measured, else the largest n
+// The transcription or peer `name` that ran at n (the first), or null.
+const BaselineResult* baseline(const BenchRun& run, const std::string& name, std::uint32_t n);
+std::string fixed(double value, int decimals);   // "%.*f"
+std::string seconds_text(double seconds);        // for people: "0.1 s", "0.00313 s", "12.5 s"
 
 void print_case_table(const BenchRun& run, const std::string& env, std::uint32_t n);
 void print_ratios(const BenchRun& run);
 void compute_napkins(BenchRun& run);
 void print_napkins(const BenchRun& run);
 void print_baselines(const BenchRun& run);
+
+// ---- targets.cpp ------------------------------------------------------------------------
+
 void evaluate_targets(BenchRun& run);
 void print_targets(const BenchRun& run);
 
