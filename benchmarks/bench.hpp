@@ -340,6 +340,12 @@ struct BenchRun {
   double total_seconds = 0;
 };
 
+// ---- engines.cpp ------------------------------------------------------------------------
+
+// The engines named in `wanted` (all when empty; cpu-1t-lanes and cuda-emulated only when named),
+// in the order they run; sets run.engines, run.gpu and, when the GPU half does not run, why.
+std::vector<BenchEngine> make_engines(const Options& options, const std::vector<std::string>& wanted, BenchRun& run);
+
 // ---- report.cpp -------------------------------------------------------------------------
 
 // The one-core rate the cpu targets and the cycle napkin are set against, planning updates/s.
