@@ -6,7 +6,7 @@
 # Run as
 #   cmake -DBENCH=path/to/dynaq-bench -DJSON=path/to/gpu_half.json -P gpu_half_test.cmake
 file(REMOVE "${JSON}")
-execute_process(COMMAND "${BENCH}" --envs dyna-maze,random-maze:70x70:1 --n 5 --agents 40 --steps 40 --repeats 1
+execute_process(COMMAND "${BENCH}" --envs dyna-maze,random-maze:90x90:1 --n 5 --agents 40 --steps 40 --repeats 1
                         --engines cpu-1t,cuda-emulated --no-baselines --no-peers --time-budget 1 --gpu-time-budget 5
                         --json "${JSON}"
                 RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -16,7 +16,7 @@ if(NOT status EQUAL 0)
 endif()
 foreach(pattern
     "\nGPU: none; the cuda engine's kernel versions on its host emulation of a CUDA device "
-    "\nemulated-cuda-shared cannot run random-maze:70x70:1, n=5: CUDA kernel shared: the tables of one agent [^\n]* need "
+    "\nemulated-cuda-shared cannot run random-maze:90x90:1, n=5: CUDA kernel shared: the tables of one agent [^\n]* need "
     "\nverification: 5 engine runs match the reference bit for bit [^\n]*; 1 case refused by an engine, not timed on it\n"
     "\n  emulated-cuda-global +40  [0-9]"
     "\n  emulated-cuda-shared +40  [0-9]"

@@ -2,6 +2,7 @@
 // only the GPU compiles: each must give the same answer, and here both run on the host.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -36,7 +37,10 @@ TEST(AgentCore, TheBranchFreeGreedyActionOfFourIsGreedyBy) {
 }
 
 // The GPU's planning loop draws one block per four updates; the host's makes them in batches. Both run
-// here, with the maze-shaped and the general loop, from the same tables: every Q bit the same.
+// here, with the maze-shaped and the general loop, from the same tables: every Q bit the same. So
+// does the loop that reads each pair's entry from an environment whose outcome p is the model's
+// entry for pair p (ModelSource::kEnvironment, as the cuda engine runs agents whose model is
+// bound to equal their environment).
 TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
   constexpr std::uint32_t kStates = 6, kActions = 4, kPairs = kStates * kActions;
   struct Tables {
@@ -67,17 +71,41 @@ TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
     start.observed[p] = (p * 5) % kPairs;
   }
   start.counters.n_observed_pairs = 17;
+  // The environment the model is bound to: one outcome per pair, pair p's being the model's entry.
+  std::vector<std::uint32_t> env_next(kPairs);
+  std::vector<std::uint8_t> env_terminated(kPairs);
+  for (std::uint32_t p = 0; p < kPairs; ++p) {
+    env_next[p] = start.model_next[p] & kStateMask;
+    env_terminated[p] = (start.model_next[p] & kTerminatedBit) != 0 ? 1 : 0;
+  }
+  MdpView env{};
+  env.n_states = kStates;
+  env.n_actions = kActions;
+  env.next_state = env_next.data();
+  env.reward = start.model_reward.data();
+  env.terminated = env_terminated.data();
   const AgentRandom rng = AgentRandom::make(2026, 41);
   // Every tail of a block of four (n mod 4 = 0..3), less than one batch, and three batches.
   for (const std::uint32_t n : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 63u, 64u, 65u, 150u, 151u}) {
     const AgentParams params{0.3f, 0.9f, 0.0f, 0, n, 0, PlanningDraw::kPairs};
-    Tables batched = start, one = start, general = start;
-    plain_dyna_q_loop<kActions, true, PlanningWords::kBatched>(batched.ref(), kActions, params, rng, 77);
-    plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime>(one.ref(), kActions, params, rng, 77);
-    plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(general.ref(), kActions, params, rng, 77);
+    Tables batched = start, one = start, general = start, from_env = start, from_env_batched = start;
+    plain_dyna_q_loop<kActions, true, PlanningWords::kBatched>(batched.ref(), env, kActions, params, rng, 77);
+    plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime>(one.ref(), env, kActions, params, rng, 77);
+    plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(general.ref(), env, kActions, params, rng, 77);
+    // The model tables are scrambled first: the environment alone must give the entries.
+    for (Tables* t : {&from_env, &from_env_batched}) {
+      std::fill(t->model_next.begin(), t->model_next.end(), kUnseen);
+      std::fill(t->model_reward.begin(), t->model_reward.end(), 99.0f);
+    }
+    plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime, ModelSource::kEnvironment>(
+        from_env.ref(), env, kActions, params, rng, 77);
+    plain_dyna_q_loop<0, true, PlanningWords::kBatched, ModelSource::kEnvironment>(from_env_batched.ref(), env,
+                                                                                    kActions, params, rng, 77);
     EXPECT_NE(std::memcmp(batched.q.data(), start.q.data(), kPairs * sizeof(float)), 0) << "n " << n << ": Q updated";
     EXPECT_EQ(std::memcmp(batched.q.data(), one.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
     EXPECT_EQ(std::memcmp(batched.q.data(), general.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
+    EXPECT_EQ(std::memcmp(batched.q.data(), from_env.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
+    EXPECT_EQ(std::memcmp(batched.q.data(), from_env_batched.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
   }
 }
 

@@ -41,8 +41,9 @@ TEST(AgentTables, EveryTableIsVisitedOnceInListOrder) {
   for (std::uint32_t k = 0; k < kTableCount; ++k) EXPECT_EQ(ids[k], k);
   EXPECT_STREQ(table_name(table_id::q), "q");
   EXPECT_STREQ(table_name(table_id::predecessor_of), "predecessor_of");
-  // The views hold one pointer per table and nothing unexpected beside them.
-  static_assert(sizeof(AgentRef) == (kTableCount + 1) * sizeof(void*) + sizeof(void*));
+  // The views hold one pointer per table and nothing unexpected beside them: AgentRef's model
+  // slots, counters and model_is_environment flag.
+  static_assert(sizeof(AgentRef) == (kTableCount + 2) * sizeof(void*) + sizeof(void*));
   static_assert(sizeof(AgentMetricsRef) == kMetricCount * sizeof(void*));
 }
 

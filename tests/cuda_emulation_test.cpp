@@ -33,6 +33,9 @@ using testing_support::kernel_options;
 using testing_support::point;
 using testing_support::run_group;
 using testing_support::step_budget;
+using testing_support::with_algorithm;
+using testing_support::with_counts;
+using testing_support::with_model_tables;
 
 // An H100 as the plan sees it (registers allow 512 threads per block for the global kernel, 544
 // for the shared one: 121 and 114 registers, as ptxas of nvcc 13.0 reports them for sm_90).
@@ -79,20 +82,55 @@ TEST(CudaPlan, TheDynaMazeRunsTheSharedKernelWithItsEnvironmentStaged) {
   const KernelPlan plan = plan_kernels(group, CudaEngineOptions{}, h100());
   EXPECT_EQ(plan.kernel, CudaKernel::kShared) << plan.why;
   EXPECT_TRUE(plan.shared.stage_environment);
-  // (232448 - schedule 712 - environment 4540) / (3544 per agent) = 64 (agent_kernels.cu).
+  // Plain Dyna-Q on a fixed deterministic maze plans from the staged environment: a block holds
+  // Q, the observed pairs and the counters of each agent, 2 x 217 words + 72 B = 1808 B, and
+  // (232448 - schedule 712 - environment 4540) / 1808 = 125 agents (agent_kernels.cu).
+  EXPECT_TRUE(plan.model_from_environment);
+  EXPECT_EQ(plan.shared.table[table_id::model_next], kNoRegion);
+  EXPECT_EQ(plan.shared.table[table_id::model_reward], kNoRegion);
   EXPECT_EQ(sizeof(ScheduleView), 712u);
-  EXPECT_EQ(plan.agents_per_block, 64u);
-  EXPECT_EQ(plan.threads_per_block, 64u);
+  EXPECT_EQ(plan.agents_per_block, 125u);
+  EXPECT_EQ(plan.threads_per_block, 128u);
   EXPECT_LE(plan.shared.bytes, h100().shared_bytes_per_block);
-  EXPECT_GT(shared_layout(group, 65, true).bytes, h100().shared_bytes_per_block);
+  EXPECT_GT(shared_layout(group, 126, true, true).bytes, h100().shared_bytes_per_block);
   EXPECT_EQ(plan.chunk_agents, 100000u);
   EXPECT_EQ(plan.steps_per_launch, 65536u / 51);
+  // With the model tables staged: (232448 - 712 - 4540) / 3544 per agent = 64.
+  const KernelPlan staged = plan_kernels(group, with_model_tables(CudaEngineOptions{}), h100());
+  EXPECT_FALSE(staged.model_from_environment);
+  EXPECT_EQ(staged.agents_per_block, 64u);
+  EXPECT_EQ(staged.threads_per_block, 64u);
+  EXPECT_GT(shared_layout(group, 65, true).bytes, h100().shared_bytes_per_block);
 
   // Few agents spread over every multiprocessor.
   group.seeds_per_point = 1000;
   const KernelPlan few = plan_kernels(group, CudaEngineOptions{}, h100());
   EXPECT_EQ(few.agents_per_block, (1000u + 131) / 132);
   EXPECT_EQ(few.threads_per_block, 32u);
+}
+
+// Planning may read the environment only where every recorded model entry is the environment's
+// own: plain Dyna-Q, one phase, one outcome per pair.
+TEST(CudaPlan, OnlyAFixedDeterministicEnvironmentUnderPlainDynaQStandsForTheModel) {
+  const Environment maze = load_environment("dyna-maze");
+  const Environment slippery = load_environment("frozen-lake-4x4");
+  const Environment blocking = load_environment("blocking-maze");
+  const RunBudget budget = episode_budget(5);
+  EXPECT_TRUE(model_is_environment(group_on(maze, {5, 50}, 3, budget)));
+  EXPECT_FALSE(model_is_environment(group_on(slippery, {5}, 3, budget)));  // several outcomes per pair
+  EXPECT_FALSE(model_is_environment(group_on(blocking, {5}, 3, budget)));  // a schedule: two phases
+  AgentGroup mixed = group_on(maze, {5}, 3, budget);
+  mixed.points.push_back(with_algorithm(point(0.1f, 0.95f, 0.1, 5), Algorithm::kDynaQPlus, 1e-3f));
+  EXPECT_FALSE(model_is_environment(mixed));  // Dyna-Q+ adds a bonus to what it reads
+  AgentGroup counts = group_on(maze, {5}, 3, budget);
+  counts.points[0] = with_counts(counts.points[0], BackupKind::kSample, 2);
+  EXPECT_FALSE(model_is_environment(counts));
+  AgentGroup states = group_on(maze, {5}, 3, budget);
+  states.points[0].planning_draw = PlanningDraw::kStates;
+  EXPECT_FALSE(model_is_environment(states));
+  EXPECT_FALSE(plan_kernels(group_on(slippery, {5}, 3, budget), CudaEngineOptions{}, h100()).model_from_environment);
+  EXPECT_TRUE(plan_kernels(group_on(maze, {5}, 3, budget), kernel_options(CudaKernel::kGlobal), h100())
+                  .model_from_environment);
 }
 
 TEST(CudaPlan, ALargeMazeRunsTheGlobalKernelAndRefusesTheSharedOne) {
@@ -116,9 +154,10 @@ TEST(CudaPlan, AgentsPerBlockBeyondWhatFitsIsRefused) {
   const Environment env = load_environment("dyna-maze");
   const AgentGroup group = group_on(env, {5}, 10, episode_budget(5));
   const std::uint32_t limit = h100().shared_bytes_per_block;
+  const bool model = model_is_environment(group);
   std::uint32_t with_env = 1, without_env = 1;
-  while (shared_layout(group, with_env + 1, true).bytes <= limit) ++with_env;
-  while (shared_layout(group, without_env + 1, false).bytes <= limit) ++without_env;
+  while (shared_layout(group, with_env + 1, true, model).bytes <= limit) ++with_env;
+  while (shared_layout(group, without_env + 1, false, model).bytes <= limit) ++without_env;
   ASSERT_GT(without_env, with_env);
   EXPECT_TRUE(plan_kernels(group, kernel_options(CudaKernel::kShared, with_env), h100()).shared.stage_environment);
   // More agents than fit beside the environment: the environment stays in global memory.

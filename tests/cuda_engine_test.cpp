@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iostream>
 #include <tuple>
+#include <utility>
 
 #include "cli_test_support.hpp"
 #include "cuda_test_cases.hpp"
@@ -269,16 +270,23 @@ TEST(CudaTiming, DISABLED_KernelVersionsOnTheDynaMaze) {
       group.points = {point(0.1f, 0.95f, 0.1, n)};
       group.seeds_per_point = agents;
       group.budget = testing_support::step_budget(2000, 200);
-      for (CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
-        const auto engine = make_cuda_engine(kernel_options(kernel));
+      // Each kernel version planning from the environment (plain Dyna-Q on this fixed maze) and
+      // from the model tables.
+      for (const auto& [kernel, model_from_environment] :
+           {std::pair{CudaKernel::kGlobal, true}, std::pair{CudaKernel::kShared, true},
+            std::pair{CudaKernel::kGlobal, false}, std::pair{CudaKernel::kShared, false}}) {
+        CudaEngineOptions options = kernel_options(kernel);
+        options.model_from_environment = model_from_environment;
+        const auto engine = make_cuda_engine(options);
         GroupResults results;
         engine->run(group, results, nullptr);  // warm-up
         const auto start = std::chrono::steady_clock::now();
         engine->run(group, results, nullptr);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         const double updates = double(agents) * 2000.0 * (1.0 + n);
-        std::cout << "dyna-maze n=" << n << " agents=" << agents << " kernel=" << cuda_kernel_name(kernel) << ": "
-                  << seconds << " s, " << updates / seconds << " Q backups/s\n";
+        std::cout << "dyna-maze n=" << n << " agents=" << agents << " kernel=" << cuda_kernel_name(kernel)
+                  << " model=" << (model_from_environment ? "environment" : "tables") << ": " << seconds << " s, "
+                  << updates / seconds << " Q backups/s\n";
       }
     }
 }

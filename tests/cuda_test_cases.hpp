@@ -140,24 +140,33 @@ inline CudaEngineOptions kernel_options(CudaKernel kernel, std::uint32_t per_blo
   return o;
 }
 
+// The same, planning from each agent's model tables even where they are bound to equal the
+// environment (CudaEngineOptions::model_from_environment off).
+inline CudaEngineOptions with_model_tables(CudaEngineOptions o) {
+  o.model_from_environment = false;
+  return o;
+}
+
 inline std::string describe(const CudaEngineOptions& o) {
   return cuda_kernel_name(o.kernel) + " kernel, " + std::to_string(o.agents_per_block + o.threads_per_block) +
          " per block, chunks of " + std::to_string(o.max_chunk_agents) + ", " + std::to_string(o.steps_per_launch) +
-         " steps per launch";
+         " steps per launch" + (o.model_from_environment ? "" : ", model tables always read");
 }
 
 // Every kernel version the cases run on: auto, and each version with odd block sizes, chunks
-// and launch lengths.
+// and launch lengths, planning from the environment where it may and from the model tables.
 inline std::vector<CudaEngineOptions> every_version() {
   return {kernel_options(CudaKernel::kAuto),
           kernel_options(CudaKernel::kGlobal),
           kernel_options(CudaKernel::kGlobal, 32, 7, 13),
           kernel_options(CudaKernel::kGlobal, 1, 5, 1000),
+          with_model_tables(kernel_options(CudaKernel::kGlobal, 32, 7, 13)),
           kernel_options(CudaKernel::kShared),
           kernel_options(CudaKernel::kShared, 1, 5, 7),
           kernel_options(CudaKernel::kShared, 3, 0, 13),
           kernel_options(CudaKernel::kShared, 5, 11, 100),
-          kernel_options(CudaKernel::kShared, 33, 0, 0)};
+          kernel_options(CudaKernel::kShared, 33, 0, 0),
+          with_model_tables(kernel_options(CudaKernel::kShared, 5, 11, 100))};
 }
 
 // Every bit, with expect_identical's detail and first_difference's verdict.

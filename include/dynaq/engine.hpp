@@ -142,6 +142,11 @@ struct CudaEngineOptions {
   std::uint32_t max_chunk_agents = 0;   // agents on the device at once; 0 = as many as fit device memory
   std::uint64_t steps_per_launch = 0;   // real steps per agent per launch; 0 = about 65536 Q backups
   double memory_fraction = 0.9;         // of the device's free memory that one run may take
+  // Where a group's model is bound to equal its environment (plain Dyna-Q on one fixed phase with
+  // one outcome per pair), plan from the environment's tables, shared by all agents, rather than
+  // each agent's model tables (the shared kernel then stages neither model table, and fits about
+  // twice the agents per block): the same bits. false reads the model tables, to measure the gain.
+  bool model_from_environment = true;
   // Before each group: run its grid points (one agent each, a short budget) on both the GPU and the
   // cpu engine and throw CudaSelfCheckError on any difference in any bit.
   bool self_check = true;

@@ -330,7 +330,7 @@ std::uint64_t run_lanes(const LaneAgent* agents, std::uint32_t count, const Sche
         lanes.time_step[k] = step[k].t;
         any_vector = true;
       } else {
-        plan(lane.agent, n_actions, params, lane.rng, step[k]);
+        plan(lane.agent, *step_env[k], params, lane.rng, step[k]);
       }
     }
     if (any_vector) {

@@ -137,7 +137,18 @@ EnvironmentLayout environment_layout(const Environment& environment) {
   return l;
 }
 
-SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_block, bool stage_environment) {
+bool model_is_environment(const AgentGroup& group) {
+  const Environment& env = *group.environment;
+  if (env.phases.size() != 1 || group.model_slots() != 1) return false;
+  const TabularMdp& mdp = *env.phases.front().mdp;
+  for (std::size_t pair = 0; pair < mdp.pair_begin.size(); ++pair)  // one outcome per pair: outcome p is pair p's
+    if (mdp.pair_begin[pair] != pair) return false;
+  return std::all_of(group.points.begin(), group.points.end(),
+                     [](const AgentParams& p) { return plans_plain_dyna_q(p); });
+}
+
+SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_block, bool stage_environment,
+                           bool model_from_environment) {
   SharedLayout l{};
   l.agents_per_block = agents_per_block;
   const TableLengths lengths = lengths_of(group);
@@ -162,8 +173,13 @@ SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_blo
   l.counters = place(std::uint64_t{agents_per_block} * sizeof(AgentCounters), alignof(AgentCounters));
   if (stage_environment)
     for (std::uint32_t p = 0; p < l.n_phases; ++p) l.phase[p].outcome_threshold = place(l.phase[p].n_outcomes * 8ull, 8);
+  // A model read from the environment stays in global memory, where the real steps record it.
+  const auto staged = [&](std::uint32_t id) {
+    return group.needs(table_need(id)) &&
+           !(model_from_environment && (id == table_id::model_next || id == table_id::model_reward));
+  };
   for (std::uint32_t id = 0; id < kTableCount; ++id)
-    l.table[id] = group.needs(table_need(id))
+    l.table[id] = staged(id)
                       ? place(std::uint64_t{agents_per_block} * l.strides.of(table_per(id)) * table_element_bytes(id), 4)
                       : kNoRegion;
   if (stage_environment)
@@ -183,12 +199,16 @@ SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_blo
 namespace {
 
 // The most agents per block, up to `cap`, whose shared layout fits `limit` bytes (0: none).
-std::uint32_t shared_fit(const AgentGroup& group, bool stage_environment, std::uint32_t cap, std::uint32_t limit) {
-  if (shared_layout(group, 1, stage_environment).bytes > limit) return 0;
+std::uint32_t shared_fit(const AgentGroup& group, bool stage_environment, bool model_from_environment,
+                         std::uint32_t cap, std::uint32_t limit) {
+  const auto bytes = [&](std::uint32_t agents) {
+    return shared_layout(group, agents, stage_environment, model_from_environment).bytes;
+  };
+  if (bytes(1) > limit) return 0;
   std::uint32_t lo = 1, hi = cap;  // layout bytes grow with the agents: the largest that fits
   while (lo < hi) {
     const std::uint32_t mid = lo + (hi - lo + 1) / 2;
-    if (shared_layout(group, mid, stage_environment).bytes <= limit) lo = mid;
+    if (bytes(mid) <= limit) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -237,11 +257,12 @@ struct SharedFit {
   std::uint32_t with_environment;  // agents whose tables fit beside the staged environment
 };
 
-SharedFit measure_shared_fit(const AgentGroup& group, const DeviceLimits& limits, std::uint32_t chunk_agents) {
+SharedFit measure_shared_fit(const AgentGroup& group, const DeviceLimits& limits, const KernelPlan& plan) {
   const std::uint32_t cap = std::max(1u, round_down_to_warp(std::min(limits.max_threads_shared, 1024u)));
   const std::uint32_t limit = limits.shared_bytes_per_block;
-  return {limit, std::min(kWarp, chunk_agents), shared_fit(group, false, cap, limit),
-          shared_fit(group, true, cap, limit)};
+  const bool model = plan.model_from_environment;
+  return {limit, std::min(kWarp, plan.chunk_agents), shared_fit(group, false, model, cap, limit),
+          shared_fit(group, true, model, cap, limit)};
 }
 
 // The kernel version, and why (plan.kernel, why): auto takes the shared kernel when a warp of
@@ -282,7 +303,8 @@ void plan_shared_blocks(const AgentGroup& group, const CudaEngineOptions& option
                         const SharedFit& fit, KernelPlan& plan) {
   if (fit.tables == 0)
     throw InputError("CUDA kernel shared: the tables of one agent of --env " + group.environment->name + " need " +
-                     format_bytes(shared_layout(group, 1, false).bytes) + " of shared memory, and a block has at most " +
+                     format_bytes(shared_layout(group, 1, false, plan.model_from_environment).bytes) +
+                     " of shared memory, and a block has at most " +
                      format_bytes(fit.limit) + "; use the global or auto kernel");
   std::uint32_t agents = 0;
   if (options.agents_per_block > 0) {
@@ -297,8 +319,8 @@ void plan_shared_blocks(const AgentGroup& group, const CudaEngineOptions& option
     const std::uint32_t spread = (plan.chunk_agents + limits.multiprocessors - 1) / std::max(1u, limits.multiprocessors);
     agents = std::max(1u, std::min(spread, fit.with_environment >= fit.floor_agents ? fit.with_environment : fit.tables));
   }
-  const bool stage_environment = shared_layout(group, agents, true).bytes <= fit.limit;
-  plan.shared = shared_layout(group, agents, stage_environment);
+  const bool stage_environment = shared_layout(group, agents, true, plan.model_from_environment).bytes <= fit.limit;
+  plan.shared = shared_layout(group, agents, stage_environment, plan.model_from_environment);
   plan.agents_per_block = agents;
   plan.threads_per_block = (agents + kWarp - 1) / kWarp * kWarp;
 }
@@ -312,7 +334,8 @@ KernelPlan plan_kernels(const AgentGroup& group, const CudaEngineOptions& option
   KernelPlan plan;
   plan.steps_per_launch = steps_per_launch(group, options);
   plan_device_memory(group, options, limits, plan);
-  const SharedFit fit = measure_shared_fit(group, limits, plan.chunk_agents);
+  plan.model_from_environment = options.model_from_environment && model_is_environment(group);
+  const SharedFit fit = measure_shared_fit(group, limits, plan);
   choose_kernel(options, fit, plan);
   if (plan.kernel == CudaKernel::kGlobal)
     plan_global_blocks(options, limits, plan);
@@ -452,6 +475,7 @@ void run_agents_on_device(AgentDevice& device, const AgentGroup& group, const Cu
   args.budget = group.budget;
   args.metrics = plan.arena.metrics(base);
   args.steps = plan.steps_per_launch;
+  args.model_from_environment = plan.model_from_environment ? 1u : 0u;
   std::uint32_t* unfinished = plan.arena.unfinished_counter(base);
   const std::uint64_t bound = launch_bound(group, plan.steps_per_launch);
 

@@ -310,14 +310,22 @@ constexpr PlanningWords kPlanningWordsHere = PlanningWords::kOneAtATime;
 constexpr PlanningWords kPlanningWordsHere = PlanningWords::kBatched;
 #endif
 
+// Where plain_dyna_q_loop reads a pair's model entry: the agent's model tables, or (an agent
+// whose model is bound to equal its environment: AgentRef::model_is_environment) the
+// environment's outcome tables, whose outcome p is pair p's when every pair has one.
+enum class ModelSource { kTables, kEnvironment };
+
 // The loop of plain_dyna_q_planning. kActions and kOneSlot, when set, are the action count and a
 // model of one slot per pair known at compile time (mazes), which spares index arithmetic.
 // Everything the loop reads is copied into locals first: the stores to Q could otherwise alias
 // alpha and gamma and force them to be read again at every update. Both ways of making the words
-// give the same words (tests/agent_core_test.cpp runs both on the host).
-template <std::uint32_t kActions, bool kOneSlot, PlanningWords kWords = kPlanningWordsHere>
-DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::uint32_t n_actions_at_run_time,
-                                                  const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
+// give the same words, and both model sources the same entries (tests/agent_core_test.cpp runs
+// them on the host).
+template <std::uint32_t kActions, bool kOneSlot, PlanningWords kWords = kPlanningWordsHere,
+          ModelSource kModel = ModelSource::kTables>
+DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, const MdpView& env,
+                                                  std::uint32_t n_actions_at_run_time, const AgentParams& params,
+                                                  const AgentRandom& rng, std::uint32_t t) {
   const std::uint32_t n_actions = kActions != 0 ? kActions : n_actions_at_run_time;
   const std::uint32_t slots = kOneSlot ? 1 : agent.model_slots;
   const std::uint32_t observed = agent.counters->n_observed_pairs;
@@ -327,11 +335,19 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::ui
   const std::uint32_t* const observed_pairs = agent.observed_pairs;
   const std::uint32_t* const model_next = agent.model_next;
   const float* const model_reward = agent.model_reward;
+  const std::uint32_t* const env_next = env.next_state;
+  const float* const env_reward = env.reward;
+  const std::uint8_t* const env_terminated = env.terminated;
   const auto update = [&](std::uint32_t word) {
     const std::uint32_t pair = observed_pairs[uniform_index(word, observed)];
-    const std::uint64_t slot = static_cast<std::uint64_t>(pair) * slots;
-    const std::uint32_t entry = model_next[slot];
-    q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha, gamma);
+    if constexpr (kModel == ModelSource::kEnvironment) {
+      q_backup(q, n_actions, pair, env_reward[pair], env_next[pair], env_terminated[pair] != 0, alpha, gamma);
+    } else {
+      const std::uint64_t slot = static_cast<std::uint64_t>(pair) * slots;
+      const std::uint32_t entry = model_next[slot];
+      q_backup(q, n_actions, pair, model_reward[slot], entry & kStateMask, (entry & kTerminatedBit) != 0, alpha,
+               gamma);
+    }
   };
   // One word per update: updates 4k..4k+3 are the four words of planning block k (random.hpp).
   if constexpr (kWords == PlanningWords::kOneAtATime) {
@@ -364,12 +380,17 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, std::ui
 // what planning_update does for this case, with the variant checks left out of the loop (and on
 // the host the random words made first, in batches). Same draws, same updates in the same order,
 // so the same bits.
-DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
-                                           const AgentRandom& rng, std::uint32_t t) {
-  if (n_actions == 4 && agent.model_slots == 1)
-    plain_dyna_q_loop<4, true>(agent, n_actions, params, rng, t);
-  else
-    plain_dyna_q_loop<0, false>(agent, n_actions, params, rng, t);
+DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, const MdpView& env, std::uint32_t n_actions,
+                                           const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
+  constexpr PlanningWords kWords = kPlanningWordsHere;
+  if (agent.model_is_environment) {
+    if (n_actions == 4) plain_dyna_q_loop<4, true, kWords, ModelSource::kEnvironment>(agent, env, n_actions, params, rng, t);
+    else plain_dyna_q_loop<0, true, kWords, ModelSource::kEnvironment>(agent, env, n_actions, params, rng, t);
+  } else if (n_actions == 4 && agent.model_slots == 1) {
+    plain_dyna_q_loop<4, true>(agent, env, n_actions, params, rng, t);
+  } else {
+    plain_dyna_q_loop<0, false>(agent, env, n_actions, params, rng, t);
+  }
   agent.counters->planning_updates += params.planning_steps;
 }
 
@@ -448,14 +469,15 @@ DYNAQ_HD inline RealStep act_and_learn(const AgentRef& agent, const MdpView& env
 }
 
 // Step 5 of one real step: the planning of every variant.
-DYNAQ_HD inline void plan(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
-                          const AgentRandom& rng, const RealStep& step) {
+DYNAQ_HD inline void plan(const AgentRef& agent, const MdpView& env, const AgentParams& params, const AgentRandom& rng,
+                          const RealStep& step) {
+  const std::uint32_t n_actions = env.n_actions;
   if (is_prioritized(params)) {
     const float priority = model_priority(agent, n_actions, step.pair, params.gamma);
     if (priority > params.theta) queue_push(agent, step.pair, priority);
     prioritized_sweep(agent, n_actions, params);
   } else if (plans_plain_dyna_q(params)) {
-    plain_dyna_q_planning(agent, n_actions, params, rng, step.t);
+    plain_dyna_q_planning(agent, env, n_actions, params, rng, step.t);
   } else {
     for (std::uint32_t j = 0; j < params.planning_steps; ++j)
       planning_update(agent, n_actions, params, step.t + 1, planning_draw(rng, params, step.t, j));
@@ -484,7 +506,7 @@ DYNAQ_HD inline StepResult end_step(const AgentRef& agent, const AgentParams& pa
 DYNAQ_HD inline StepResult agent_step(const AgentRef& agent, const MdpView& env, const AgentParams& params,
                                       const AgentRandom& rng) {
   const RealStep step = act_and_learn(agent, env, params, rng);
-  plan(agent, env.n_actions, params, rng, step);
+  plan(agent, env, params, rng, step);
   return end_step(agent, params, step);
 }
 

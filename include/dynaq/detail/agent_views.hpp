@@ -17,6 +17,10 @@ struct AgentRef {
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
   std::uint32_t model_slots;  // slots per pair: 1, or the largest model_capacity
   AgentCounters* counters;
+  // Planning reads the model's entries from the environment's tables instead of model_next and
+  // model_reward, which still record them (the cuda engine sets it where the model is bound to
+  // equal the environment: model_is_environment in cuda_engine_driver.hpp).
+  bool model_is_environment;
 };
 
 // All agents' tables of one batch (non-owning, trivially copyable: passed to kernels by value),

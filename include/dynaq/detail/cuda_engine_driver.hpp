@@ -79,9 +79,18 @@ struct EnvironmentLayout {
 };
 EnvironmentLayout environment_layout(const Environment& environment);
 
+// Whether every agent of the group plans from a last-outcome model that is bound to equal its
+// environment's own tables: plain Dyna-Q (plans_plain_dyna_q) on an environment of one phase (no
+// schedule: nothing changes during the run) whose every pair has a single outcome. Every entry
+// such an agent records is the outcome of its pair (transition_for), so planning may read the
+// environment's tables, which all agents share, instead of its own: the same entries, the same
+// bits (AgentRef::model_is_environment).
+bool model_is_environment(const AgentGroup& group);
+
 // The layout of one block's shared memory with `agents_per_block` agents, the environment staged
-// or not.
-SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_block, bool stage_environment);
+// or not; with `model_from_environment` the model tables are left in global memory.
+SharedLayout shared_layout(const AgentGroup& group, std::uint32_t agents_per_block, bool stage_environment,
+                           bool model_from_environment = false);
 
 // What a group runs with on a device.
 struct KernelPlan {
@@ -90,6 +99,7 @@ struct KernelPlan {
   std::uint32_t threads_per_block = 128;
   std::uint32_t agents_per_block = 128;     // global: one per thread
   SharedLayout shared{};                    // shared only
+  bool model_from_environment = false;      // planning reads the environment (model_is_environment)
   std::uint32_t chunk_agents = 0;           // agents on the device at once
   std::uint64_t steps_per_launch = 1;
   ArenaLayout arena;                        // for chunk_agents agents
