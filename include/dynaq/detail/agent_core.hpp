@@ -289,6 +289,20 @@ DYNAQ_HD inline PhiloxBlock planning_draw(const AgentRandom& rng, const AgentPar
                        params.model == ModelKind::kCounts && params.backup == BackupKind::kSample);
 }
 
+// Calls update(draw) for the n uniform planning updates after real step t, in order, where draw
+// holds update j's words as planning_draw(rng, params, t, j) gives them. The words come from one
+// PlanningWordStream, which makes each Philox block of the step once and hands its words to the
+// updates that share it (four updates per block with one word each, two with two), where
+// planning_draw makes one or two blocks for every update.
+template <typename Update>
+DYNAQ_HD DYNAQ_FORCEINLINE void for_each_planning_draw(const AgentRandom& rng, const AgentParams& params,
+                                                       std::uint32_t t, std::uint32_t n, Update&& update) {
+  const bool action_word = params.planning_draw == PlanningDraw::kStates;
+  const bool outcome_word = params.model == ModelKind::kCounts && params.backup == BackupKind::kSample;
+  PlanningWordStream words{rng, t};
+  for (std::uint32_t j = 0; j < n; ++j) update(words.draw(action_word, outcome_word));
+}
+
 // One uniform planning update (Dyna-Q, Dyna-Q+, either model) after real step t.
 DYNAQ_HD inline void planning_update(const AgentRef& agent, std::uint32_t n_actions, const AgentParams& params,
                                      std::uint32_t now, const PhiloxBlock& plan_draw) {
@@ -457,8 +471,9 @@ DYNAQ_HD inline void plan(const AgentRef& agent, std::uint32_t n_actions, const 
   } else if (plans_plain_dyna_q(params)) {
     plain_dyna_q_planning(agent, n_actions, params, rng, step.t);
   } else {
-    for (std::uint32_t j = 0; j < params.planning_steps; ++j)
-      planning_update(agent, n_actions, params, step.t + 1, planning_draw(rng, params, step.t, j));
+    for_each_planning_draw(rng, params, step.t, params.planning_steps, [&](const PhiloxBlock& draw) {
+      planning_update(agent, n_actions, params, step.t + 1, draw);
+    });
   }
 }
 
