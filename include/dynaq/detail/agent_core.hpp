@@ -281,19 +281,12 @@ DYNAQ_HD inline float model_target(const AgentRef& agent, std::uint32_t n_action
   return expectation;
 }
 
-// The words of uniform planning update j after real step t: an action word when drawing states
-// then actions, an outcome word for a count model's sample backup (random.hpp, planning words).
-DYNAQ_HD inline PhiloxBlock planning_draw(const AgentRandom& rng, const AgentParams& params, std::uint32_t t,
-                                          std::uint32_t j) {
-  return rng.plan_draw(t, j, params.planning_draw == PlanningDraw::kStates,
-                       params.model == ModelKind::kCounts && params.backup == BackupKind::kSample);
-}
-
 // Calls update(draw) for the n uniform planning updates after real step t, in order, where draw
-// holds update j's words as planning_draw(rng, params, t, j) gives them. The words come from one
-// PlanningWordStream, which makes each Philox block of the step once and hands its words to the
-// updates that share it (four updates per block with one word each, two with two), where
-// planning_draw makes one or two blocks for every update.
+// holds update j's words as rng.plan_draw(t, j, ...) gives them: an action word when drawing
+// states then actions, an outcome word for a count model's sample backup (random.hpp, planning
+// words). The words come from one PlanningWordStream, which makes each Philox block of the step
+// once and hands its words to the updates that share it (four updates per block with one word
+// each, two with two), where plan_draw makes one or two blocks for every update.
 template <typename Update>
 DYNAQ_HD DYNAQ_FORCEINLINE void for_each_planning_draw(const AgentRandom& rng, const AgentParams& params,
                                                        std::uint32_t t, std::uint32_t n, Update&& update) {
