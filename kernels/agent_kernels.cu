@@ -38,12 +38,12 @@
 //   No gain where the global version is DRAM-bound (the bytes per update do not change).
 //   global   100 000 agents hold 353 MB, far beyond L2: every update is about 160 B from HBM, so at
 //            most ~2e10 updates/s. Below ~14 000 agents the tables fit L2 and the bound is L2's.
-//            128 threads per block; ptxas: 121 registers, no stack, so at most 512 threads
+//            128 threads per block; ptxas: 122 registers, no stack, so at most 512 threads
 //            (16 warps) per SM: latency is hidden by 16 warps, not by 64.
 //   shared   per agent 4 x 217 words (odd stride) + 72 B of counters = 3544 B; the staged
 //            environment 4540 B (thresholds 1728, pair_begin 868, next states 864, rewards 864,
 //            termination flags 216) and the schedule 712 B. (232448 - 4540 - 712) / 3544 = 64
-//            agents per block, one block per SM (ptxas: 114 registers, no stack): 2 warps per SM,
+//            agents per block, one block per SM (ptxas: 96 registers, no stack): 2 warps per SM,
 //            so an update is latency-bound: about 100 dependent instructions
 //            and 5 shared loads (~30 cycles each), ~450 cycles; 132 SMs x 64 agents x 1.755 GHz /
 //            450 cycles ~ 3e10 updates/s, and no dependence on how many agents run. Staging costs

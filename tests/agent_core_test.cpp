@@ -109,5 +109,43 @@ TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
   }
 }
 
+// The general planning loop makes each planning block once and hands its words out in turn. With
+// w = 1, 2 and 3 words per update (a block serving four updates, two, or updates straddling two
+// blocks: with w = 3, updates j = 1, 2 mod 4) and every n from 0 to 13 (every tail of a block),
+// there are n updates and update j gets plan_draw's words for j, in plan_draw's places (so the
+// loop also picks each variant's w right).
+TEST(AgentCore, ThePlanningLoopHandsEachUpdatePlanDrawsWords) {
+  struct Variant {
+    const char* name;
+    PlanningDraw draw;
+    ModelKind model;
+    bool action_word, outcome_word;
+  };
+  const Variant variants[] = {
+      {"w = 1 (pairs)", PlanningDraw::kPairs, ModelKind::kLast, false, false},
+      {"w = 2 (states then actions)", PlanningDraw::kStates, ModelKind::kLast, true, false},
+      {"w = 2 (pairs, counts model's sample)", PlanningDraw::kPairs, ModelKind::kCounts, false, true},
+      {"w = 3 (states then actions, counts model's sample)", PlanningDraw::kStates, ModelKind::kCounts, true, true},
+  };
+  const AgentRandom rng = AgentRandom::make(0xFEDCBA9876543210ull, 12);
+  const std::uint32_t t = 345;
+  for (const Variant& v : variants) {
+    AgentParams params{0.1f, 0.95f, 0.0f, 0, 0, 0, v.draw};
+    params.algorithm = Algorithm::kDynaQPlus;
+    params.model = v.model;
+    params.backup = BackupKind::kSample;
+    for (std::uint32_t n = 0; n <= 13; ++n) {
+      std::vector<PhiloxBlock> handed;
+      for_each_planning_draw(rng, params, t, n, [&](const PhiloxBlock& draw) { handed.push_back(draw); });
+      ASSERT_EQ(handed.size(), n) << v.name;
+      for (std::uint32_t j = 0; j < n; ++j) {
+        const PhiloxBlock expected = rng.plan_draw(t, j, v.action_word, v.outcome_word);
+        for (int k = 0; k < 3; ++k)
+          EXPECT_EQ(handed[j].word[k], expected.word[k]) << v.name << ", n " << n << ", update " << j << ", word " << k;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dynaq

@@ -30,8 +30,10 @@
 // Plain Dyna-Q (pairs, last-outcome model) has w = 1: updates 4k..4k+3 of step t are the four
 // words of block k. plan_draw() returns update j's words in the places the planning code reads
 // them (word[0] first, word[1] action, word[2] outcome); a draw that spans two blocks (w = 3)
-// makes both. Prioritized sweeping draws nothing when planning. Planning for a new task
-// (experiments.hpp) continues the agent's stream at t = the real steps it took, j = 0, 1, ...
+// makes both. The planning loops read the same words through a PlanningWordStream, which makes
+// each block once for all the updates that share it. Prioritized sweeping draws nothing when
+// planning. Planning for a new task (experiments.hpp) continues the agent's stream at t = the real
+// steps it took, j = 0, 1, ...
 // Unused words of the other purposes are discarded; a draw that is not needed (one start state, one outcome,
 // a unique maximum) is not made, which cannot shift any other draw because none is sequential.
 //
@@ -144,7 +146,8 @@ struct AgentRandom {
   }
 
   // Planning update j's words (the layout above): word[0] its first word, word[1] its action word
-  // and word[2] its outcome word when it has them (else 0).
+  // and word[2] its outcome word when it has them (else 0). One or two Philox blocks per call: for
+  // tests and one-off draws; a loop over the updates of a step reads a PlanningWordStream.
   DYNAQ_HD PhiloxBlock plan_draw(std::uint32_t time_step, std::uint32_t j, bool action_word,
                                  bool outcome_word) const {
     const std::uint32_t per_draw = 1u + (action_word ? 1u : 0u) + (outcome_word ? 1u : 0u);
@@ -169,6 +172,32 @@ struct AgentRandom {
       out[4 * k + 2] = static_cast<std::uint32_t>(c2);
       out[4 * k + 3] = static_cast<std::uint32_t>(c3);
     }
+  }
+};
+
+// The planning words of step t in order (the layout above), each block made once: with w words
+// per update, a block serves four updates when w = 1, two when w = 2, and updates straddle blocks
+// when w = 3, where plan_draw would make a block (or two) for every update. The block's words are
+// read through at(), which selects, never by indexing word[] at run time: so a GPU thread keeps
+// the block in registers instead of its local memory.
+struct PlanningWordStream {
+  AgentRandom rng;
+  std::uint32_t time_step;
+  std::uint32_t next = 0;  // the index of the next word
+  PhiloxBlock block{};     // the block of word next - 1, made when that word was read
+
+  DYNAQ_HD DYNAQ_FORCEINLINE std::uint32_t word() {
+    if (next % 4 == 0) block = rng.draw(time_step, kPurposePlan, next / 4);
+    return block.at(next++ % 4);
+  }
+
+  // The next update's words, in plan_draw's places: word[0] first, then the action word, then the
+  // outcome word, each when the update has it (else 0).
+  DYNAQ_HD DYNAQ_FORCEINLINE PhiloxBlock draw(bool action_word, bool outcome_word) {
+    const std::uint32_t first = word();
+    const std::uint32_t action = action_word ? word() : 0u;
+    const std::uint32_t outcome = outcome_word ? word() : 0u;
+    return PhiloxBlock{{first, action, outcome, 0u}};
   }
 };
 

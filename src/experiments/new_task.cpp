@@ -104,8 +104,9 @@ GreedyEvaluation plan_with_learned_model(const NewTaskOptions& options, const Ag
   const AgentRandom random = AgentRandom::make(options.seed, learn.first_agent + i);
   const auto now = static_cast<std::uint32_t>(learned.total_steps[i]);
   if (counters.n_observed_pairs > 0)
-    for (std::uint32_t j = 0; j < options.planning_updates; ++j)
-      planning_update(agent, n_actions, params, now, planning_draw(random, params, now, j));
+    for_each_planning_draw(random, params, now, options.planning_updates, [&](const PhiloxBlock& draw) {
+      planning_update(agent, n_actions, params, now, draw);
+    });
   return evaluate_greedy(q.data(), task);
 }
 

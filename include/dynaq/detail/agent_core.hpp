@@ -281,12 +281,19 @@ DYNAQ_HD inline float model_target(const AgentRef& agent, std::uint32_t n_action
   return expectation;
 }
 
-// The words of uniform planning update j after real step t: an action word when drawing states
-// then actions, an outcome word for a count model's sample backup (random.hpp, planning words).
-DYNAQ_HD inline PhiloxBlock planning_draw(const AgentRandom& rng, const AgentParams& params, std::uint32_t t,
-                                          std::uint32_t j) {
-  return rng.plan_draw(t, j, params.planning_draw == PlanningDraw::kStates,
-                       params.model == ModelKind::kCounts && params.backup == BackupKind::kSample);
+// Calls update(draw) for the n uniform planning updates after real step t, in order, where draw
+// holds update j's words as rng.plan_draw(t, j, ...) gives them: an action word when drawing
+// states then actions, an outcome word for a count model's sample backup (random.hpp, planning
+// words). The words come from one PlanningWordStream, which makes each Philox block of the step
+// once and hands its words to the updates that share it (four updates per block with one word
+// each, two with two), where plan_draw makes one or two blocks for every update.
+template <typename Update>
+DYNAQ_HD DYNAQ_FORCEINLINE void for_each_planning_draw(const AgentRandom& rng, const AgentParams& params,
+                                                       std::uint32_t t, std::uint32_t n, Update&& update) {
+  const bool action_word = params.planning_draw == PlanningDraw::kStates;
+  const bool outcome_word = params.model == ModelKind::kCounts && params.backup == BackupKind::kSample;
+  PlanningWordStream words{rng, t};
+  for (std::uint32_t j = 0; j < n; ++j) update(words.draw(action_word, outcome_word));
 }
 
 // One uniform planning update (Dyna-Q, Dyna-Q+, either model) after real step t.
@@ -479,8 +486,9 @@ DYNAQ_HD inline void plan(const AgentRef& agent, const MdpView& env, const Agent
   } else if (plans_plain_dyna_q(params)) {
     plain_dyna_q_planning(agent, env, n_actions, params, rng, step.t);
   } else {
-    for (std::uint32_t j = 0; j < params.planning_steps; ++j)
-      planning_update(agent, n_actions, params, step.t + 1, planning_draw(rng, params, step.t, j));
+    for_each_planning_draw(rng, params, step.t, params.planning_steps, [&](const PhiloxBlock& draw) {
+      planning_update(agent, n_actions, params, step.t + 1, draw);
+    });
   }
 }
 
