@@ -36,19 +36,31 @@
 //   version is latency-bound, and the Philox chain (~10 dependent multiply rounds, ~90 cycles)
 //   now overlaps four updates instead of preceding each, ~70 of its ~450 cycles per update: ~1.2x.
 //   No gain where the global version is DRAM-bound (the bytes per update do not change).
-//   global   100 000 agents hold 353 MB, far beyond L2: every update is about 160 B from HBM, so at
-//            most ~2e10 updates/s. Below ~14 000 agents the tables fit L2 and the bound is L2's.
-//            128 threads per block; ptxas: 122 registers, no stack, so at most 512 threads
-//            (16 warps) per SM: latency is hidden by 16 warps, not by 64.
-//   shared   per agent 4 x 217 words (odd stride) + 72 B of counters = 3544 B; the staged
-//            environment 4540 B (thresholds 1728, pair_begin 868, next states 864, rewards 864,
-//            termination flags 216) and the schedule 712 B. (232448 - 4540 - 712) / 3544 = 64
-//            agents per block, one block per SM (ptxas: 96 registers, no stack): 2 warps per SM,
-//            so an update is latency-bound: about 100 dependent instructions
-//            and 5 shared loads (~30 cycles each), ~450 cycles; 132 SMs x 64 agents x 1.755 GHz /
-//            450 cycles ~ 3e10 updates/s, and no dependence on how many agents run. Staging costs
-//            2 x 3.5 KB per agent per launch, against ~65 000 updates per agent per launch.
-//   Both bounds are of the same order on paper; scripts/gpu_check.sh measures them.
+// Model from the environment (CudaEngineOptions::model_from_environment, on by default): where
+// every agent is plain Dyna-Q on one fixed phase with one outcome per pair (the Dyna maze, every
+// maze without a schedule, deterministic toy-text), each model entry it records is its pair's
+// outcome, so planning reads the environment's next state, reward and termination flag, shared by
+// all agents (in L1, or staged in shared memory), instead of the agent's model tables, which
+// still record every entry in global memory. Same bits; 8 fewer per-agent bytes per pair to hold
+// close, and two fewer per-agent sectors per update.
+//   global   100 000 agents hold 353 MB, far beyond L2: an update reads the observed pair, the Q
+//            row of the next state and Q of the pair from HBM, about 3 sectors (96 B) with the
+//            model from the environment (5, 160 B, from the model tables), so at most ~3.5e10
+//            updates/s (~2e10). Below ~14 000 agents the tables fit L2 and the bound is L2's.
+//            128 threads per block; ptxas: 96 registers, no stack, so at most 672 threads
+//            (21 warps) per SM: latency is hidden by 21 warps, not by 64.
+//   shared   per agent Q and observed pairs, 2 x 217 words (odd stride), + 72 B of counters =
+//            1808 B (3544 B with the model tables, 4 x 217 words); the staged environment 4540 B
+//            (thresholds 1728, pair_begin 868, next states 864, rewards 864, termination flags
+//            216) and the schedule 712 B. (232448 - 4540 - 712) / 1808 = 125 agents per block
+//            (64 with the model tables), one block per SM (ptxas: 96 registers, no stack): 4
+//            warps per SM (2), so an update is latency-bound: about 100 dependent instructions
+//            and 5 shared loads (~30 cycles each), ~450 cycles; 132 SMs x 125 agents x 1.755 GHz /
+//            450 cycles ~ 6e10 updates/s (3e10 with 64 agents), if throughput grows with the
+//            resident warps, and no dependence on how many agents run. Staging costs 2 x 1.8 KB
+//            per agent per launch, against ~65 000 updates per agent per launch.
+//   Both bounds are of the same order on paper; scripts/gpu_check.sh measures them, with and
+//   without the model from the environment (CudaTiming.*).
 // Larger mazes (random-maze:100x100:1 has 40 000 pairs: 640 KB of tables per agent) never fit
 // shared memory and run the global version.
 #include <cuda_runtime.h>

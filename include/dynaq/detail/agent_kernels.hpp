@@ -12,7 +12,9 @@
 //   shared  one thread per agent; a block's agents' tables are staged into shared memory, and the
 //           environment's stepping tables too when they fit. A launch is three phases separated
 //           by __syncthreads: stage in (every thread copies), run (one thread per agent),
-//           stage out (every thread copies back).
+//           stage out (every thread copies back). Where planning reads the model from the
+//           environment (AdvanceArgs::model_from_environment), the model tables are not staged:
+//           the real steps record them in global memory, once per step.
 //
 // Shared-memory layout of the shared version (SharedLayout, computed on the host by
 // shared_layout() in cuda_engine_driver.hpp): one region per table, agent j's slice at
