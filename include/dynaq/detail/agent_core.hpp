@@ -390,9 +390,10 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, const M
 DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, const MdpView& env, std::uint32_t n_actions,
                                            const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
   constexpr PlanningWords kWords = kPlanningWordsHere;
-  if (agent.model_is_environment) {
-    if (n_actions == 4) plain_dyna_q_loop<4, true, kWords, ModelSource::kEnvironment>(agent, env, n_actions, params, rng, t);
-    else plain_dyna_q_loop<0, true, kWords, ModelSource::kEnvironment>(agent, env, n_actions, params, rng, t);
+  constexpr ModelSource kEnvironment = ModelSource::kEnvironment;
+  if (agent.model_is_environment) {  // one outcome per pair: one slot
+    if (n_actions == 4) plain_dyna_q_loop<4, true, kWords, kEnvironment>(agent, env, n_actions, params, rng, t);
+    else plain_dyna_q_loop<0, true, kWords, kEnvironment>(agent, env, n_actions, params, rng, t);
   } else if (n_actions == 4 && agent.model_slots == 1) {
     plain_dyna_q_loop<4, true>(agent, env, n_actions, params, rng, t);
   } else {
