@@ -13,7 +13,8 @@
 #             the host emulation tests too), then the whole suite with ctest
 #   sanitize  compute-sanitizer memcheck, racecheck, synccheck and initcheck on the small GPU runs
 #             (CudaSanitizer.*), memcheck also on the straightforward kernel's parity test
-#   timing    every kernel version on the Dyna maze (CudaTiming.*: Q backups per second)
+#   timing    every kernel version on the Dyna maze, planning from the environment and from the
+#             model tables (CudaTiming.*: Q backups per second)
 #   bench     dynaq-bench with the cuda engine beside the cpu engine (and the JAX peer, on the GPU
 #             when the machine's JAX has CUDA)
 #   figure    Sutton & Barto figure 8.2 with 10,000 seeds per n on the GPU, end to end, files included
@@ -27,13 +28,13 @@
 #
 # Device time is scarce, so on a lent machine (15 minutes in all, at most 10 per command):
 #   - build here first (--prebuild: for any x86-64, without MPI, the object files removed so
-#     that build-gpu is about 35 MB), and carry build-gpu and .deps (scripts/gpu_bundle.sh) with
+#     that build-gpu is about 28 MB), and carry build-gpu and .deps (scripts/gpu_bundle.sh) with
 #     the call: the build stage then only checks that the binaries run there, else it builds;
 #   - DYNAQ_GPU_CHECK_SECONDS=N: a stage that would no longer end within N seconds of the start
 #     (by its usual time, stage_seconds below) is skipped and listed in summary.txt, instead of
 #     being cut off mid-way by the command's limit; a second call runs what was skipped:
 #       DYNAQ_GPU_CHECK_SECONDS=540 scripts/gpu_check.sh                  # first call, limit 600 s
-#       DYNAQ_GPU_CHECK_SECONDS=540 scripts/gpu_check.sh bench figure     # then what it skipped
+#       DYNAQ_GPU_CHECK_SECONDS=540 scripts/gpu_check.sh figure profile   # then what it skipped
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 root=$(pwd)
