@@ -22,11 +22,11 @@
 #             reasons, instructions, memory traffic): the evidence for the next design step
 # Everything is logged under benchmarks/results/gpu-check-DEVICE/ (DEVICE from nvidia-smi, e.g.
 # nvidia-h100-80gb-hbm3), one file per stage plus summary.txt; commit that folder. With $OUT set
-# to a folder (a lent machine whose files come back from there), the folder is also archived
+# to a folder (a remote machine whose files come back from there), the folder is also archived
 # into $OUT. A machine without Debian's packages builds with what scripts/gpu_bundle.sh put in
 # .deps/. The script exits non-zero when any stage failed, after running every stage asked for.
 #
-# Device time is scarce, so on a lent machine (15 minutes in all, at most 10 per command):
+# Where device time is scarce (a shared or rented machine: minutes in all, a limit per command):
 #   - build here first (--prebuild: for any x86-64, without MPI, the object files removed so
 #     that build-gpu is about 28 MB), and carry build-gpu and .deps (scripts/gpu_bundle.sh) with
 #     the call: the build stage then only checks that the binaries run there, else it builds;
@@ -51,7 +51,7 @@ if ! command -v ncu >/dev/null 2>&1; then
     [[ -x $ncu_dir/ncu ]] && export PATH="$ncu_dir:$PATH" && break
   done
 fi
-# The commit of a checkout (a lent machine's copy of the tree may have no .git: then the
+# The commit of a checkout (a remote machine's copy of the tree may have no .git: then the
 # prebuilt binaries' record says which commit they are).
 commit_of_tree() {
   if git rev-parse HEAD >/dev/null 2>&1; then
@@ -103,7 +103,7 @@ tests_bin=$build/tests/dynaq_tests
 failed=0
 skipped=()
 
-# On a lent machine whose files come back only from $OUT (a few files at most): one archive of
+# On a remote machine whose files come back only from $OUT (a few files at most): one archive of
 # the log folder, made anew after every stage, so that a command stopped at its time limit still
 # brings back the stages it finished.
 archive() {
