@@ -216,6 +216,10 @@ TEST(AgentTables, AnAgentsSliceStartsAtItsIndexTimesTheTablesLength) {
   });
   EXPECT_EQ(agent.counters, counters.data() + 3);
   EXPECT_EQ(agent.model_slots, 2u);
+  // Whether planning may read the environment is the batch's, and every agent of it has it.
+  EXPECT_FALSE(agent.model_is_environment);
+  v.model_is_environment = true;
+  EXPECT_TRUE(v.agent(3).model_is_environment);
 }
 
 TEST(AgentMetrics, EachBudgetRecordsItsMetrics) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dynaq/detail/cuda_engine_driver.hpp"
+#include "dynaq/errors.hpp"
 
 namespace dynaq {
 
@@ -90,6 +91,9 @@ class EmulatedDevice final : public AgentDevice {
   }
 
   void advance_agents(const AdvanceArgs& args, const KernelPlan& plan, std::uint32_t* unfinished) override {
+    // The launch carries the plan's choice of model source (tests of the plan rely on it running).
+    DYNAQ_EXPECTS(args.chunk.tables.model_is_environment == plan.model_from_environment,
+                  "emulated device: the launch's tables do not say where the plan reads the model");
     const std::uint32_t blocks = plan.blocks(args.chunk.n_agents), threads = plan.threads_per_block;
     std::uint32_t count = 0;
     if (plan.kernel != CudaKernel::kShared) {

@@ -475,7 +475,7 @@ void run_agents_on_device(AgentDevice& device, const AgentGroup& group, const Cu
   args.budget = group.budget;
   args.metrics = plan.arena.metrics(base);
   args.steps = plan.steps_per_launch;
-  args.model_from_environment = plan.model_from_environment ? 1u : 0u;
+  args.chunk.tables.model_is_environment = plan.model_from_environment;
   std::uint32_t* unfinished = plan.arena.unfinished_counter(base);
   const std::uint64_t bound = launch_bound(group, plan.steps_per_launch);
 

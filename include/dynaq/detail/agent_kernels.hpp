@@ -13,8 +13,8 @@
 //           environment's stepping tables too when they fit. A launch is three phases separated
 //           by __syncthreads: stage in (every thread copies), run (one thread per agent),
 //           stage out (every thread copies back). Where planning reads the model from the
-//           environment (AdvanceArgs::model_from_environment), the model tables are not staged:
-//           the real steps record them in global memory, once per step.
+//           environment (AgentTablesView::model_is_environment), the model tables are not
+//           staged: the real steps record them in global memory, once per step.
 //
 // Shared-memory layout of the shared version (SharedLayout, computed on the host by
 // shared_layout() in cuda_engine_driver.hpp): one region per table, agent j's slice at
@@ -102,7 +102,6 @@ struct AdvanceArgs {
   RunBudget budget;
   DeviceMetrics metrics;  // chunk-local
   std::uint64_t steps;    // the most real steps any agent takes in this launch
-  std::uint32_t model_from_environment;  // 1: every agent's AgentRef::model_is_environment
 };
 
 // agent_init for chunk-local agent i (one thread per agent, tables in global memory; both
@@ -115,10 +114,8 @@ DYNAQ_HD inline void init_agent_thread(const ChunkArgs& a, std::uint32_t i) {
 // The global version: chunk-local agent i advances in place. Returns 1 when it has not finished.
 DYNAQ_HD inline std::uint32_t advance_global_thread(const AdvanceArgs& a, std::uint32_t i) {
   if (i >= a.chunk.n_agents) return 0;
-  AgentRef agent = a.chunk.tables.agent(i);
-  agent.model_is_environment = a.model_from_environment != 0;
-  const bool finished =
-      advance_agent(agent, a.schedule, a.chunk.params_of(i), a.chunk.random_of(i), a.budget, a.metrics.agent(i), a.steps);
+  const bool finished = advance_agent(a.chunk.tables.agent(i), a.schedule, a.chunk.params_of(i),
+                                      a.chunk.random_of(i), a.budget, a.metrics.agent(i), a.steps);
   return finished ? 0u : 1u;
 }
 
@@ -252,12 +249,11 @@ DYNAQ_HD inline std::uint32_t run_block_agent(const AdvanceArgs& a, const Shared
   const std::uint32_t i = agents.first + thread;  // chunk-local
   const AgentTablesView local = shared_tables(layout, smem, a.chunk.tables);
   AgentRef agent = agent_at(local, thread, layout.strides, local.counters + thread);
-  if (a.model_from_environment != 0) {
+  if (local.model_is_environment) {
     // Planning reads the environment; the model tables, not staged, are recorded in global memory.
     const AgentRef global = a.chunk.tables.agent(i);
     agent.model_next = global.model_next;
     agent.model_reward = global.model_reward;
-    agent.model_is_environment = true;
   }
   const ScheduleView& schedule = *reinterpret_cast<const ScheduleView*>(smem + layout.schedule);
   const bool finished = advance_agent(agent, schedule, a.chunk.params_of(i), a.chunk.random_of(i), a.budget,

@@ -18,8 +18,7 @@ struct AgentRef {
   std::uint32_t model_slots;  // slots per pair: 1, or the largest model_capacity
   AgentCounters* counters;
   // Planning reads the model's entries from the environment's tables instead of model_next and
-  // model_reward, which still record them (the cuda engine sets it where the model is bound to
-  // equal the environment: model_is_environment in cuda_engine_driver.hpp).
+  // model_reward, which still record them: the agent's batch says so (AgentTablesView).
   bool model_is_environment;
 };
 
@@ -31,6 +30,9 @@ struct AgentTablesView {
   std::uint32_t model_slots;
   DYNAQ_AGENT_TABLES(DYNAQ_TABLE_POINTER)
   AgentCounters* counters;
+  // Every agent's model is bound to equal its environment, so planning may read the environment
+  // (the cuda engine sets it: model_is_environment in cuda_engine_driver.hpp).
+  bool model_is_environment;
 
   DYNAQ_HD TableLengths lengths() const { return table_lengths(n_states, n_actions, model_slots); }
   DYNAQ_HD AgentRef agent(std::uint32_t i) const;
@@ -48,6 +50,7 @@ DYNAQ_HD AgentRef agent_at(const AgentTablesView& v, std::uint32_t j, const Stri
   });
   r.model_slots = v.model_slots;
   r.counters = counters;
+  r.model_is_environment = v.model_is_environment;
   return r;
 }
 
