@@ -8,6 +8,7 @@
 //   4. report  ratios, napkin math and targets on stdout, and everything in JSON.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -105,6 +106,11 @@ struct Stats {
   double median = 0, min = 0, max = 0;
 };
 Stats stats_of(std::vector<double> values);
+// The same over one field of each run, e.g. stats_of(m.runs, &Timing::cpu_seconds).
+Stats stats_of(const std::vector<Timing>& runs, double Timing::*field);
+
+// Seconds of the steady clock since `start`.
+double seconds_since(std::chrono::steady_clock::time_point start);
 
 struct Measurement {
   std::string engine, env;
@@ -311,7 +317,8 @@ struct Target {
 
 // One line of napkin math: a measured rate against a bound.
 struct Napkin {
-  std::string kind;     // cpu cycles, gpu instructions, gpu memory, table reset, learning memory
+  std::string kind;     // cpu cycles, gpu instructions, gpu memory, table reset, learning, no line in
+                        // cache; learning, each line once
   std::string engine, env;
   std::uint32_t n = 0, agents = 0;
   double rate = 0;      // planning updates per second
@@ -352,12 +359,11 @@ std::vector<BenchEngine> make_engines(const Options& options, const std::vector<
 constexpr double kCpuPerCoreUpdates = 1e8;
 
 // The best (largest median) planning-update rate, or real-step rate for n = 0, of one engine on
-// one (env, n); null when it measured nothing there. "cuda" stands for every kernel version
-// (cuda-global, cuda-shared), here and in is_engine: the summaries take the best of them.
+// one (env, n), of exactly `agents` agents unless 0; null when it measured nothing there. "cuda"
+// stands for every kernel version (cuda-global, cuda-shared), here and in is_engine: the
+// summaries take the best of them.
 const Measurement* best_measurement(const BenchRun& run, const std::string& engine, const std::string& env,
-                                    std::uint32_t n);
-// The cuda engine's best run of exactly `agents` agents on the Dyna maze at n, or null.
-const Measurement* cuda_with_agents(const BenchRun& run, std::uint32_t n, std::uint32_t agents);
+                                    std::uint32_t n, std::uint32_t agents = 0);
 double rate_of(const Measurement& m);  // planning updates/s, or real steps/s when n = 0
 bool is_engine(const std::string& engine, const std::string& label);
 bool has_engine(const BenchRun& run, const std::string& label);

@@ -13,9 +13,9 @@
 //      memory is the case's) and --repeats timed runs of Engine::run that reuse them, as the
 //      chunks of a sweep do; the first agents' metrics of every run are checked against the
 //      reference again. After each timed run the same agents run with 0 real steps: that run
-//      writes their fresh tables and learns nothing, so initialisation is reported apart from
-//      learning (the median timed run less the median of these), which on tables of tens of
-//      MiB per agent is the larger part of a short run. Then `dynaq run` runs the same
+//      makes their fresh tables (agent_init, or on the cpu engine agent_reset undoing the timed
+//      run's agents: Case::init_only) and learns nothing, so initialisation is reported apart
+//      from learning (the median timed run less the median of these). Then `dynaq run` runs the same
 //      case in a child process, for the end-to-end time of a whole sweep. A count whose estimated
 //      time (from the previous count, or the verification run) exceeds what is left of
 //      --time-budget (--gpu-time-budget for cuda) is skipped with its reason; when the first
@@ -74,8 +74,6 @@ Case make_case(const Options& options, const std::string& env, std::uint32_t n, 
   c.seed = options.seed;
   return c;
 }
-
-double elapsed(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // What one (environment, n, engine) sweep over agent counts has spent and seen so far.
 struct CountSweep {
@@ -205,7 +203,7 @@ void time_engine(BenchRun& run, BenchEngine& engine, const ReferenceRun& referen
     }
     const auto start = Clock::now();
     measure_count(o, engine, reference, m);
-    sweep.used += elapsed(start);
+    sweep.used += seconds_since(start);
     if (!m.runs.empty()) {
       sweep.last_agents = m.agents;
       sweep.last_seconds = m.engine_seconds().median;
@@ -458,7 +456,7 @@ int run_benchmark(BenchRun& run, const std::vector<std::string>& engine_names) {
   run_transcriptions(run);
   run_peers(run);
   report(run);
-  run.total_seconds = elapsed(start);
+  run.total_seconds = seconds_since(start);
   if (!run.options.json.empty()) write_json(run);
   std::printf("total %.1f s\n", run.total_seconds);
   return 0;

@@ -26,10 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // A field of /proc/self/status in bytes ("VmRSS", "VmHWM"), or -1.
 std::int64_t status_bytes(const char* field) {
   std::ifstream status("/proc/self/status");
@@ -133,11 +129,15 @@ Stats stats_of(std::vector<double> values) {
   return Stats{median, values.front(), values.back()};
 }
 
-Stats Measurement::engine_seconds() const {
-  std::vector<double> v;
-  for (const Timing& t : runs) v.push_back(t.engine_seconds);
-  return stats_of(v);
+Stats stats_of(const std::vector<Timing>& runs, double Timing::*field) {
+  std::vector<double> values;
+  for (const Timing& t : runs) values.push_back(t.*field);
+  return stats_of(std::move(values));
 }
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+Stats Measurement::engine_seconds() const { return stats_of(runs, &Timing::engine_seconds); }
 
 Stats Measurement::planning_updates_per_second() const {
   const Stats s = engine_seconds();
@@ -154,17 +154,11 @@ Stats Measurement::real_steps_per_second() const {
 }
 
 double Measurement::planning_updates_per_cpu_second() const {
-  std::vector<double> v;
-  for (const Timing& t : runs) v.push_back(t.cpu_seconds);
-  const double median = stats_of(v).median;
+  const double median = stats_of(runs, &Timing::cpu_seconds).median;
   return median > 0 ? static_cast<double>(agents) * static_cast<double>(steps) * n / median : 0;
 }
 
-Stats Measurement::init_seconds() const {
-  std::vector<double> v;
-  for (const Timing& t : init_runs) v.push_back(t.engine_seconds);
-  return stats_of(v);
-}
+Stats Measurement::init_seconds() const { return stats_of(init_runs, &Timing::engine_seconds); }
 
 namespace {
 
@@ -172,10 +166,7 @@ namespace {
 // positive (the two runs differ by less than their noise) or when either is missing.
 double median_difference(const Measurement& m, double Timing::*field) {
   if (m.runs.empty() || m.init_runs.empty()) return 0;
-  std::vector<double> full, init;
-  for (const Timing& t : m.runs) full.push_back(t.*field);
-  for (const Timing& t : m.init_runs) init.push_back(t.*field);
-  return std::max(0.0, stats_of(full).median - stats_of(init).median);
+  return std::max(0.0, stats_of(m.runs, field).median - stats_of(m.init_runs, field).median);
 }
 
 // Planning updates, or real steps where n = 0: the work a learning rate counts.

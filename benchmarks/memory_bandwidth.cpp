@@ -39,10 +39,6 @@ std::uint64_t cache_bytes(int level) {
   return 0;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 }  // namespace
 
 CacheSizes cache_sizes() { return CacheSizes{cache_bytes(2), cache_bytes(3)}; }

@@ -112,24 +112,16 @@ const BaselineResult* baseline(const BenchRun& run, const std::string& name, std
   return nullptr;
 }
 
-const Measurement* cuda_with_agents(const BenchRun& run, std::uint32_t n, std::uint32_t agents) {
-  const Measurement* best = nullptr;
-  for (const Measurement& m : run.measurements)
-    if (is_engine(m.engine, "cuda") && m.env == "dyna-maze" && m.n == n && m.agents == agents && !m.runs.empty() &&
-        (best == nullptr || rate_of(m) > rate_of(*best)))
-      best = &m;
-  return best;
-}
-
 double rate_of(const Measurement& m) {
   return m.n > 0 ? m.planning_updates_per_second().median : m.real_steps_per_second().median;
 }
 
 const Measurement* best_measurement(const BenchRun& run, const std::string& engine, const std::string& env,
-                                    std::uint32_t n) {
+                                    std::uint32_t n, std::uint32_t agents) {
   const Measurement* best = nullptr;
   for (const Measurement& m : run.measurements) {
     if (!is_engine(m.engine, engine) || m.env != env || m.n != n || m.runs.empty()) continue;
+    if (agents != 0 && m.agents != agents) continue;
     if (best == nullptr || rate_of(m) > rate_of(*best)) best = &m;
   }
   return best;
@@ -207,11 +199,9 @@ Napkin table_reset_napkin(const BenchRun& run, const Measurement& m, double rese
   const double whole_seconds = double(m.init_bytes_per_agent) * m.agents / fill;
   Napkin reset{"table reset", m.engine, m.env, m.n, m.agents, m.planning_updates_per_second().median, "",
                reset_seconds / whole_seconds, 0, fill};
-  std::vector<double> cpu;
-  for (const Timing& t : m.init_runs) cpu.push_back(t.cpu_seconds);
   const double all_tables = double(m.table_bytes_per_agent) * m.agents;
   reset.text = "table reset: the runs of 0 real steps, " + std::to_string(m.agents) + " agents in " +
-               seconds_text(reset_seconds) + " (" + si(stats_of(cpu).median, 3) + " CPU-s), " +
+               seconds_text(reset_seconds) + " (" + si(stats_of(m.init_runs, &Timing::cpu_seconds).median, 3) + " CPU-s), " +
                fixed(100.0 * reset_seconds / m.engine_seconds().median, 0) +
                "% of the timed run: each place's previous agent undone (agent_reset); whole tables (agent_init, " +
                bytes_text(double(m.init_bytes_per_agent)) + " per agent, only into fresh memory: the warm-up) would take " +
@@ -361,12 +351,10 @@ void print_transcriptions(const BenchRun& run) {
   std::printf("\n");
 }
 
-// The dynaq engine a peer run is compared with: cpu-1t for one thread, the all-threads engine
-// for more.
 // The dynaq run a peer's is set beside: on the GPU, the cuda engine's with as many agents; on the
 // CPU, the cpu engine's with as many threads.
 const Measurement* dynaq_beside(const BenchRun& run, const BaselineResult& b) {
-  if (b.on_gpu()) return cuda_with_agents(run, b.n, b.agents);
+  if (b.on_gpu()) return best_measurement(run, "cuda", "dyna-maze", b.n, b.agents);
   const std::string engine = b.threads == 1 ? "cpu-1t" : cpu_all_label(run);
   if (engine.empty() || !has_engine(run, engine)) return nullptr;
   return best_measurement(run, engine, "dyna-maze", b.n);

@@ -292,8 +292,9 @@ std::string to_json(const BenchRun& run) {
            "VmHWM of the dynaq run child process, sampled every millisecond once it runs dynaq");
   j.member("learning_method",
            "after each timed run, a run of the same agents on the same engine with 0 real steps (metrics allocated, "
-           "fresh tables written by agent_init, nothing learned): init_seconds is its median, learning the median "
-           "timed run less it (wall and CPU time)");
+           "fresh tables made: by agent_init, or on the cpu engine by undoing the timed run's agents with "
+           "agent_reset; nothing learned): init_seconds is its median, learning the median timed run less it (wall "
+           "and CPU time)");
   verification_json(j, run.verifications);
   j.key("measurements").begin_array(Layout::kBlock);
   for (const Measurement& x : run.measurements) measurement_json(j, x);

@@ -210,7 +210,7 @@ Target over_gpu_peer_target(const BenchRun& run, const TargetContext& x) {
   if (jax->agents < t.needs.agents)
     return not_measured(t, "the JAX peer ran " + std::to_string(jax->agents) + " agents; this target needs >= " +
                                std::to_string(t.needs.agents) + " (--peer-agents)");
-  const Measurement* gpu = cuda_with_agents(run, x.n, jax->agents);
+  const Measurement* gpu = best_measurement(run, "cuda", "dyna-maze", x.n, jax->agents);
   if (gpu == nullptr)
     return not_measured(t, "the cuda engine did not run " + std::to_string(jax->agents) +
                                " agents (the JAX peer's count; add it to --agents)");

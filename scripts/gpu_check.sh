@@ -168,7 +168,7 @@ sanitize() {  # TOOL FILTER [extra compute-sanitizer options]
   compute-sanitizer --tool "$tool" --error-exitcode 1 "$@" "$tests_bin" --gtest_filter="$filter"
 }
 
-# Whether the binaries that scripts/gpu_prebuild.sh made here run on this machine. They carry
+# Whether the binaries that --prebuild made run on this machine. They carry
 # the source folder they were built in (DYNAQ_SOURCE_DIR, ctest's paths): where this copy of the
 # tree is elsewhere, that path is made a link to it. Prints why not, when not.
 prebuilt_runs() {
