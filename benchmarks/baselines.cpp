@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 
 #include "bench.hpp"
+#include "dynaq/json_reader.hpp"
 
 #ifndef DYNAQ_SOURCE_DIR
 #define DYNAQ_SOURCE_DIR ""
@@ -37,19 +37,24 @@ std::string output_of(const std::string& command, int& status) {
   return out;
 }
 
-// A number field of the one-line JSON object the scripts print.
-double json_field(const std::string& json, const std::string& key) {
-  const std::regex pattern("\"" + key + "\":\\s*([-0-9.eE+]+)");
-  std::smatch match;
-  if (!std::regex_search(json, match, pattern)) throw std::runtime_error("no \"" + key + "\" in: " + json);
-  return std::stod(match[1].str());
+// The JSON object a baseline script prints as the last line of its output.
+JsonValue output_object(const std::string& out) {
+  const std::size_t end = out.find_last_not_of('\n');
+  if (end == std::string::npos) throw std::runtime_error("it printed nothing");
+  const std::size_t newline = out.rfind('\n', end);
+  const std::size_t first = newline == std::string::npos ? 0 : newline + 1;
+  const std::string line = out.substr(first, end + 1 - first);
+  JsonValue object = read_json(line);
+  if (object.kind != JsonValue::Kind::kObject) throw std::runtime_error("its last line is no JSON object: " + line);
+  return object;
 }
 
-// A string field of the same line, or `otherwise` when it has none (older scripts).
-std::string json_string_field(const std::string& json, const std::string& key, const std::string& otherwise) {
-  const std::regex pattern("\"" + key + "\":\\s*\"([^\"]*)\"");
-  std::smatch match;
-  return std::regex_search(json, match, pattern) ? match[1].str() : otherwise;
+// A number member of `object`.
+double number_field(const JsonValue& object, const char* key) {
+  const JsonValue* value = object.find(key);
+  if (value == nullptr || value->kind != JsonValue::Kind::kNumber)
+    throw std::runtime_error(std::string("no number \"") + key + "\" in its JSON");
+  return std::stod(value->text);
 }
 
 bool imports(const std::string& python, const std::string& module) {
@@ -59,21 +64,24 @@ bool imports(const std::string& python, const std::string& module) {
 }
 
 // The results of a peer run: the fields the transcriptions print too, and the peer's own.
-void read_peer_fields(const std::string& out, BaselineResult& result) {
-  result.compile_seconds = json_field(out, "compile_seconds");
-  result.check_seconds = json_field(out, "check_seconds");
-  result.check_episode_1 = json_field(out, "episode_1_mean");
-  result.check_plateau = json_field(out, "plateau_11_20");
-  result.agents = static_cast<std::uint32_t>(json_field(out, "agents"));
+void read_peer_fields(const JsonValue& out, BaselineResult& result) {
+  result.compile_seconds = number_field(out, "compile_seconds");
+  result.check_seconds = number_field(out, "check_seconds");
+  const JsonValue* check = out.find("check");
+  if (check == nullptr) throw std::runtime_error("no \"check\" in its JSON");
+  result.check_episode_1 = number_field(*check, "episode_1_mean");
+  result.check_plateau = number_field(*check, "plateau_11_20");
+  result.agents = static_cast<std::uint32_t>(number_field(out, "agents"));
   // Only JAX chooses its device (its default backend); NumPy and Numba run on the CPU.
-  result.device = json_string_field(out, "jax_backend", "cpu");
+  const JsonValue* backend = out.find("jax_backend");
+  result.device = backend != nullptr && backend->kind == JsonValue::Kind::kString ? backend->text : "cpu";
 }
 
 // Runs a baseline's command (its stderr, where a failed check says why, is ours) and reads the
 // figures every baseline prints, then those `read_more` reads; whatever fails is said in
 // result.skipped.
 void run_and_read(const std::string& command, BaselineResult& result,
-                  void (*read_more)(const std::string& out, BaselineResult& result)) {
+                  void (*read_more)(const JsonValue& out, BaselineResult& result)) {
   int status = 0;
   const std::string out = output_of(command, status);
   if (status != 0) {
@@ -81,12 +89,13 @@ void run_and_read(const std::string& command, BaselineResult& result,
     return;
   }
   try {
-    result.seconds = json_field(out, "seconds");
-    result.cpu_seconds = json_field(out, "cpu_seconds");
-    result.planning_updates = static_cast<std::uint64_t>(json_field(out, "planning_updates"));
-    result.real_steps = static_cast<std::uint64_t>(json_field(out, "real_steps"));
-    result.agents_completed = static_cast<std::uint64_t>(json_field(out, "agents_completed"));
-    if (read_more) read_more(out, result);
+    const JsonValue object = output_object(out);
+    result.seconds = number_field(object, "seconds");
+    result.cpu_seconds = number_field(object, "cpu_seconds");
+    result.planning_updates = static_cast<std::uint64_t>(number_field(object, "planning_updates"));
+    result.real_steps = static_cast<std::uint64_t>(number_field(object, "real_steps"));
+    result.agents_completed = static_cast<std::uint64_t>(number_field(object, "agents_completed"));
+    if (read_more) read_more(object, result);
     result.ran = true;
   } catch (const std::exception& e) {
     result.skipped = std::string("could not read its output: ") + e.what();

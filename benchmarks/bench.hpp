@@ -129,6 +129,7 @@ struct Measurement {
   std::uint32_t n_states = 0, n_actions = 0;
   std::uint64_t table_bytes_per_agent = 0, metric_bytes_per_agent = 0;
   std::uint64_t init_bytes_per_agent = 0;  // what agent_init writes (AgentGroup::init_bytes_per_agent)
+  bool model_from_environment = false;     // the cuda engine plans from the environment (model_is_environment)
   std::string skipped;  // non-empty: not measured, and why
 
   Stats engine_seconds() const;

@@ -41,6 +41,7 @@
 #include <map>
 
 #include "bench.hpp"
+#include "dynaq/detail/cuda_engine_driver.hpp"
 #include "dynaq/errors.hpp"
 #include "dynaq/option_values.hpp"
 
@@ -102,6 +103,7 @@ Measurement blank_measurement(const Options& o, const BenchEngine& engine, const
   m.table_bytes_per_agent = table_bytes;
   m.metric_bytes_per_agent = metric_bytes;
   m.init_bytes_per_agent = reference.group.init_bytes_per_agent();
+  m.model_from_environment = engine.gpu && model_is_environment(reference.group);
   return m;
 }
 
@@ -292,16 +294,20 @@ void print_header(const BenchRun& run, const std::vector<BenchEngine>& engines) 
   std::fflush(stdout);
 }
 
-// The verification's findings that the timing starts from: the reference results of every
-// (environment, n), and every engine's seconds per agent there (for the first count's estimate),
-// or why it cannot run there.
-struct Verified {
-  std::map<std::pair<std::string, std::uint32_t>, ReferenceRun> references;
-  std::map<std::pair<std::string, std::string>, double> seconds_per_agent;  // (engine, "env/n")
-  std::map<std::pair<std::string, std::string>, std::string> cannot_run;    // (engine, "env/n")
+// What the verification found of one engine on one (environment, n): its seconds per agent
+// there (the first count's estimate), or why it cannot run there.
+struct VerifiedEngine {
+  double seconds_per_agent = 0;
+  std::string cannot_run;  // empty: it ran, and matched the reference
 };
 
-std::string case_key(const std::string& env, std::uint32_t n) { return env + "/" + std::to_string(n); }
+// The verification's findings that the timing starts from, by (environment, n): the reference
+// results, and each engine's (by label).
+struct Verified {
+  using Case = std::pair<std::string, std::uint32_t>;
+  std::map<Case, ReferenceRun> references;
+  std::map<std::pair<std::string, Case>, VerifiedEngine> engines;
+};
 
 // One (environment, n): the reference on the first agents, then every other engine on a group of
 // up to kMaxVerifyGroup agents with their tables kept, compared bit for bit.
@@ -312,8 +318,8 @@ void verify_case(BenchRun& run, std::vector<BenchEngine>& engines, std::shared_p
   const std::uint32_t k = std::min(o.verify_agents, first);
   ReferenceRun reference = run_reference(std::move(environment), make_case(o, env, n, first), k);
   const std::uint64_t bytes = reference.group.table_bytes_per_agent();
-  const std::string key = case_key(env, n);
-  verified.seconds_per_agent[{"reference", key}] = reference.seconds / k;
+  const Verified::Case key{env, n};
+  verified.engines[{"reference", key}].seconds_per_agent = reference.seconds / k;
   const std::uint32_t group_agents = static_cast<std::uint32_t>(std::max<std::uint64_t>(
       k, std::min<std::uint64_t>({first, kMaxVerifyGroup, kVerifyTableBytes / std::max<std::uint64_t>(1, bytes)})));
   for (BenchEngine& engine : engines) {
@@ -322,13 +328,13 @@ void verify_case(BenchRun& run, std::vector<BenchEngine>& engines, std::shared_p
     engine.engine = engine.make();
     try {
       const Timing t = run_case(engine, make_case(o, env, n, group_agents), reference, true);
-      verified.seconds_per_agent[{engine.label, key}] = t.engine_seconds / group_agents;
+      verified.engines[{engine.label, key}].seconds_per_agent = t.engine_seconds / group_agents;
       run.verifications.push_back(Verification{engine.label, env, n, group_agents, k, t.engine_seconds, ""});
     } catch (const InputError& e) {
       // The engine refuses this case as asked (the shared kernel, tables too large for a block):
       // the others still run it. A wrong result is not an InputError, and stops the benchmark.
       std::printf("%s cannot run %s, n=%u: %s\n", engine.label.c_str(), env.c_str(), n, e.what());
-      verified.cannot_run[{engine.label, key}] = e.what();
+      verified.engines[{engine.label, key}].cannot_run = e.what();
       run.verifications.push_back(Verification{engine.label, env, n, group_agents, 0, 0.0, e.what()});
     }
   }
@@ -338,7 +344,7 @@ void verify_case(BenchRun& run, std::vector<BenchEngine>& engines, std::shared_p
   reference.results.model_reward = {};
   reference.results.model_count = {};
   reference.results.observed_pairs = {};
-  verified.references.emplace(std::make_pair(env, n), std::move(reference));
+  verified.references.emplace(key, std::move(reference));
 }
 
 // 1. Every engine is verified before anything is timed.
@@ -367,11 +373,9 @@ void time_engines(BenchRun& run, std::vector<BenchEngine>& engines, const Verifi
     for (const std::uint32_t n : run.options.n) {
       const ReferenceRun& reference = verified.references.at({env, n});
       for (BenchEngine& engine : engines) {
-        const std::pair<std::string, std::string> key{engine.label, case_key(env, n)};
-        const auto refused = verified.cannot_run.find(key);
-        time_engine(run, engine, reference, refused == verified.cannot_run.end() ? verified.seconds_per_agent.at(key) : 0,
-                    reference.group.table_bytes_per_agent(),
-                    refused == verified.cannot_run.end() ? "" : "cannot run this case: " + refused->second);
+        const VerifiedEngine& verdict = verified.engines.at({engine.label, {env, n}});
+        time_engine(run, engine, reference, verdict.seconds_per_agent, reference.group.table_bytes_per_agent(),
+                    verdict.cannot_run.empty() ? "" : "cannot run this case: " + verdict.cannot_run);
       }
       print_case_table(run, env, n);
     }

@@ -30,14 +30,16 @@ double instructions_per_update(std::uint32_t n_actions) {
   return kSassInstructionsPerUpdate4 + kSassInstructionsPerExtraAction * (double(n_actions) - 4.0);
 }
 
-// Bytes one planning update touches in global memory: the observed pair, the model's next state
-// and reward, the row Q[s'], and Q[s][a] read and written.
-double useful_bytes_per_update(std::uint32_t n_actions) { return 20.0 + 4.0 * n_actions; }
-
-// The same in 32-byte sectors: neighbouring threads of a warp are different agents, so no two
-// accesses share a sector; Q[s'] takes ceil(4A / 32) sectors.
-double sector_bytes_per_update(std::uint32_t n_actions) {
-  return 32.0 * (5.0 + std::ceil(4.0 * n_actions / 32.0));
+// What one planning update touches of its agent's tables, should none of it be cached, in units
+// of `unit` bytes: 4 counts the entries themselves, 32 a GPU's sectors, 64 a CPU's lines. It
+// touches the observed-pairs entry drawn; the model's next state and reward (two tables), unless
+// planning reads them from the environment, which all agents share and so stays cached
+// (model_from_environment); the row Q[s'] (ceil(4A / unit) units: a row of 4 actions never
+// straddles one); and Q[s][a], read and then written back. Neighbouring GPU threads are
+// different agents, so no two of their accesses share a sector.
+double table_bytes_per_update(std::uint32_t n_actions, double unit, bool model_from_environment) {
+  const double entries = model_from_environment ? 3.0 : 5.0;
+  return unit * (entries + std::ceil(4.0 * n_actions / unit));
 }
 
 // One core's L2 where sysfs does not say (Zen 4's): tables beyond it get the memory napkins.
@@ -45,14 +47,8 @@ constexpr std::uint64_t kDefaultL2Bytes = std::uint64_t{1} << 20;
 
 // A cpu's cache line, the unit in which its tables move between memory and the core.
 constexpr double kCacheLineBytes = 64;
-
-// Bytes of the lines one planning update touches on the cpu, should none of them be in cache:
-// the observed-pairs entry drawn, the model's next state and reward (two tables), the row Q[s']
-// (ceil(4A / 64) lines when it does not straddle one; with 4 actions a 16-byte row never does),
-// and the line of Q[s][a] read and then written back dirty.
-double line_bytes_per_update(std::uint32_t n_actions) {
-  return kCacheLineBytes * (5.0 + std::ceil(4.0 * n_actions / kCacheLineBytes));
-}
+// A GPU's sector, the unit of its memory transactions.
+constexpr double kSectorBytes = 32;
 
 // The most bytes of table lines one agent's learning can touch: each real step observes at most
 // one new pair, and an observed pair brings its lines of Q, model next state and model reward and
@@ -226,7 +222,7 @@ void add_table_napkins(BenchRun& run, const Measurement& m) {
   if (init_seconds > 0) run.napkins.push_back(table_reset_napkin(run, m, init_seconds, fill, on));
   if (m.learning_seconds() <= 0) return;
   const double rate = m.learning_rate();
-  const double every_line = line_bytes_per_update(m.n_actions);
+  const double every_line = table_bytes_per_update(m.n_actions, kCacheLineBytes, m.model_from_environment);
   Napkin uncached{"learning, no line in cache", m.engine, m.env, m.n, m.agents, rate, "", rate * every_line / copy,
                   every_line, copy};
   uncached.text = "learning (the run of 0 real steps subtracted): " + si(rate) + " planning updates/s x " +
@@ -288,7 +284,8 @@ void compute_napkins(BenchRun& run) {
                         si(instruction_bound) + "/s: " + fixed(100.0 * throughput.fraction, 1) +
                         "% (its IMADs run on " + std::to_string(g.int32_lanes_per_sm) + " lanes)";
       run.napkins.push_back(throughput);
-      const double useful = useful_bytes_per_update(m->n_actions), sectors = sector_bytes_per_update(m->n_actions);
+      const double useful = table_bytes_per_update(m->n_actions, 4, m->model_from_environment);
+      const double sectors = table_bytes_per_update(m->n_actions, kSectorBytes, m->model_from_environment);
       Napkin memory{"gpu memory", m->engine, env, n, m->agents, rate, "",
                     g.memory_bandwidth > 0 ? rate * sectors / g.memory_bandwidth : 0, sectors, g.memory_bandwidth};
       memory.text = "tables in global memory: " + fixed(useful, 0) + " B touched (" + fixed(sectors, 0) +
@@ -307,13 +304,15 @@ void print_napkins(const BenchRun& run) {
     std::printf("  %-12s %s n=%u (%u agents): %s\n", k.engine.c_str(), k.env.c_str(), k.n, k.agents, k.text.c_str());
   if (!has_engine(run, "cuda")) {
     const double lanes = double(kH100Sms) * kH100ClockHz * 128;
+    const double tables = table_bytes_per_update(4, kSectorBytes, false);
+    const double environment = table_bytes_per_update(4, kSectorBytes, true);
     std::printf("  cuda: not measured (%s). For scale, on one H100 SXM (%d SMs x %.2f GHz x 128 lanes = %s "
                 "lane-instructions/s, %s B/s) the straightforward kernel's %.0f SASS instructions per update bound it "
-                "at %s updates/s by instruction throughput, and %.0f B of sectors per update at %s updates/s by DRAM "
-                "bandwidth when the tables miss in L2 (4 actions)\n",
+                "at %s updates/s by instruction throughput, and %.0f B of sectors per update (%.0f planning from the "
+                "environment) at %s updates/s (%s) by DRAM bandwidth when the tables miss in L2 (4 actions)\n",
                 run.gpu_skipped.c_str(), kH100Sms, kH100ClockHz / 1e9, si(lanes).c_str(), si(kH100Bandwidth).c_str(),
-                kSassInstructionsPerUpdate4, si(lanes / kSassInstructionsPerUpdate4).c_str(), sector_bytes_per_update(4),
-                si(kH100Bandwidth / sector_bytes_per_update(4)).c_str());
+                kSassInstructionsPerUpdate4, si(lanes / kSassInstructionsPerUpdate4).c_str(), tables, environment,
+                si(kH100Bandwidth / tables).c_str(), si(kH100Bandwidth / environment).c_str());
   }
   std::printf("\n");
 }

@@ -175,6 +175,7 @@ void measurement_json(JsonWriter& j, const Measurement& x) {
       .member("n_actions", x.n_actions)
       .member("table_bytes_per_agent", x.table_bytes_per_agent)
       .member("init_bytes_per_agent", x.init_bytes_per_agent)
+      .member("model_from_environment", x.model_from_environment)
       .member("metric_bytes_per_agent", x.metric_bytes_per_agent);
   if (x.runs.empty()) {
     j.member("skipped", x.skipped).end_object();
