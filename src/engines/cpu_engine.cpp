@@ -111,10 +111,9 @@ struct BatchTables {
     });
     memory_renewed |= counters.reserve(agents);
     view.counters = counters.data();
-    // Renewed memory holds no agent, and under another layout the old agents cannot be found. Only
-    // the places of this batch are kept: a later batch of the same layout finds them as they are.
+    // Renewed memory holds no agent, and under another layout the old agents cannot be found
+    // (record() keeps the places of each batch once it has run).
     if (memory_renewed || !(allocated == layout)) occupant_q_init.clear();
-    if (occupant_q_init.size() > agents) occupant_q_init.resize(agents);
     layout = allocated;
     return view;
   }

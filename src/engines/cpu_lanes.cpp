@@ -125,8 +125,7 @@ struct Avx2Ops {
   static F32 gather(Mask m, U32 index, const float* base) {
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, index, _mm256_castsi256_ps(m), 4);
   }
-  static constexpr bool kGathersRowsOf4 = false;
-  static void gather_rows_of_4(Mask, U32, const float*, F32 (&)[4]) {}
+  static constexpr bool kGathersRowsOf4 = false;  // lane_max_q gathers each action instead
   static void scatter(Mask m, U32 index, F32 value, float* base) {
     alignas(32) std::uint32_t at[kWidth];
     alignas(32) float values[kWidth];
