@@ -36,13 +36,15 @@ TEST(AgentCore, TheBranchFreeGreedyActionOfFourIsGreedyBy) {
   EXPECT_EQ(rows, 2401);
 }
 
-// The GPU's planning loop draws one block per four updates; the host's makes them in batches. Both run
-// here, with the maze-shaped and the general loop, from the same tables: every Q bit the same. So
-// does the loop that reads each pair's entry from an environment whose outcome p is the model's
-// entry for pair p (ModelSource::kEnvironment, as the cuda engine runs agents whose model is
-// bound to equal their environment).
-TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
-  constexpr std::uint32_t kStates = 6, kActions = 4, kPairs = kStates * kActions;
+// The GPU's planning loop draws one block per four updates; the host's makes them in batches. Both
+// run here through plain_dyna_q_planning's dispatch, for 4 actions (the maze-shaped loop) and 3
+// (the general one), reading the model tables or (model_is_environment, as the cuda engine runs
+// agents whose model is bound to equal their environment) an environment whose outcome p is the
+// model's entry for pair p: every device combination, from the same tables, every Q bit the same.
+// The general loop of several model slots is run on the same entries too.
+template <std::uint32_t kActions>
+void expect_every_planning_loop_alike() {
+  constexpr std::uint32_t kStates = 6, kPairs = kStates * kActions;
   struct Tables {
     std::vector<float> q = std::vector<float>(kPairs);
     std::vector<std::uint32_t> model_next = std::vector<std::uint32_t>(kPairs);
@@ -88,25 +90,50 @@ TEST(AgentCore, PlanningWordsOneAtATimeAndInBatchesGiveTheSameUpdates) {
   // Every tail of a block of four (n mod 4 = 0..3), less than one batch, and three batches.
   for (const std::uint32_t n : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 63u, 64u, 65u, 150u, 151u}) {
     const AgentParams params{0.3f, 0.9f, 0.0f, 0, n, 0, PlanningDraw::kPairs};
-    Tables batched = start, one = start, general = start, from_env = start, from_env_batched = start;
-    plain_dyna_q_loop<kActions, true, PlanningWords::kBatched>(batched.ref(), env, kActions, params, rng, 77);
-    plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime>(one.ref(), env, kActions, params, rng, 77);
-    plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(general.ref(), env, kActions, params, rng, 77);
-    // The model tables are scrambled first: the environment alone must give the entries.
-    for (Tables* t : {&from_env, &from_env_batched}) {
-      std::fill(t->model_next.begin(), t->model_next.end(), kUnseen);
-      std::fill(t->model_reward.begin(), t->model_reward.end(), 99.0f);
+    const auto planned = [&](PlanningWords words, bool from_environment) {
+      Tables t = start;
+      if (from_environment) {  // scrambled: the environment alone must give the entries
+        std::fill(t.model_next.begin(), t.model_next.end(), kUnseen);
+        std::fill(t.model_reward.begin(), t.model_reward.end(), 99.0f);
+      }
+      AgentRef agent = t.ref();
+      agent.model_is_environment = from_environment;
+      if (words == PlanningWords::kBatched)
+        plain_dyna_q_planning<PlanningWords::kBatched>(agent, env, kActions, params, rng, 77);
+      else
+        plain_dyna_q_planning<PlanningWords::kOneAtATime>(agent, env, kActions, params, rng, 77);
+      EXPECT_EQ(t.counters.planning_updates, n);
+      return t.q;
+    };
+    const std::vector<float> expected = planned(PlanningWords::kBatched, false);
+    EXPECT_NE(std::memcmp(expected.data(), start.q.data(), kPairs * sizeof(float)), 0) << "n " << n << ": Q updated";
+    for (const PlanningWords words : {PlanningWords::kBatched, PlanningWords::kOneAtATime})
+      for (const bool from_environment : {false, true}) {
+        const std::vector<float> q = planned(words, from_environment);
+        EXPECT_EQ(std::memcmp(expected.data(), q.data(), kPairs * sizeof(float)), 0)
+            << "n " << n << ", words " << (words == PlanningWords::kBatched ? "batched" : "one block at a time")
+            << ", model from the " << (from_environment ? "environment" : "tables");
+      }
+    // Two model slots per pair, the entries in the first: the general loop.
+    Tables two_slots = start;
+    std::vector<std::uint32_t> next2(2 * kPairs, kUnseen);
+    std::vector<float> reward2(2 * kPairs, 0.0f);
+    for (std::uint32_t p = 0; p < kPairs; ++p) {
+      next2[2 * p] = start.model_next[p];
+      reward2[2 * p] = start.model_reward[p];
     }
-    plain_dyna_q_loop<kActions, true, PlanningWords::kOneAtATime, ModelSource::kEnvironment>(
-        from_env.ref(), env, kActions, params, rng, 77);
-    plain_dyna_q_loop<0, true, PlanningWords::kBatched, ModelSource::kEnvironment>(from_env_batched.ref(), env,
-                                                                                    kActions, params, rng, 77);
-    EXPECT_NE(std::memcmp(batched.q.data(), start.q.data(), kPairs * sizeof(float)), 0) << "n " << n << ": Q updated";
-    EXPECT_EQ(std::memcmp(batched.q.data(), one.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
-    EXPECT_EQ(std::memcmp(batched.q.data(), general.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
-    EXPECT_EQ(std::memcmp(batched.q.data(), from_env.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
-    EXPECT_EQ(std::memcmp(batched.q.data(), from_env_batched.q.data(), kPairs * sizeof(float)), 0) << "n " << n;
+    AgentRef agent = two_slots.ref();
+    agent.model_next = next2.data();
+    agent.model_reward = reward2.data();
+    agent.model_slots = 2;
+    plain_dyna_q_loop<0, false, PlanningWords::kOneAtATime>(agent, env, kActions, params, rng, 77);
+    EXPECT_EQ(std::memcmp(expected.data(), two_slots.q.data(), kPairs * sizeof(float)), 0) << "n " << n << ", 2 slots";
   }
+}
+
+TEST(AgentCore, EveryPlanningLoopGivesTheSameUpdates) {
+  expect_every_planning_loop_alike<4>();
+  expect_every_planning_loop_alike<3>();
 }
 
 // The general planning loop makes each planning block once and hands its words out in turn. With

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -184,6 +186,84 @@ TEST(AgentTables, AgentInitWritesTheTablesMarkedWholeAndNoOthers) {
   }
   for (std::uint32_t id = 0; id < kTableCount; ++id)
     EXPECT_TRUE(checked[id]) << table_name(id) << ": no group above carries it, so nothing checks its init column";
+}
+
+// One agent's tables, as a batch of `group` carries them, in memory of its own.
+struct OneAgent {
+  std::vector<std::vector<unsigned char>> memory = std::vector<std::vector<unsigned char>>(kTableCount);
+  AgentCounters counters{};
+  AgentRef agent{};
+
+  explicit OneAgent(const AgentGroup& group) {
+    const TableLengths lengths =
+        table_lengths(group.environment->n_states(), group.environment->n_actions(), group.model_slots());
+    agent.model_slots = group.model_slots();
+    agent.counters = &counters;
+    for_each_table(agent, agent, [&](std::uint32_t id, TablePer per, TableNeed need, auto*& field, auto*&) {
+      if (!group.needs(need)) return;
+      memory[id].assign(lengths.of(per) * table_element_bytes(id), 0xA5);
+      using T = std::remove_pointer_t<std::remove_reference_t<decltype(field)>>;
+      field = reinterpret_cast<T*>(memory[id].data());
+    });
+  }
+  OneAgent(const OneAgent&) = delete;
+  OneAgent& operator=(const OneAgent&) = delete;
+};
+
+// agent_reset, after an agent has learned for 2000 steps, gives every table agent_init writes
+// whole, and the counters, the bytes of a fresh agent_init: for every variant, on a maze, a
+// stochastic environment, a schedule and a garnet, with the new agent's q_init the same as the
+// old one's, the same but for its sign bit (-0.0 after 0.0, where Q must be rewritten whole), and
+// another. (The engines' parity tests check whole runs on reset tables; this checks the tables.)
+TEST(AgentTables, AgentResetAfterLearningGivesWhatAgentInitWrites) {
+  const std::vector<AgentParams> variants = {
+      params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kPairs),
+      params_of(Algorithm::kDynaQ, ModelKind::kCounts, PlanningDraw::kPairs),
+      params_of(Algorithm::kDynaQ, ModelKind::kLast, PlanningDraw::kStates),
+      params_of(Algorithm::kDynaQPlus, ModelKind::kLast, PlanningDraw::kPairs),
+      params_of(Algorithm::kDynaQPlus, ModelKind::kLast, PlanningDraw::kStates),
+      params_of(Algorithm::kDynaQPlusAction, ModelKind::kLast, PlanningDraw::kPairs),
+      params_of(Algorithm::kPrioritized, ModelKind::kLast, PlanningDraw::kPairs),
+      params_of(Algorithm::kPrioritizedDirect, ModelKind::kLast, PlanningDraw::kPairs)};
+  const std::pair<float, float> q_inits[] = {{0.0f, 0.0f}, {0.0f, -0.0f}, {1.0f, 0.0f}};
+  for (const char* spec : {"dyna-maze", "frozen-lake-4x4", "blocking-maze", "garnet:40:5:3:2"}) {
+    const Environment env = load_environment(spec);
+    const ScheduleView schedule = schedule_view(env);
+    const std::uint32_t n_states = env.n_states(), n_actions = env.n_actions();
+    for (std::size_t v = 0; v < variants.size(); ++v)
+      for (const auto& [old_q_init, new_q_init] : q_inits) {
+        SCOPED_TRACE(std::string(spec) + ", variant " + std::to_string(v) + ", q_init " + std::to_string(old_q_init) +
+                     " then " + (std::signbit(new_q_init) ? "-" : "") + std::to_string(new_q_init));
+        AgentParams params = variants[v];
+        params.epsilon_threshold = probability_threshold(0.2);
+        params.q_init = old_q_init;
+        AgentGroup group;
+        group.environment = &env;
+        group.points = {params};
+        group.seeds_per_point = 1;
+        OneAgent reused(group), fresh(group);
+        agent_init(reused.agent, n_states, n_actions, old_q_init);
+        const AgentRandom rng = AgentRandom::make(77, static_cast<std::uint32_t>(v));
+        for (std::uint32_t step = 0; step < 2000; ++step) agent_step(reused.agent, schedule.at(reused.counters.t), params, rng);
+        ASSERT_GT(reused.counters.n_observed_pairs, 1u);
+        const bool same_bits = std::signbit(old_q_init) == std::signbit(new_q_init) && old_q_init == new_q_init;
+        agent_reset(reused.agent, n_states, n_actions, new_q_init, same_bits);
+        agent_init(fresh.agent, n_states, n_actions, new_q_init);
+        for (std::uint32_t id = 0; id < kTableCount; ++id) {
+          if (table_init(id) != TableInit::kWhole) continue;
+          EXPECT_EQ(reused.memory[id], fresh.memory[id]) << table_name(id) << " differs from agent_init's";
+        }
+        const AgentCounters& a = reused.counters;
+        const AgentCounters& b = fresh.counters;
+        EXPECT_TRUE(a.t == b.t && a.planning_updates == b.planning_updates && a.episode_return == b.episode_return &&
+                    a.cumulative_reward == b.cumulative_reward && a.state == b.state &&
+                    a.episode_step == b.episode_step && a.episodes_done == b.episodes_done &&
+                    a.n_observed_pairs == b.n_observed_pairs && a.n_observed_states == b.n_observed_states &&
+                    a.queue_size == b.queue_size && a.need_reset == b.need_reset && a.error == b.error &&
+                    a.error_pair == b.error_pair)
+            << "the counters differ from agent_init's";
+      }
+  }
 }
 
 TEST(AgentTables, AnAgentsSliceStartsAtItsIndexTimesTheTablesLength) {

@@ -21,6 +21,11 @@ struct CommandResult {
   std::string err;
 };
 
+// Writes `text` as the whole of the file at `path`.
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;

@@ -25,22 +25,15 @@
 namespace dynaq {
 namespace {
 
+using testing_support::built_lane_widths;
+using testing_support::episode_budget;
 using testing_support::expect_identical;
 using testing_support::overflowing_corridor;
 using testing_support::point;
 using testing_support::run_group;
+using testing_support::step_budget;
 using testing_support::with_algorithm;
 using testing_support::with_counts;
-
-
-
-
-RunBudget episodes(std::uint32_t count, std::uint32_t rollout_limit = 0) {
-  return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0, rollout_limit};
-}
-RunBudget steps(std::uint64_t count, std::uint64_t bucket) {
-  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
-}
 
 // Points whose lane groups straddle plain Dyna-Q of n = 0, 1, 3, 5 and 50 (different alpha, gamma,
 // epsilon, q_init, step limits) and every variant that plans one lane at a time.
@@ -59,15 +52,7 @@ std::vector<AgentParams> mixed_points() {
 }
 
 AgentGroup group_of(const Environment& env, std::vector<AgentParams> points, std::uint32_t seeds, RunBudget budget) {
-  AgentGroup group;
-  group.environment = &env;
-  group.points = std::move(points);
-  group.seeds_per_point = seeds;
-  group.first_agent = 5;
-  group.sweep_seed = 20261206;
-  group.budget = budget;
-  group.keep_tables = true;
-  return group;
+  return testing_support::make_group(env, std::move(points), seeds, budget, 5, 20261206);
 }
 
 // The planning updates of the group's plain Dyna-Q agents: what the vector loop must make.
@@ -78,20 +63,13 @@ std::uint64_t plain_planning_updates(const AgentGroup& group, const GroupResults
   return total;
 }
 
-std::vector<std::uint32_t> lane_widths() {
-  std::vector<std::uint32_t> widths = {1};
-  for (const std::uint32_t lanes : {8u, 16u})
-    if (lane_width_supported(lanes)) widths.push_back(lanes);
-  return widths;
-}
-
 // The reference's bits from every lane width, on one and two threads, in one batch and in batches
 // of 5 (lane groups cut short by the batch); every plain Dyna-Q update in the vector loop when the
 // lanes are wider than one, none when they are not.
 void expect_every_lane_width_matches_the_reference(const AgentGroup& group) {
   const GroupResults expected = run_group(*make_reference_engine(), group);
   const std::uint64_t plain = plain_planning_updates(group, expected);
-  for (const std::uint32_t lanes : lane_widths())
+  for (const std::uint32_t lanes : built_lane_widths())
     for (const int threads : {1, 2})
       for (const std::uint32_t batch : {0u, 5u}) {
         SCOPED_TRACE("lanes " + std::to_string(lanes) + ", threads " + std::to_string(threads) + ", batch " +
@@ -111,23 +89,23 @@ TEST(CpuLanes, AgentCountsThatAreNotAMultipleOfTheLaneWidth) {
   for (const std::uint32_t agents : {1u, 15u, 17u, 33u}) {
     SCOPED_TRACE(std::to_string(agents) + " agents");
     // Episodes budgets: the agents finish at different real steps, and their lanes are masked off.
-    expect_every_lane_width_matches_the_reference(group_of(maze, {point(0.1f, 0.95f, 0.1, 5)}, agents, episodes(4)));
+    expect_every_lane_width_matches_the_reference(group_of(maze, {point(0.1f, 0.95f, 0.1, 5)}, agents, episode_budget(4)));
   }
 }
 
 TEST(CpuLanes, GroupsStraddlingGridPointsAndVariantsByEpisodes) {
   const Environment maze = load_environment("dyna-maze");
-  expect_every_lane_width_matches_the_reference(group_of(maze, mixed_points(), 3, episodes(5, 60)));
+  expect_every_lane_width_matches_the_reference(group_of(maze, mixed_points(), 3, episode_budget(5, 60)));
 }
 
 TEST(CpuLanes, GroupsStraddlingGridPointsByStepsWithBuckets) {
   const Environment maze = load_environment("dyna-maze");
-  expect_every_lane_width_matches_the_reference(group_of(maze, mixed_points(), 2, steps(700, 64)));
+  expect_every_lane_width_matches_the_reference(group_of(maze, mixed_points(), 2, step_budget(700, 64)));
 }
 
 TEST(CpuLanes, AScheduleSwitchingTheMazeMidRun) {
   const Environment schedule = load_environment("dyna-maze@300=random-maze:6x9:4");
-  expect_every_lane_width_matches_the_reference(group_of(schedule, mixed_points(), 2, steps(900, 100)));
+  expect_every_lane_width_matches_the_reference(group_of(schedule, mixed_points(), 2, step_budget(900, 100)));
 }
 
 // Frozen lake's moves slip: the environment draws outcomes, and a counts model (several slots per
@@ -136,7 +114,7 @@ TEST(CpuLanes, AStochasticEnvironmentBesideACountsModel) {
   const Environment lake = load_environment("frozen-lake-4x4");
   std::vector<AgentParams> points = {point(0.1f, 0.95f, 0.2, 5), point(0.5f, 0.99f, 0.1, 20, 0.5f),
                                      with_counts(point(0.1f, 0.95f, 0.2, 5), BackupKind::kExpected, 3)};
-  expect_every_lane_width_matches_the_reference(group_of(lake, points, 7, episodes(30)));
+  expect_every_lane_width_matches_the_reference(group_of(lake, points, 7, episode_budget(30)));
 }
 
 TEST(CpuLanes, GeneratedMazesAndGarnetsOfOtherActionCounts) {
@@ -145,7 +123,7 @@ TEST(CpuLanes, GeneratedMazesAndGarnetsOfOtherActionCounts) {
     const Environment env = load_environment(spec);
     std::vector<AgentParams> points = {point(0.1f, 0.95f, 0.1, 50), point(0.5f, 0.9f, 0.3, 3, 1.0f),
                                        with_algorithm(point(0.1f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.01f)};
-    expect_every_lane_width_matches_the_reference(group_of(env, points, 6, steps(600, 50)));
+    expect_every_lane_width_matches_the_reference(group_of(env, points, 6, step_budget(600, 50)));
   }
 }
 
@@ -155,7 +133,7 @@ TEST(CpuLanes, OverflowToInfinityAndNaN) {
   const Environment env = single_phase(std::make_shared<TabularMdp>(overflowing_corridor(6)), "overflowing");
   std::vector<AgentParams> points = {point(0.5f, 0.99f, 0.1, 5), point(1.0f, 1.0f, 0.3, 3),
                                      with_algorithm(point(0.5f, 0.99f, 0.1, 5), Algorithm::kPrioritized, 0.0f)};
-  const AgentGroup group = group_of(env, points, 7, steps(200, 50));
+  const AgentGroup group = group_of(env, points, 7, step_budget(200, 50));
   expect_every_lane_width_matches_the_reference(group);
   CpuEngineOptions options;
   options.threads = 1;
@@ -171,7 +149,7 @@ TEST(CpuLanes, OverflowToInfinityAndNaN) {
 // path, and its device reads as it always did (summary.json records it).
 TEST(CpuLanes, TheVectorLoopMakesEveryPlainDynaQUpdate) {
   const Environment maze = load_environment("dyna-maze");
-  const AgentGroup group = group_of(maze, {point(0.1f, 0.95f, 0.1, 50)}, 20, episodes(3));
+  const AgentGroup group = group_of(maze, {point(0.1f, 0.95f, 0.1, 50)}, 20, episode_budget(3));
   CpuEngineOptions widest;
   widest.threads = 1;
   widest.lanes = 0;
@@ -229,7 +207,7 @@ TEST(CpuLanes, TablesOutOfGatherReachArePlannedOneLaneAtATime) {
   const Environment maze = load_environment("dyna-maze");
   const ScheduleView schedule = schedule_view(maze);
   const AgentParams params = point(0.1f, 0.95f, 0.1, 5);
-  const RunBudget budget = steps(300, 100);
+  const RunBudget budget = step_budget(300, 100);
 
   TwoAgentTables alone(maze, budget);
   for (std::uint32_t k = 0; k < 2; ++k) {

@@ -5,8 +5,8 @@
 // run too, and compare every run with the reference bit for bit: every variant (each touching its
 // own tables) in one group, q_init changing between runs in its bits only (-0.0 after 0.0), a
 // schedule of the same shape, stochastic environments with counts models, garnets, a change of
-// the tables carried, on the scalar path and in lanes of 16. They also count the sparse resets,
-// so that a path that silently went back to agent_init everywhere fails here.
+// the tables carried, on the scalar path and in every lane width built. They also count the
+// sparse resets, so that a path that silently went back to agent_init everywhere fails here.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -21,14 +21,14 @@
 namespace dynaq {
 namespace {
 
+using testing_support::built_lane_widths;
+using testing_support::episode_budget;
 using testing_support::expect_identical;
 using testing_support::point;
 using testing_support::run_group;
+using testing_support::step_budget;
 using testing_support::with_algorithm;
 using testing_support::with_counts;
-
-
-
 
 // Every variant, each with its own q_init: a place that held one variant then holds another.
 std::vector<AgentParams> every_variant(float q_plain, float q_other) {
@@ -46,22 +46,8 @@ std::vector<AgentParams> every_variant(float q_plain, float q_other) {
 
 AgentGroup group_of(const Environment& env, std::vector<AgentParams> points, std::uint32_t seeds, RunBudget budget,
                     std::uint64_t sweep_seed) {
-  AgentGroup group;
-  group.environment = &env;
-  group.points = std::move(points);
-  group.seeds_per_point = seeds;
-  group.first_agent = 3;
-  group.sweep_seed = sweep_seed;
-  group.budget = budget;
-  group.keep_tables = true;
-  return group;
+  return testing_support::make_group(env, std::move(points), seeds, budget, 3, sweep_seed);
 }
-
-RunBudget steps(std::uint64_t count, std::uint64_t bucket) {
-  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
-}
-
-RunBudget episodes(std::uint32_t count) { return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0, 0}; }
 
 struct Case {
   std::string name;
@@ -81,36 +67,30 @@ Case make_case(const std::string& name, const std::string& spec, std::vector<Age
 std::vector<Case> groups_in_sequence() {
   std::vector<Case> cases;
   cases.push_back(make_case("every variant, q_init 0 and 1", "dyna-maze", every_variant(0.0f, 1.0f), 2,
-                            steps(700, 100), 11));
+                            step_budget(700, 100), 11));
   cases.push_back(make_case("q_init -0 and 0: bits differ", "dyna-maze", every_variant(-0.0f, 0.0f), 2,
-                            steps(700, 100), 12));
-  cases.push_back(make_case("the same q_init again", "dyna-maze", every_variant(-0.0f, 0.0f), 2, episodes(6), 13));
+                            step_budget(700, 100), 12));
+  cases.push_back(make_case("the same q_init again", "dyna-maze", every_variant(-0.0f, 0.0f), 2, episode_budget(6), 13));
   cases.push_back(make_case("a schedule of the same shape", "dyna-maze@300=random-maze:6x9:4",
-                            every_variant(1.0f, -0.0f), 2, steps(900, 100), 14));
-  cases.push_back(make_case("a stochastic environment", "frozen-lake-4x4", every_variant(0.5f, 0.0f), 3, episodes(25),
+                            every_variant(1.0f, -0.0f), 2, step_budget(900, 100), 14));
+  cases.push_back(make_case("a stochastic environment", "frozen-lake-4x4", every_variant(0.5f, 0.0f), 3, episode_budget(25),
                             15));
   cases.push_back(make_case("plain Dyna-Q only: fewer tables", "dyna-maze",
-                            {point(0.1f, 0.95f, 0.1, 5, 0.0f), point(0.5f, 0.9f, 0.3, 50, 1.0f)}, 5, steps(500, 100),
+                            {point(0.1f, 0.95f, 0.1, 5, 0.0f), point(0.5f, 0.9f, 0.3, 50, 1.0f)}, 5, step_budget(500, 100),
                             16));
   cases.push_back(make_case("every variant after fewer tables", "dyna-maze", every_variant(0.0f, 1.0f), 2,
-                            steps(700, 100), 17));
-  cases.push_back(make_case("a garnet", "garnet:40:5:3:2", every_variant(0.0f, 0.25f), 2, steps(600, 50), 18));
+                            step_budget(700, 100), 17));
+  cases.push_back(make_case("a garnet", "garnet:40:5:3:2", every_variant(0.0f, 0.25f), 2, step_budget(600, 50), 18));
   cases.push_back(make_case("the garnet again, other seeds", "garnet:40:5:3:2", every_variant(0.25f, 0.0f), 2,
-                            steps(600, 50), 19));
+                            step_budget(600, 50), 19));
   return cases;
-}
-
-std::vector<std::uint32_t> lane_widths() {
-  std::vector<std::uint32_t> widths = {1};
-  if (lane_width_supported(16)) widths.push_back(16);
-  return widths;
 }
 
 TEST(CpuTableReuse, GroupsInSequenceOnOneEngineMatchTheReference) {
   const std::vector<Case> cases = groups_in_sequence();
   std::vector<GroupResults> expected;
   for (const Case& c : cases) expected.push_back(run_group(*make_reference_engine(), c.group));
-  for (const std::uint32_t lanes : lane_widths())
+  for (const std::uint32_t lanes : built_lane_widths())
     for (const std::uint32_t batch : {1u, 2u, 5u}) {
       CpuEngineOptions options;
       options.threads = 2;
@@ -135,7 +115,7 @@ TEST(CpuTableReuse, SparseResetsWhereAPlaceHoldsAnAgentOfTheSameLayout) {
   options.threads = 1;
   options.batch_agents = 2;
   const auto engine = make_cpu_engine(options);
-  const AgentGroup five_plain = group_of(maze, {point(0.1f, 0.95f, 0.1, 5, 0.0f)}, 5, steps(200, 100), 1);
+  const AgentGroup five_plain = group_of(maze, {point(0.1f, 0.95f, 0.1, 5, 0.0f)}, 5, step_budget(200, 100), 1);
   run_group(*engine, five_plain);  // batches of 2, 2, 1: the last two reuse 2 + 1 places
   EXPECT_EQ(cpu_sparse_resets(*engine), 3u);
   run_group(*engine, five_plain);  // the place after the last batch's one is fresh: 1 + 2 + 1
@@ -144,7 +124,7 @@ TEST(CpuTableReuse, SparseResetsWhereAPlaceHoldsAnAgentOfTheSameLayout) {
   other_q_init.points[0].q_init = -0.0f;  // Q rewritten whole, the rest still sparse
   run_group(*engine, other_q_init);
   EXPECT_EQ(cpu_sparse_resets(*engine), 11u);
-  run_group(*engine, group_of(lake, {point(0.1f, 0.95f, 0.1, 5, 0.0f)}, 5, episodes(3), 2));  // another shape
+  run_group(*engine, group_of(lake, {point(0.1f, 0.95f, 0.1, 5, 0.0f)}, 5, episode_budget(3), 2));  // another shape
   EXPECT_EQ(cpu_sparse_resets(*engine), 14u);
   AgentGroup plus = five_plain;
   plus.points[0] = with_algorithm(plus.points[0], Algorithm::kDynaQPlus, 0.01f);  // more tables carried

@@ -21,6 +21,7 @@
 namespace dynaq {
 namespace {
 
+using testing_support::Nans;
 using testing_support::CudaCase;
 using testing_support::CudaCases;
 using testing_support::episode_budget;
@@ -310,72 +311,82 @@ TEST(SharedStaging, EveryElementLandsInItsPlaceAndNothingElseChanges) {
   for (const CudaCase& c : all.cases) {
     SCOPED_TRACE(c.label);
     const AgentGroup group = group_of(c);
-    const std::uint32_t chunk = 11, per_block = 4, threads = 32, block = 1;  // block 1: agents 4..7
-    const ArenaLayout arena = arena_layout(group, chunk);
-    std::vector<std::uint64_t> arena_words(arena.bytes / 8 + 1);
-    unsigned char* base = reinterpret_cast<unsigned char*>(arena_words.data());
-    // Every 4-byte word of the arena holds its own index.
-    for (std::uint64_t w = 0; w < arena.bytes / 4; ++w) {
-      const std::uint32_t value = static_cast<std::uint32_t>(w);
-      std::memcpy(base + 4 * w, &value, 4);
-    }
-    const std::vector<std::uint64_t> before = arena_words;
-    AdvanceArgs args{};
-    args.chunk.tables = arena.tables(base);
-    args.chunk.n_agents = chunk;
-    args.schedule = schedule_view(*group.environment);
-    const SharedLayout layout = shared_layout(group, per_block, true);
-    constexpr std::uint32_t kUntouched = 0xFFFFFFFFu;
-    std::vector<std::uint64_t> smem_words(layout.bytes / 8 + 1, ~std::uint64_t{0});
-    unsigned char* smem = reinterpret_cast<unsigned char*>(smem_words.data());
-    for (std::uint32_t t = threads; t-- > 0;) shared_block_phase(0, args, layout, smem, block, t, threads);
-
-    const AgentTablesView global = args.chunk.tables;
-    const AgentTablesView local = shared_tables(layout, smem, global);
-    const TableLengths lengths = global.lengths();
-    for_each_table(global, local, [&](std::uint32_t id, TablePer per, TableNeed, auto* g, auto* s) {
-      if (layout.table[id] == kNoRegion) return;
-      const std::uint64_t length = lengths.of(per), stride = layout.strides.of(per);
-      for (std::uint64_t j = 0; j < per_block; ++j) {
-        for (std::uint64_t k = 0; k < length; ++k)
-          ASSERT_EQ(std::memcmp(&s[j * stride + k], &g[(block * per_block + j) * length + k], 4), 0)
-              << "table " << table_name(id) << ", agent " << j << ", element " << k;
-        for (std::uint64_t k = length; k < stride; ++k)
-          ASSERT_EQ(std::memcmp(&s[j * stride + k], &kUntouched, 4), 0) << "padding written, table " << table_name(id);
+    // With the model tables staged, and where the plan reads the model from the environment,
+    // without them.
+    for (const bool model_from_environment : {false, true}) {
+      if (model_from_environment && !model_is_environment(group)) continue;
+      SCOPED_TRACE(model_from_environment ? "model from the environment" : "model tables staged");
+      const std::uint32_t chunk = 11, per_block = 4, threads = 32, block = 1;  // block 1: agents 4..7
+      const ArenaLayout arena = arena_layout(group, chunk);
+      std::vector<std::uint64_t> arena_words(arena.bytes / 8 + 1);
+      unsigned char* base = reinterpret_cast<unsigned char*>(arena_words.data());
+      // Every 4-byte word of the arena holds its own index.
+      for (std::uint64_t w = 0; w < arena.bytes / 4; ++w) {
+        const std::uint32_t value = static_cast<std::uint32_t>(w);
+        std::memcpy(base + 4 * w, &value, 4);
       }
-    });
-    EXPECT_EQ(std::memcmp(local.counters, global.counters + block * per_block, per_block * sizeof(AgentCounters)), 0);
-    const ScheduleView& staged = *reinterpret_cast<const ScheduleView*>(smem + layout.schedule);
-    for (std::uint32_t p = 0; p < staged.n_phases; ++p) {
-      const TabularMdp& m = *group.environment->phases[p].mdp;
-      const MdpView& v = staged.phase[p];
-      EXPECT_EQ(std::vector<std::uint32_t>(v.pair_begin, v.pair_begin + m.pair_begin.size()), m.pair_begin);
-      EXPECT_EQ(std::vector<std::uint32_t>(v.next_state, v.next_state + m.n_outcomes()), m.next_state);
-      EXPECT_EQ(std::vector<float>(v.reward, v.reward + m.n_outcomes()), m.reward);
-      EXPECT_EQ(std::vector<std::uint8_t>(v.terminated, v.terminated + m.n_outcomes()), m.terminated);
-      EXPECT_EQ(std::vector<std::uint64_t>(v.outcome_threshold, v.outcome_threshold + m.n_outcomes()), m.outcome_threshold);
-      EXPECT_EQ(v.probability, m.probability.data()) << "probabilities stay in global memory";
-      EXPECT_EQ(staged.start_step[p], args.schedule.start_step[p]);
-    }
+      const std::vector<std::uint64_t> before = arena_words;
+      AdvanceArgs args{};
+      args.chunk.tables = arena.tables(base);
+      args.chunk.n_agents = chunk;
+      args.schedule = schedule_view(*group.environment);
+      const SharedLayout layout = shared_layout(group, per_block, true, model_from_environment);
+      if (model_from_environment) {  // the model tables stay in global memory, untouched by staging
+        EXPECT_EQ(layout.table[table_id::model_next], kNoRegion);
+        EXPECT_EQ(layout.table[table_id::model_reward], kNoRegion);
+      }
+      constexpr std::uint32_t kUntouched = 0xFFFFFFFFu;
+      std::vector<std::uint64_t> smem_words(layout.bytes / 8 + 1, ~std::uint64_t{0});
+      unsigned char* smem = reinterpret_cast<unsigned char*>(smem_words.data());
+      for (std::uint32_t t = threads; t-- > 0;) shared_block_phase(0, args, layout, smem, block, t, threads);
 
-    // Staging back what was staged in changes nothing; changing one word of agent 2 of the block
-    // in shared memory changes exactly the matching word of chunk agent 6 in global memory.
-    for (std::uint32_t t = threads; t-- > 0;) shared_block_phase(2, args, layout, smem, block, t, threads);
-    EXPECT_EQ(arena_words, before);
-    const std::uint32_t pairs = lengths.pairs;
-    local.q[2 * layout.strides.pairs + pairs - 1] = 1234.5f;
-    for (std::uint32_t t = threads; t-- > 0;) shared_block_phase(2, args, layout, smem, block, t, threads);
-    std::uint64_t changed = 0;
-    for (std::size_t w = 0; w < arena_words.size(); ++w) changed += arena_words[w] != before[w];
-    EXPECT_EQ(changed, 1u);
-    EXPECT_EQ(global.q[6 * pairs + pairs - 1], 1234.5f);
+      const AgentTablesView global = args.chunk.tables;
+      const AgentTablesView local = shared_tables(layout, smem, global);
+      const TableLengths lengths = global.lengths();
+      for_each_table(global, local, [&](std::uint32_t id, TablePer per, TableNeed, auto* g, auto* s) {
+        if (layout.table[id] == kNoRegion) return;
+        const std::uint64_t length = lengths.of(per), stride = layout.strides.of(per);
+        for (std::uint64_t j = 0; j < per_block; ++j) {
+          for (std::uint64_t k = 0; k < length; ++k)
+            ASSERT_EQ(std::memcmp(&s[j * stride + k], &g[(block * per_block + j) * length + k], 4), 0)
+                << "table " << table_name(id) << ", agent " << j << ", element " << k;
+          for (std::uint64_t k = length; k < stride; ++k)
+            ASSERT_EQ(std::memcmp(&s[j * stride + k], &kUntouched, 4), 0) << "padding written, table " << table_name(id);
+        }
+      });
+      EXPECT_EQ(std::memcmp(local.counters, global.counters + block * per_block, per_block * sizeof(AgentCounters)), 0);
+      const ScheduleView& staged = *reinterpret_cast<const ScheduleView*>(smem + layout.schedule);
+      for (std::uint32_t p = 0; p < staged.n_phases; ++p) {
+        const TabularMdp& m = *group.environment->phases[p].mdp;
+        const MdpView& v = staged.phase[p];
+        EXPECT_EQ(std::vector<std::uint32_t>(v.pair_begin, v.pair_begin + m.pair_begin.size()), m.pair_begin);
+        EXPECT_EQ(std::vector<std::uint32_t>(v.next_state, v.next_state + m.n_outcomes()), m.next_state);
+        EXPECT_EQ(std::vector<float>(v.reward, v.reward + m.n_outcomes()), m.reward);
+        EXPECT_EQ(std::vector<std::uint8_t>(v.terminated, v.terminated + m.n_outcomes()), m.terminated);
+        EXPECT_EQ(std::vector<std::uint64_t>(v.outcome_threshold, v.outcome_threshold + m.n_outcomes()), m.outcome_threshold);
+        EXPECT_EQ(v.probability, m.probability.data()) << "probabilities stay in global memory";
+        EXPECT_EQ(staged.start_step[p], args.schedule.start_step[p]);
+      }
+
+      // Staging back what was staged in changes nothing; changing one word of agent 2 of the block
+      // in shared memory changes exactly the matching word of chunk agent 6 in global memory.
+      for (std::uint32_t t = threads; t-- > 0;) shared_block_phase(2, args, layout, smem, block, t, threads);
+      EXPECT_EQ(arena_words, before);
+      const std::uint32_t pairs = lengths.pairs;
+      local.q[2 * layout.strides.pairs + pairs - 1] = 1234.5f;
+      for (std::uint32_t t = threads; t-- > 0;) shared_block_phase(2, args, layout, smem, block, t, threads);
+      std::uint64_t changed = 0;
+      for (std::size_t w = 0; w < arena_words.size(); ++w) changed += arena_words[w] != before[w];
+      EXPECT_EQ(changed, 1u);
+      EXPECT_EQ(global.q[6 * pairs + pairs - 1], 1234.5f);
+    }
   }
 }
 
 // ---- Whole runs of the emulation against the reference ----------------------------------------
 
 TEST(CudaEmulation, EveryKernelVersionMatchesTheReferenceOnEveryShape) {
-  expect_every_version_matches_the_reference([](const CudaEngineOptions& o) { return emulated(o); });
+  expect_every_version_matches_the_reference([](const CudaEngineOptions& o) { return emulated(o); }, Nans::kExactBits);
 }
 
 TEST(CudaEmulation, OneLaunchStepAtATimeAndOneAgentPerChunk) {

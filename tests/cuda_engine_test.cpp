@@ -28,6 +28,7 @@
 namespace dynaq {
 namespace {
 
+using testing_support::Nans;
 using testing_support::CudaCase;
 using testing_support::CudaCases;
 using testing_support::describe;
@@ -74,7 +75,8 @@ TEST(CudaEngineWithoutGpu, MakingTheEngineSaysWhy) {
 
 TEST(CudaEngine, EveryKernelVersionMatchesTheReferenceOnEveryShape) {
   DYNAQ_REQUIRE_GPU();
-  expect_every_version_matches_the_reference([](const CudaEngineOptions& o) { return make_cuda_engine(o); });
+  expect_every_version_matches_the_reference([](const CudaEngineOptions& o) { return make_cuda_engine(o); },
+                                             Nans::kAnyNan);
 }
 
 // Many agents per block and many blocks: the cpu engine is the (faster) oracle here, itself
@@ -91,7 +93,7 @@ TEST(CudaEngine, ThousandsOfAgentsMatchTheCpuEngineWithAndWithoutChunks) {
     for (const CudaEngineOptions& o : {kernel_options(CudaKernel::kAuto), kernel_options(CudaKernel::kGlobal, 0, 333),
                                        kernel_options(CudaKernel::kShared, 0, 1000), kernel_options(CudaKernel::kShared, 64)}) {
       SCOPED_TRACE(describe(o));
-      expect_same(expected, run_group(*make_cuda_engine(o), group), group);
+      expect_same(expected, run_group(*make_cuda_engine(o), group), group, Nans::kAnyNan);
     }
   }
 }
@@ -104,7 +106,7 @@ TEST(CudaEngine, TheSelfCheckPassesAndTheEngineNamesItsDevice) {
   const auto engine = make_cuda_engine(o);
   EXPECT_EQ(engine->name(), "cuda");
   EXPECT_NE(engine->device().find(query_gpu().name), std::string::npos) << engine->device();
-  expect_same(run_group(*make_reference_engine(), group), run_group(*engine, group), group);
+  expect_same(run_group(*make_reference_engine(), group), run_group(*engine, group), group, Nans::kAnyNan);
 }
 
 TEST(CudaEngine, TheStraightforwardEntryPointStillMatches) {
@@ -113,7 +115,7 @@ TEST(CudaEngine, TheStraightforwardEntryPointStillMatches) {
   const AgentGroup group = group_of(all.cases[0]);
   GroupResults actual;
   run_group_on_gpu(group, actual);
-  expect_same(run_group(*make_reference_engine(), group), actual, group);
+  expect_same(run_group(*make_reference_engine(), group), actual, group, Nans::kAnyNan);
 }
 
 TEST(CudaEngine, ProgressReachesEveryAgentAndImpossibleOptionsAreRefused) {
@@ -250,7 +252,7 @@ TEST(CudaSanitizer, EveryKernelOnSmallGroups) {
     for (const CudaEngineOptions& o : {kernel_options(CudaKernel::kGlobal, 32, 3, 50), kernel_options(CudaKernel::kShared, 4, 5, 50),
                                        kernel_options(CudaKernel::kShared, 0, 0, 0)}) {
       SCOPED_TRACE(describe(o));
-      expect_same(expected, run_group(*make_cuda_engine(o), group), group);
+      expect_same(expected, run_group(*make_cuda_engine(o), group), group, Nans::kAnyNan);
     }
   }
   const Environment lake = load_environment("frozen-lake-8x8");

@@ -25,16 +25,6 @@ struct CudaCase {
   bool fits_shared = true;  // its tables fit a block's shared memory on an H100
 };
 
-inline RunBudget episode_budget(std::uint32_t count, std::uint32_t rollout_limit = 0) {
-  RunBudget b{BudgetKind::kEpisodes, count, 0, 0, 0};
-  b.greedy_rollout_limit = rollout_limit;
-  return b;
-}
-
-inline RunBudget step_budget(std::uint64_t count, std::uint64_t bucket) {
-  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
-}
-
 // Owns the environments the cases point to.
 class CudaCases {
  public:
@@ -50,6 +40,8 @@ class CudaCases {
     const Environment* dyna = keep(load_environment("dyna-maze"));
     const Environment* blocking = keep(load_environment("blocking-maze"));
     const Environment* lake = keep(load_environment("frozen-lake-4x4"));
+    const Environment* overflowing =
+        keep(single_phase(std::make_shared<TabularMdp>(overflowing_corridor(6)), "overflowing"));
 
     cases.push_back({"deterministic corridor, grid over n and alpha", corridor12,
                      {point(0.1f, 0.95f, 0.1, 0), point(0.5f, 0.9f, 0.1, 5), point(1.0f, 1.0f, 0.0, 20)},
@@ -88,6 +80,13 @@ class CudaCases {
                      {point(0.1f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kPairs, 100),
                       with_counts(point(0.1f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kPairs, 100), BackupKind::kExpected, 3)},
                      episode_budget(40), 4});
+    // Q overflows to infinity, then NaN, in the kernels too (engine_parity_test.cpp checks that
+    // the reference's tables hold both).
+    cases.push_back({"rewards near the float maximum: Q overflows to infinity, then NaN", overflowing,
+                     {point(0.5f, 0.99f, 0.1, 5), with_algorithm(point(0.5f, 0.99f, 0.1, 5), Algorithm::kPrioritized, 0.0f),
+                      with_counts(point(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1),
+                      with_algorithm(point(0.5f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 1e38f)},
+                     step_budget(200, 50), 3});
     if (large) {
       const Environment* big = keep(load_environment("random-maze:100x100:1"));
       cases.push_back({"random-maze:100x100:1", big, {point(0.1f, 0.95f, 0.1, 5)}, step_budget(3000, 500), 3, false});
@@ -169,17 +168,18 @@ inline std::vector<CudaEngineOptions> every_version() {
           with_model_tables(kernel_options(CudaKernel::kShared, 5, 11, 100))};
 }
 
-// Every bit, with expect_identical's detail and first_difference's verdict.
-inline void expect_same(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
-  testing_support::expect_identical(expected, actual, group);
+// Every bit, with expect_identical's detail and first_difference's verdict (which takes any two
+// NaNs alike, as the engine's self-check does).
+inline void expect_same(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group,
+                        Nans nans = Nans::kExactBits) {
+  testing_support::expect_identical(expected, actual, group, nans);
   EXPECT_EQ(first_difference(expected, actual), "");
 }
 
-
 // Every case (CudaCases(true)) on every kernel version (every_version) that fits it, against the
-// reference engine, on the engines `make` returns.
+// reference engine, on the engines `make` returns (NaNs compared as `nans` says).
 inline void expect_every_version_matches_the_reference(
-    const std::function<std::unique_ptr<Engine>(const CudaEngineOptions&)>& make) {
+    const std::function<std::unique_ptr<Engine>(const CudaEngineOptions&)>& make, Nans nans) {
   const CudaCases all(true);
   for (const CudaCase& c : all.cases) {
     SCOPED_TRACE(c.label);
@@ -188,7 +188,7 @@ inline void expect_every_version_matches_the_reference(
     for (const CudaEngineOptions& o : every_version()) {
       if (o.kernel == CudaKernel::kShared && !c.fits_shared) continue;
       SCOPED_TRACE(describe(o));
-      expect_same(expected, run_group(*make(o), group), group);
+      expect_same(expected, run_group(*make(o), group), group, nans);
     }
   }
 }

@@ -21,12 +21,15 @@
 namespace dynaq {
 namespace {
 
+using testing_support::Nans;
 using testing_support::chain_with_slip;
 using testing_support::corridor;
+using testing_support::episode_budget;
 using testing_support::expect_identical;
 using testing_support::overflowing_corridor;
 using testing_support::point;
 using testing_support::run_group;
+using testing_support::step_budget;
 using testing_support::with_algorithm;
 using testing_support::with_counts;
 
@@ -37,25 +40,17 @@ struct ParityCase {
   RunBudget budget;
 };
 
-
-
-
-RunBudget episodes(std::uint32_t count) { return RunBudget{BudgetKind::kEpisodes, count, 0, 0, 0}; }
-RunBudget steps(std::uint64_t count, std::uint64_t bucket) {
-  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
-}
-
 std::vector<ParityCase> parity_cases() {
   std::vector<ParityCase> cases;
   cases.push_back({"deterministic corridor, grid over n and alpha",
                    single_phase(std::make_shared<TabularMdp>(corridor(12)), "corridor"),
                    {point(0.1f, 0.95f, 0.1, 0), point(0.5f, 0.9f, 0.1, 5), point(1.0f, 1.0f, 0.0, 20)},
-                   episodes(15)});
+                   episode_budget(15)});
   cases.push_back({"stochastic chain with start distribution, states-then-actions draws, step limit",
                    single_phase(std::make_shared<TabularMdp>(chain_with_slip(9)), "slippery"),
                    {point(0.2f, 0.9f, 0.3, 3, 0.0f, PlanningDraw::kStates, 40),
                     point(0.2f, 0.9f, 0.3, 3, 1.0f, PlanningDraw::kPairs, 7)},
-                   episodes(12)});
+                   episode_budget(12)});
   Environment schedule;
   schedule.name = "corridor then slippery";
   schedule.phases = {{0, std::make_shared<TabularMdp>(corridor(9))},
@@ -63,30 +58,30 @@ std::vector<ParityCase> parity_cases() {
   cases.push_back({"schedule switch at step 150, steps budget",
                    schedule,
                    {point(0.1f, 0.95f, 0.1, 10), point(0.3f, 0.95f, 1.0, 2, -0.5f, PlanningDraw::kStates, 25)},
-                   steps(400, 37)});
+                   step_budget(400, 37)});
   cases.push_back({"Dyna-Q+ (pairs and states draws) and the bonus in action selection, across a switch",
                    schedule,
                    {with_algorithm(point(0.1f, 0.95f, 0.1, 10), Algorithm::kDynaQPlus, 0.01f),
                     with_algorithm(point(0.1f, 0.95f, 0.1, 4, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 0.05f),
                     with_algorithm(point(0.2f, 0.9f, 0.05, 5), Algorithm::kDynaQPlusAction, 0.02f)},
-                   steps(500, 50)});
+                   step_budget(500, 50)});
   cases.push_back({"prioritized sweeping, with and without the direct update, across a switch",
                    schedule,
                    {with_algorithm(point(0.5f, 0.95f, 0.1, 5), Algorithm::kPrioritized, 0.0001f),
                     with_algorithm(point(0.5f, 0.95f, 0.1, 20, 0.0f, PlanningDraw::kPairs, 60), Algorithm::kPrioritizedDirect, 0.0f)},
-                   steps(600, 100)});
+                   step_budget(600, 100)});
   cases.push_back({"prioritized sweeping by episodes on the corridor",
                    single_phase(std::make_shared<TabularMdp>(corridor(15)), "corridor"),
                    {with_algorithm(point(1.0f, 0.9f, 0.1, 3), Algorithm::kPrioritized, 0.001f),
                     with_algorithm(point(0.3f, 0.9f, 0.2, 8), Algorithm::kPrioritizedDirect, 0.0f)},
-                   episodes(10)});
+                   episode_budget(10)});
   cases.push_back({"count-based models, sample and expected backups, mixed with the last-outcome model",
                    single_phase(std::make_shared<TabularMdp>(chain_with_slip(8)), "slippery"),
                    {with_counts(point(0.1f, 0.9f, 0.2, 6), BackupKind::kSample, 3),
                     with_counts(point(0.1f, 0.9f, 0.2, 6, 0.5f, PlanningDraw::kStates), BackupKind::kExpected, 5),
                     with_counts(with_algorithm(point(0.1f, 0.9f, 0.2, 3), Algorithm::kDynaQPlus, 0.01f), BackupKind::kExpected, 3),
                     point(0.1f, 0.9f, 0.2, 6)},
-                   steps(700, 70)});
+                   step_budget(700, 70)});
   // Kept last: the tests above take earlier cases by index.
   cases.push_back({"rewards near the float maximum: Q overflows to infinity, then NaN",
                    single_phase(std::make_shared<TabularMdp>(overflowing_corridor(6)), "overflowing"),
@@ -94,7 +89,7 @@ std::vector<ParityCase> parity_cases() {
                     with_counts(point(0.5f, 0.99f, 0.1, 3), BackupKind::kExpected, 1),
                     with_algorithm(point(0.5f, 0.99f, 0.1, 5, 0.0f, PlanningDraw::kStates), Algorithm::kDynaQPlus, 1e38f),
                     with_algorithm(point(0.5f, 0.99f, 0.1, 5), Algorithm::kDynaQPlusAction, 1e38f)},
-                   steps(200, 50)});
+                   step_budget(200, 50)});
   return cases;
 }
 
@@ -182,7 +177,7 @@ TEST(EngineParity, EveryVariantChangesTheResults) {
   group.environment = &slippery;
   group.seeds_per_point = 1;
   group.sweep_seed = 5;
-  group.budget = steps(300, 300);
+  group.budget = step_budget(300, 300);
   group.keep_tables = true;
   group.points = {plain};
   const GroupResults base = run_group(*make_cpu_engine({1, 0, 0}), group);
@@ -221,7 +216,7 @@ TEST(EngineParity, CountModelCapacityBelowTheEnvironmentsNeedIsRefusedNamingTheP
   AgentGroup group;
   group.environment = &slippery;
   group.seeds_per_point = 1;
-  group.budget = steps(10, 10);
+  group.budget = step_budget(10, 10);
   group.points = {with_counts(point(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 2)};
   expect_host_engines_refuse(group, "--model-capacity 2 is too small for --env slippery: state 1, action 1 has 3");
   group.points[0].algorithm = Algorithm::kPrioritized;  // with the counts model: refused
@@ -234,7 +229,7 @@ TEST(EngineParity, AModelOfMoreThan32BitsOfSlotsPerAgentIsRefused) {
   AgentGroup group;
   group.environment = &env;
   group.seeds_per_point = 1;
-  group.budget = steps(10, 10);
+  group.budget = step_budget(10, 10);
   group.points = {with_counts(point(0.1f, 0.9f, 0.1, 1), BackupKind::kSample, 1u << 27)};  // 36 x 2^27 > 2^32
   expect_host_engines_refuse(group, "gives each agent 4831838208 model slots");
 }
@@ -345,7 +340,7 @@ TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
     group.seeds_per_point = 3;
     group.first_agent = static_cast<std::uint32_t>(random() % 1000);
     group.sweep_seed = random();
-    group.budget = episodes ? RunBudget{BudgetKind::kEpisodes, 8, 0, 0, 0, trial % 4 == 0 ? 30u : 0u} : steps(250, 40);
+    group.budget = episodes ? episode_budget(8, trial % 4 == 0 ? 30u : 0u) : step_budget(250, 40);
     group.keep_tables = true;
     std::ostringstream what;
     what << "trial " << trial << ": " << states << " states x " << actions << " actions, " << env.phases.size()
@@ -376,7 +371,7 @@ TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
       }
       if (gpu_present) {
         SCOPED_TRACE(cuda_kernel_name(kernel) + " kernel on " + gpu.name);
-        expect_identical(expected, run_group(*make_cuda_engine(options), group), group);
+        expect_identical(expected, run_group(*make_cuda_engine(options), group), group, Nans::kAnyNan);
       }
     }
   }

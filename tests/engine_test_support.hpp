@@ -7,7 +7,10 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <vector>
 
+#include "dynaq/detail/cpu_lanes.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/mdp.hpp"
 #include "dynaq/random.hpp"
@@ -96,16 +99,37 @@ inline std::int64_t ulps(float a, float b) {
   return d < 0 ? -d : d;
 }
 
+// How two engines' NaNs must agree: in every bit between engines on the host, which make them
+// with the same instructions; only in being NaN where one ran on a GPU, which makes NaNs of
+// another sign and payload (same_bits.hpp).
+enum class Nans { kExactBits, kAnyNan };
+
+template <typename T>
+bool equal_as(const T& a, const T& b, Nans nans) {
+  if constexpr (std::is_floating_point_v<T>)
+    return nans == Nans::kAnyNan ? same_bits(a, b) : std::memcmp(&a, &b, sizeof(T)) == 0;
+  else
+    return a == b;
+}
+
+template <typename T>
+bool equal_as(const std::vector<T>& a, const std::vector<T>& b, Nans nans) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!equal_as(a[i], b[i], nans)) return false;
+  return true;
+}
+
 // The first few Q mismatches, with agent (global index), state, action, both values and ulps.
 inline std::string describe_q_mismatches(const GroupResults& expected, const GroupResults& actual,
-                                         const AgentGroup& group, int limit = 5) {
+                                         const AgentGroup& group, Nans nans = Nans::kExactBits, int limit = 5) {
   std::ostringstream out;
   const std::uint64_t pairs = std::uint64_t{group.environment->n_states()} * group.environment->n_actions();
   const std::uint32_t n_actions = group.environment->n_actions();
   int shown = 0;
   std::uint64_t total = 0;
   for (std::uint64_t i = 0; i < expected.q.size() && i < actual.q.size(); ++i) {
-    if (same_bits(expected.q[i], actual.q[i])) continue;
+    if (equal_as(expected.q[i], actual.q[i], nans)) continue;
     ++total;
     if (shown++ >= limit) continue;
     const std::uint64_t agent = i / pairs, pair = i % pairs;
@@ -116,6 +140,41 @@ inline std::string describe_q_mismatches(const GroupResults& expected, const Gro
   }
   if (total == 0) return "";
   return std::to_string(total) + " Q values differ; the first ones:\n" + out.str();
+}
+
+// Budgets: `count` episodes (a greedy rollout after each when rollout_limit > 0), or `count` real
+// steps in buckets of `bucket`.
+inline RunBudget episode_budget(std::uint32_t count, std::uint32_t rollout_limit = 0) {
+  RunBudget b{BudgetKind::kEpisodes, count, 0, 0, 0};
+  b.greedy_rollout_limit = rollout_limit;
+  return b;
+}
+
+inline RunBudget step_budget(std::uint64_t count, std::uint64_t bucket) {
+  return RunBudget{BudgetKind::kSteps, 0, count, bucket, static_cast<std::uint32_t>((count + bucket - 1) / bucket)};
+}
+
+// A group of `seeds` agents per point with its tables kept, the first global agent and the sweep
+// seed as given (other streams than the defaults of other tests).
+inline AgentGroup make_group(const Environment& env, std::vector<AgentParams> points, std::uint32_t seeds,
+                             RunBudget budget, std::uint32_t first_agent, std::uint64_t sweep_seed) {
+  AgentGroup group;
+  group.environment = &env;
+  group.points = std::move(points);
+  group.seeds_per_point = seeds;
+  group.first_agent = first_agent;
+  group.sweep_seed = sweep_seed;
+  group.budget = budget;
+  group.keep_tables = true;
+  return group;
+}
+
+// The cpu engine's lane widths this build has: 1 (the scalar path), then 8 and 16 where built.
+inline std::vector<std::uint32_t> built_lane_widths() {
+  std::vector<std::uint32_t> widths = {1};
+  for (const std::uint32_t lanes : {8u, 16u})
+    if (lane_width_supported(lanes)) widths.push_back(lanes);
+  return widths;
 }
 
 // A grid point, and the variants made from one (the engine tests build their groups of these).
@@ -138,19 +197,20 @@ inline AgentParams with_counts(AgentParams p, BackupKind backup, std::uint32_t c
   return p;
 }
 
-// Every result array bit for bit (any two NaNs alike: same_bits.hpp).
-inline void expect_identical(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group) {
+// Every result array bit for bit; NaNs as `nans` says.
+inline void expect_identical(const GroupResults& expected, const GroupResults& actual, const AgentGroup& group,
+                             Nans nans = Nans::kExactBits) {
   EXPECT_EQ(expected.q.size(), actual.q.size());
-  const std::string q_report = describe_q_mismatches(expected, actual, group);
+  const std::string q_report = describe_q_mismatches(expected, actual, group, nans);
   EXPECT_TRUE(q_report.empty()) << q_report;
   EXPECT_EQ(expected.model_next, actual.model_next);
   EXPECT_EQ(expected.observed_pairs, actual.observed_pairs);
   EXPECT_EQ(expected.total_steps, actual.total_steps);
   EXPECT_EQ(expected.model_count, actual.model_count);
   EXPECT_EQ(expected.planning_updates, actual.planning_updates);
-  EXPECT_TRUE(same_bits(expected.model_reward, actual.model_reward)) << "model rewards differ";
-  for_each_metric(expected, actual, [](std::uint32_t id, MetricRecorded, const auto& want, const auto& got) {
-    EXPECT_TRUE(same_bits(want, got)) << metric_name(id) << " differ";
+  EXPECT_TRUE(equal_as(expected.model_reward, actual.model_reward, nans)) << "model rewards differ";
+  for_each_metric(expected, actual, [nans](std::uint32_t id, MetricRecorded, const auto& want, const auto& got) {
+    EXPECT_TRUE(equal_as(want, got, nans)) << metric_name(id) << " differ";
   });
 }
 

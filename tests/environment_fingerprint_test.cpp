@@ -20,22 +20,19 @@ using testing_support::contains;
 using testing_support::read_file;
 using testing_support::run_dynaq;
 using testing_support::TempFolder;
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
+using testing_support::write_file;
 
 std::string fingerprint_of(const std::string& spec) { return environment_fingerprint(load_environment(spec)); }
 
 TEST(EnvironmentFingerprint, HashesTheContentNotThePath) {
   TempFolder dir;
-  write_text(dir / "a.txt", "S..#\n.#.G\n");
+  write_file(dir / "a.txt", "S..#\n.#.G\n");
   fs::create_directories(dir / "elsewhere");
   fs::copy_file(dir / "a.txt", dir / "elsewhere/b.txt");
   EXPECT_EQ(fingerprint_of(dir / "a.txt"), fingerprint_of(dir / "elsewhere/b.txt"));
   EXPECT_EQ(fingerprint_of(dir / "a.txt").size(), 16u);
   // One wall moved is another environment.
-  write_text(dir / "c.txt", "S.#.\n.#.G\n");
+  write_file(dir / "c.txt", "S.#.\n.#.G\n");
   EXPECT_NE(fingerprint_of(dir / "a.txt"), fingerprint_of(dir / "c.txt"));
 }
 
@@ -51,8 +48,8 @@ TEST(EnvironmentFingerprint, ABuiltinExportedAndReloadedIsTheSame) {
 
 TEST(EnvironmentFingerprint, CoversTheStepLimitAndTheSchedule) {
   TempFolder dir;
-  write_text(dir / "a.txt", "S..#\n.#.G\n");
-  write_text(dir / "b.txt", "S...\n.##G\n");
+  write_file(dir / "a.txt", "S..#\n.#.G\n");
+  write_file(dir / "b.txt", "S...\n.##G\n");
   const std::string a = dir / "a.txt", b = dir / "b.txt";
   EXPECT_NE(fingerprint_of(a + "@100=" + b), fingerprint_of(a + "@200=" + b)) << "the switch step";
   EXPECT_NE(fingerprint_of(a + "@100=" + b), fingerprint_of(b + "@100=" + a)) << "the order of the phases";
@@ -63,7 +60,7 @@ TEST(EnvironmentFingerprint, CoversTheStepLimitAndTheSchedule) {
   TabularMdp mdp = load_environment("frozen-lake-4x4").first();
   mdp.max_episode_steps += 1;
   write_mdp_json(mdp, json);
-  write_text(dir / "longer.json", json.str());
+  write_file(dir / "longer.json", json.str());
   EXPECT_NE(fingerprint_of("frozen-lake-4x4"), fingerprint_of(dir / "longer.json"));
 }
 
@@ -109,17 +106,17 @@ const std::string kSweep = " -n 0,5 --seeds 4 --episodes 3 --chunk-agents 2 -q";
 TEST(EnvironmentFingerprint, ResumeRefusesAnEnvironmentEditedSinceTheRunStarted) {
   TempFolder dir;
   const std::string maze = dir / "maze.txt", out = dir / "run";
-  write_text(maze, kMazeA);
+  write_file(maze, kMazeA);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --out '" + out + "'", "DYNAQ_STOP_AFTER_CHUNKS=1").exit_code,
             128 + SIGKILL);
   EXPECT_TRUE(contains(read_file(out + "/chunks/config.toml"), "env-fingerprint = ")) << read_file(out + "/chunks/config.toml");
-  write_text(maze, kMazeB);
+  write_file(maze, kMazeB);
   const auto r = run_dynaq("run --resume '" + out + "'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "--env " + maze + ": its content has changed")) << r.err;
   EXPECT_FALSE(fs::exists(out + "/curves.csv"));
   // Restored, the run finishes.
-  write_text(maze, kMazeA);
+  write_file(maze, kMazeA);
   const auto restored = run_dynaq("run --resume '" + out + "'");
   EXPECT_EQ(restored.exit_code, 0) << restored.err;
 }
@@ -127,10 +124,10 @@ TEST(EnvironmentFingerprint, ResumeRefusesAnEnvironmentEditedSinceTheRunStarted)
 TEST(EnvironmentFingerprint, AChunkOfAnotherContentIsRefusedByName) {
   TempFolder dir;
   const std::string maze = dir / "maze.txt";
-  write_text(maze, kMazeB);
+  write_file(maze, kMazeB);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --out '" + dir / "b" + "'", "DYNAQ_STOP_AFTER_CHUNKS=2").exit_code,
             128 + SIGKILL);
-  write_text(maze, kMazeA);
+  write_file(maze, kMazeA);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --out '" + dir / "a" + "'", "DYNAQ_STOP_AFTER_CHUNKS=1").exit_code,
             128 + SIGKILL);
   const std::string header = read_file(dir / "a/chunks/chunk-000000.bin").substr(0, 300);
@@ -145,9 +142,9 @@ TEST(EnvironmentFingerprint, AChunkOfAnotherContentIsRefusedByName) {
 TEST(EnvironmentFingerprint, MergeRefusesShardsRunOnDifferentContents) {
   TempFolder dir;
   const std::string maze = dir / "maze.txt";
-  write_text(maze, kMazeA);
+  write_file(maze, kMazeA);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --shard 0/2 --out '" + dir / "s0" + "'").exit_code, 0);
-  write_text(maze, kMazeB);
+  write_file(maze, kMazeB);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --shard 1/2 --out '" + dir / "s1" + "'").exit_code, 0);
   auto r = run_dynaq("merge -q '" + dir / "m" + "' '" + dir / "s0" + "' '" + dir / "s1" + "'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
@@ -156,7 +153,7 @@ TEST(EnvironmentFingerprint, MergeRefusesShardsRunOnDifferentContents) {
   // Shards of one content, merged after the file changed, are refused too.
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --shard 0/2 --out '" + dir / "t0" + "'").exit_code, 0);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --shard 1/2 --out '" + dir / "t1" + "'").exit_code, 0);
-  write_text(maze, kMazeA);
+  write_file(maze, kMazeA);
   r = run_dynaq("merge -q '" + dir / "m" + "' '" + dir / "t0" + "' '" + dir / "t1" + "'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "--env " + maze + ": its content has changed")) << r.err;
@@ -182,7 +179,7 @@ TEST(EnvironmentFingerprint, TheSameContentUnderAnotherPathIsTheSameSweep) {
 
   // A stopped run finishes on the same file moved elsewhere, given by its new path.
   const std::string maze = dir / "maze.txt";
-  write_text(maze, kMazeA);
+  write_file(maze, kMazeA);
   ASSERT_EQ(run_dynaq("run --env '" + maze + "'" + kSweep + " --out '" + dir / "stopped" + "'", "DYNAQ_STOP_AFTER_CHUNKS=1").exit_code,
             128 + SIGKILL);
   fs::create_directories(dir / "moved");

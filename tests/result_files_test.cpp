@@ -26,11 +26,7 @@ namespace fs = std::filesystem;
 using testing_support::contains;
 using testing_support::read_file;
 using testing_support::TempFolder;
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using testing_support::write_file;
 
 std::size_t entries_in(const std::string& dir) {
   std::size_t n = 0;

@@ -538,6 +538,8 @@ TEST(RunCommand, AProgressBarOnATerminalOnly) {
   ASSERT_EQ(plain.exit_code, 0);
   EXPECT_EQ(plain.err, "");
   if (!have_program("script")) GTEST_SKIP() << "script (util-linux) is needed to run dynaq on a terminal";
+  if (run_shell("script -qec true /dev/null").exit_code != 0)
+    GTEST_SKIP() << "script cannot open a pseudo-terminal here (no /dev/pts?)";
   // script(1) gives dynaq a pseudo-terminal and records what it shows.
   const auto shown = run_shell("script -qec \"" + dynaq_binary() + " run --seeds 50 --episodes 10 --chunk-agents 10 --out '" +
                                dir / "b" + "'\" /dev/null");

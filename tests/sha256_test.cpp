@@ -15,11 +15,7 @@ namespace dynaq {
 namespace {
 
 using testing_support::TempFolder;
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
+using testing_support::write_file;
 
 TEST(Sha256, KnownVectors) {
   // FIPS 180-4 examples, and the million 'a's of the NIST test suite.

@@ -387,9 +387,10 @@ DYNAQ_HD DYNAQ_FORCEINLINE void plain_dyna_q_loop(const AgentRef& agent, const M
 // what planning_update does for this case, with the variant checks left out of the loop (and on
 // the host the random words made first, in batches). Same draws, same updates in the same order,
 // so the same bits.
+// kWords is the device's or the host's way of making the words; tests run both on the host.
+template <PlanningWords kWords = kPlanningWordsHere>
 DYNAQ_HD inline void plain_dyna_q_planning(const AgentRef& agent, const MdpView& env, std::uint32_t n_actions,
                                            const AgentParams& params, const AgentRandom& rng, std::uint32_t t) {
-  constexpr PlanningWords kWords = kPlanningWordsHere;
   constexpr ModelSource kEnvironment = ModelSource::kEnvironment;
   if (agent.model_is_environment) {  // one outcome per pair: one slot
     if (n_actions == 4) plain_dyna_q_loop<4, true, kWords, kEnvironment>(agent, env, n_actions, params, rng, t);
