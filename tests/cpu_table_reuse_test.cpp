@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "dynaq/detail/cpu_engine_evidence.hpp"
 #include "dynaq/detail/cpu_lanes.hpp"
 #include "dynaq/engine.hpp"
 #include "dynaq/environment.hpp"

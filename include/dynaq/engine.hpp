@@ -118,13 +118,6 @@ struct CpuEngineOptions {
 };
 // Throws std::invalid_argument for a lane width this build does not have.
 std::unique_ptr<Engine> make_cpu_engine(const CpuEngineOptions& options);
-// The planning updates that a cpu engine made in its vector lanes over all its runs so far (0 for
-// any other engine): evidence, free of timings, that the vector loop ran.
-std::uint64_t cpu_lane_planned_updates(const Engine& engine);
-// The agents whose tables a cpu engine made by undoing the previous agent of their place in the
-// batch buffers (agent_reset) rather than writing them whole (agent_init), over all its runs so
-// far (0 for any other engine): evidence, free of timings, that the sparse reset ran.
-std::uint64_t cpu_sparse_resets(const Engine& engine);
 
 // Which CUDA kernel version runs the agents (kernels/agent_kernels.cu describes each).
 enum class CudaKernel : std::uint32_t {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "dynaq/detail/agent_core.hpp"
+#include "dynaq/detail/cpu_engine_evidence.hpp"
 #include "dynaq/detail/cpu_lanes.hpp"
 #include "dynaq/engine.hpp"
 
