@@ -277,13 +277,16 @@ float edgy_reward(std::mt19937_64& random) {
 
 // A random MDP of the given shape: 1 to 3 outcomes per pair (probabilities 1; 1/2 1/2; 1/4 1/4
 // 1/2), next states anywhere, some outcomes terminal, a start distribution over 1 or 2 states.
-TabularMdp random_mdp(std::mt19937_64& random, std::uint32_t states, std::uint32_t actions, const std::string& name) {
+// With `deterministic`, every pair has one outcome (the cuda engine then plans plain Dyna-Q from
+// the environment).
+TabularMdp random_mdp(std::mt19937_64& random, std::uint32_t states, std::uint32_t actions, const std::string& name,
+                      bool deterministic = false) {
   MdpBuilder b(name, states, actions);
   std::uniform_int_distribution<std::uint32_t> state(0, states - 1), outcomes(1, 3), die(0, 5);
   static const std::vector<std::vector<double>> kSplits = {{1.0}, {0.5, 0.5}, {0.25, 0.25, 0.5}};
   for (std::uint32_t s = 0; s < states; ++s)
     for (std::uint32_t a = 0; a < actions; ++a)
-      for (const double p : kSplits[outcomes(random) - 1]) b.add_outcome(s, a, p, state(random), edgy_reward(random), die(random) == 0);
+      for (const double p : kSplits[deterministic ? 0 : outcomes(random) - 1]) b.add_outcome(s, a, p, state(random), edgy_reward(random), die(random) == 0);
   std::vector<double> start(states, 0.0);
   start[state(random)] += 0.5;
   start[state(random)] += 0.5;
@@ -316,8 +319,9 @@ AgentParams random_point(std::mt19937_64& random, bool episodes) {
 // DYNAQ_PARITY_SEED: e.g. DYNAQ_PARITY_TRIALS=2000 DYNAQ_PARITY_SEED=3 dynaq_tests
 // --gtest_filter=EngineParity.Random* (4500 trials over three seeds, and 600 under the sanitizers,
 // passed when this test was written). Engine shapes are random too: threads, batches, chunk
-// sizes, agents per block and real steps per launch. Where a GPU is present, both kernel versions
-// run every trial on it as well.
+// sizes, agents per block, real steps per launch and the cpu engine's lane width. Every fourth
+// trial is plain Dyna-Q on a deterministic environment of one phase, which the cuda engine plans
+// from the environment. Where a GPU is present, both kernel versions run every trial on it as well.
 TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
   std::mt19937_64 random(std::getenv("DYNAQ_PARITY_SEED") ? std::strtoull(std::getenv("DYNAQ_PARITY_SEED"), nullptr, 10) : 20261125);
   const EmulationOptions device = testing_support::small_emulated_device();
@@ -328,15 +332,25 @@ TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
   for (int trial = 0; trial < trials; ++trial) {
     const std::uint32_t states = std::uniform_int_distribution<std::uint32_t>(1, 12)(random);
     const std::uint32_t actions = std::uniform_int_distribution<std::uint32_t>(1, 5)(random);
+    const bool plain = trial % 4 == 1;
     Environment env;
     env.name = "random " + std::to_string(trial);
-    env.phases = {{0, std::make_shared<TabularMdp>(random_mdp(random, states, actions, "first"))}};
-    if (trial % 3 == 0)
+    env.phases = {{0, std::make_shared<TabularMdp>(random_mdp(random, states, actions, "first", plain))}};
+    if (trial % 3 == 0 && !plain)
       env.phases.push_back({90, std::make_shared<TabularMdp>(random_mdp(random, states, actions, "second"))});
     const bool episodes = trial % 2 == 0;
     AgentGroup group;
     group.environment = &env;
-    for (int k = 0; k < 3; ++k) group.points.push_back(random_point(random, episodes));
+    for (int k = 0; k < 3; ++k) {
+      AgentParams p = random_point(random, episodes);
+      if (plain) {
+        p.algorithm = Algorithm::kDynaQ;
+        p.model = ModelKind::kLast;
+        p.planning_draw = PlanningDraw::kPairs;
+      }
+      group.points.push_back(p);
+    }
+    EXPECT_TRUE(!plain || model_is_environment(group)) << "a plain trial the cuda engine would not plan from the environment";
     group.seeds_per_point = 3;
     group.first_agent = static_cast<std::uint32_t>(random() % 1000);
     group.sweep_seed = random();
@@ -355,7 +369,10 @@ TEST(EngineParity, RandomMdpsAndParametersOnEveryEngine) {
       continue;
     }
     ++compared;
-    expect_identical(expected, run_group(*make_cpu_engine({1 + static_cast<int>(random() % 3), static_cast<std::uint32_t>(random() % 5), 0}), group), group);
+    const std::vector<std::uint32_t> lanes = testing_support::built_lane_widths();
+    CpuEngineOptions cpu{1 + static_cast<int>(random() % 3), static_cast<std::uint32_t>(random() % 5), 0};
+    cpu.lanes = lanes[static_cast<std::size_t>(trial) % lanes.size()];
+    expect_identical(expected, run_group(*make_cpu_engine(cpu), group), group);
     for (const CudaKernel kernel : {CudaKernel::kGlobal, CudaKernel::kShared}) {
       CudaEngineOptions options;
       options.kernel = kernel;
